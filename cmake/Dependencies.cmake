@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: Apache-2.0
+# Every dependency comes from a Debian 12 package; nothing is downloaded.
+find_package(Threads REQUIRED)
+find_package(nlohmann_json 3.10 CONFIG REQUIRED)
+find_package(simdjson CONFIG REQUIRED)
+find_package(tomlplusplus CONFIG REQUIRED)
+# libre2-dev 20220601 ships no CMake config, only re2.pc.
+find_package(re2 CONFIG QUIET)
+if(TARGET re2::re2)
+  set(EQLPP_RE2_TARGET re2::re2)
+else()
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+  set(EQLPP_RE2_TARGET PkgConfig::RE2)
+endif()

@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: Apache-2.0
+include(CMakePackageConfigHelpers)
+set(EQLPP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/eqlpp)
+install(TARGETS eqlpp EXPORT eqlppTargets
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(EQLPP_BUILD_CLI)
+  install(TARGETS eqlpp_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/rules/ DESTINATION ${CMAKE_INSTALL_DATADIR}/eqlpp/rules
+        PATTERN "tests" EXCLUDE)
+install(EXPORT eqlppTargets NAMESPACE eqlpp:: DESTINATION ${EQLPP_CMAKE_DIR})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/eqlppConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/eqlppConfig.cmake
+                              INSTALL_DESTINATION ${EQLPP_CMAKE_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/eqlppConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/eqlppConfig.cmake ${PROJECT_BINARY_DIR}/eqlppConfigVersion.cmake
+        DESTINATION ${EQLPP_CMAKE_DIR})
+configure_file(${PROJECT_SOURCE_DIR}/cmake/eqlpp.pc.in ${PROJECT_BINARY_DIR}/eqlpp.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/eqlpp.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: Apache-2.0
+# eqlpp_warnings(target): the house warning set (STYLE.md 2.7).
+function(eqlpp_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
+                                           -Wold-style-cast)
+  if(EQLPP_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: eqlpp/alert.hpp
+//
+// An Alert is what a rule produces: for an event query one event, for a
+// sequence the events in stage order (a placeholder for a missing-event
+// stage), for a sample the events in filter order. Alerts are values: copy
+// them to keep them past the callback.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "eqlpp/event.hpp"
+#include "eqlpp/export.hpp"
+#include "eqlpp/rule.hpp"
+
+namespace eqlpp {
+
+struct AlertEvent {
+  /// The original event (its JSON text); null for a missing-event placeholder.
+  std::shared_ptr<const std::string> payload;
+  std::int64_t timestamp = 0;   ///< nanoseconds since the epoch
+  std::uint64_t ordinal = 0;    ///< position in the engine's processing order
+  bool missing = false;         ///< placeholder of a `![...]` stage
+};
+
+class EQLPP_EXPORT Alert {
+ public:
+  Alert(Rule r) : rule(std::move(r)) {}  // NOLINT
+  Rule rule;
+  /// Join key values (shared `by` keys, then the stage keys); views into `storage`.
+  std::vector<Value> join_keys;
+  std::vector<AlertEvent> events;
+  std::int64_t first_timestamp = 0;
+  std::int64_t last_timestamp = 0;
+  std::shared_ptr<const std::string> storage;  ///< owns the join keys' string bytes
+
+  /// The ECS-style alert of CLI.md (`eqlpp run`), one line of JSON.
+  [[nodiscard]] std::string to_json() const;
+  /// {"join_keys":[...],"events":[...]} (`eqlpp query` for sequences and samples).
+  [[nodiscard]] std::string to_query_json() const;
+};
+
+/// RFC 3339 text of a nanosecond timestamp ("2026-11-29T04:03:23.123Z").
+EQLPP_EXPORT std::string format_timestamp(std::int64_t ns);
+/// Parses ISO-8601 (Z or ±hh:mm, 0-9 fraction digits) or epoch milliseconds
+/// text into nanoseconds; false when the text is not a timestamp.
+EQLPP_EXPORT bool parse_timestamp(std::string_view text, std::int64_t& ns);
+
+}  // namespace eqlpp

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: eqlpp/engine.hpp
+//
+// The Engine runs rules over a stream of events and calls back with alerts.
+//
+//   eqlpp::Engine engine{{.reorder_window = std::chrono::seconds(2)}};
+//   engine.add_rule(rule);
+//   engine.on_alert([](const eqlpp::Alert& a) { std::cout << a.to_json() << '\n'; });
+//   for (std::string line; std::getline(std::cin, line);)
+//     if (auto st = engine.push_json(line); !st) std::cerr << st.message() << '\n';
+//   engine.finish();
+//
+// An Engine is single-threaded: call it from one thread at a time. Rules are
+// shared safely between engines; run one engine per shard of the stream
+// (shard on the sequences' `by` key) to use several cores. Only event time is
+// used, never the wall clock, so a replayed stream gives the same alerts.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eqlpp/alert.hpp"
+#include "eqlpp/event.hpp"
+#include "eqlpp/export.hpp"
+#include "eqlpp/options.hpp"
+#include "eqlpp/result.hpp"
+#include "eqlpp/rule.hpp"
+
+namespace eqlpp {
+
+namespace detail {
+class EngineImpl;
+}
+
+struct RuleStats {
+  std::string rule_id;
+  std::uint64_t matches = 0;          ///< stage or event-query matches
+  std::uint64_t alerts = 0;
+  std::uint64_t alerts_suppressed = 0;  ///< over max_alerts_per_second or past `head`
+  std::uint64_t partials_live = 0;
+};
+
+struct EngineStats {
+  std::uint64_t events_in = 0;         ///< events pushed (good or bad)
+  std::uint64_t events_processed = 0;  ///< events evaluated
+  std::uint64_t malformed = 0;         ///< rejected by push_json (bad JSON, no timestamp)
+  std::uint64_t late = 0;              ///< older than what the reorder window released
+  std::uint64_t alerts = 0;
+  std::uint64_t alerts_suppressed = 0;
+  std::uint64_t partials_created = 0;
+  std::uint64_t partials_live = 0;
+  std::uint64_t partials_expired = 0;   ///< dropped because maxspan passed
+  std::uint64_t partials_evicted = 0;   ///< dropped by a memory limit
+  std::uint64_t keys_evicted = 0;
+  std::uint64_t state_bytes = 0;        ///< estimated bytes of sequence state now
+  std::uint64_t peak_state_bytes = 0;
+  std::uint64_t buffered = 0;           ///< events now in the reorder buffer
+  std::vector<RuleStats> rules;
+};
+
+/// A late event: it arrived after events newer than it were already evaluated.
+struct LateEvent {
+  std::int64_t timestamp = 0;
+  std::int64_t watermark = 0;  ///< timestamp of the newest event already released
+  std::shared_ptr<const std::string> payload;
+};
+
+class EQLPP_EXPORT Engine {
+ public:
+  explicit Engine(EngineOptions options = {});
+  ~Engine();
+  Engine(Engine&&) noexcept;
+  Engine& operator=(Engine&&) noexcept;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  /// Adds a compiled rule. Add rules before pushing events.
+  void add_rule(Rule rule);
+  /// The FieldId of a field path, for hosts that fill Records (interned; stable).
+  FieldId field(std::string_view path);
+
+  void on_alert(std::function<void(const Alert&)> callback);
+  void on_late(std::function<void(const LateEvent&)> callback);
+
+  /// Decodes one JSON object (a line) and processes it. A malformed line or
+  /// one without a valid timestamp returns an error Status and is counted;
+  /// the engine stays usable. The line is copied only if a rule keeps it.
+  Status push_json(std::string_view line);
+  /// Processes a host-filled record (its timestamp must be set).
+  Status push(const Record& record);
+  /// Drains the reorder buffer and expires all sequence state (trailing
+  /// missing-event stages complete here). The engine may be reused after.
+  void finish();
+
+  [[nodiscard]] const EngineStats& stats();
+  [[nodiscard]] const EngineOptions& options() const noexcept;
+
+ private:
+  std::unique_ptr<detail::EngineImpl> impl_;
+};
+
+}  // namespace eqlpp

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: eqlpp/options.hpp
+//
+// Plain option aggregates, set with designated initializers:
+//
+//   eqlpp::Engine engine{{.reorder_window = std::chrono::seconds(2),
+//                         .max_partials_per_key = 64}};
+//
+// Every limit has a safe default; reaching a limit is counted in
+// Engine::stats(), never a crash and never silent.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace eqlpp {
+
+/// How a query or rule is compiled.
+struct CompileOptions {
+  /// Deepest nesting of parentheses, `not`, calls and arithmetic accepted.
+  std::size_t max_depth = 200;
+  /// Longest query text accepted, in bytes.
+  std::size_t max_query_length = 1u << 20;
+  /// Field that `process where` tests (a rule's event_category_override wins).
+  std::string event_category_field = "event.category";
+};
+
+/// How an Engine orders events and bounds its state.
+struct EngineOptions {
+  /// Hold events this long (in event time) to put them in order before
+  /// evaluation. 0 processes events as they arrive; events out of order by
+  /// more than the window are "late": counted and given to on_late().
+  std::chrono::nanoseconds reorder_window{0};
+  /// Field holding each event's time (ISO-8601 string or epoch milliseconds).
+  std::string timestamp_field = "@timestamp";
+  /// Field ordering events with equal timestamps (empty: arrival order).
+  std::string tiebreaker_field;
+  /// Default category field for rules that do not override it.
+  std::string event_category_field = "event.category";
+  /// Partial sequences kept per rule, join key and stage; the oldest is evicted first.
+  std::size_t max_partials_per_key = 64;
+  /// Distinct join keys with live state per rule; the least recently used key is evicted.
+  std::size_t max_keys_per_rule = 1'000'000;
+  /// Estimated bytes of sequence state across all rules of the engine.
+  std::size_t max_state_bytes = std::size_t{512} << 20;
+  /// Longest event line accepted by push_json, in bytes.
+  std::size_t max_line_bytes = std::size_t{16} << 20;
+  /// Events held in the reorder buffer at most; past it the oldest are released early.
+  std::size_t max_buffered_events = 1'000'000;
+  /// Alerts per rule per second of event time (0 = unlimited); the rest are counted as suppressed.
+  std::size_t max_alerts_per_second = 0;
+};
+
+}  // namespace eqlpp

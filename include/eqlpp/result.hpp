@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+// File: eqlpp/result.hpp
+//
+// Result<T> is eqlpp's value-or-diagnostics type: no exception ever crosses the
+// public API. Status is the cheap result of the hot path (push_json).
+//
+//   eqlpp::Result<eqlpp::Rule> r = eqlpp::compile("process where true");
+//   if (!r) { for (auto& d : r.error()) std::cerr << d.render() << '\n'; }
+//   else use(r.value());
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "eqlpp/diagnostic.hpp"
+
+namespace eqlpp {
+
+/// Either a T or the Diagnostics explaining why there is none.
+/// Calling value() on an error, or error() on a value, is a precondition
+/// violation (asserted in debug builds).
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(Diagnostics errors) : v_(std::in_place_index<1>, std::move(errors)) {}  // NOLINT
+
+  [[nodiscard]] bool ok() const noexcept { return v_.index() == 0; }
+  explicit operator bool() const noexcept { return ok(); }
+
+  T& value() & { return *std::get_if<0>(&v_); }
+  const T& value() const& { return *std::get_if<0>(&v_); }
+  T&& value() && { return std::move(*std::get_if<0>(&v_)); }
+  const Diagnostics& error() const& { return *std::get_if<1>(&v_); }
+
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+ private:
+  std::variant<T, Diagnostics> v_;
+};
+
+/// Outcome of a hot-path call. Success carries no allocation.
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  static Status error(std::string message, std::size_t offset = 0) {
+    Status s;
+    s.ok_ = false;
+    s.message_ = std::move(message);
+    s.offset_ = offset;
+    return s;
+  }
+  [[nodiscard]] bool ok() const noexcept { return ok_; }
+  explicit operator bool() const noexcept { return ok_; }
+  /// Human-readable reason; empty on success.
+  [[nodiscard]] const std::string& message() const noexcept { return message_; }
+  /// Byte offset in the input where the problem was found (0 if unknown).
+  [[nodiscard]] std::size_t offset() const noexcept { return offset_; }
+
+ private:
+  bool ok_ = true;
+  std::string message_;
+  std::size_t offset_ = 0;
+};
+
+}  // namespace eqlpp

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// The plan, printed for people (eqlpp explain).
+#include <string>
+
+#include "compile/binder.hpp"
+#include "compile/functions.hpp"
+#include "syntax/ast.hpp"
+#include "util/json_text.hpp"
+
+namespace eqlpp::compiler {
+namespace {
+
+const char* cmp_name(CmpOp op) {
+  switch (op) {
+    case CmpOp::kEq: return "==";
+    case CmpOp::kLt: return "<";
+    case CmpOp::kLe: return "<=";
+    case CmpOp::kGt: return ">";
+    default: return ">=";
+  }
+}
+
+std::string vexpr(const detail::CompiledRule& r, const VExpr& e) {
+  switch (e.kind) {
+    case VExpr::Kind::kConst: return e.c.value.to_json();
+    case VExpr::Kind::kField: return r.fields[e.slot];
+    case VExpr::Kind::kCall: {
+      std::string out = function_info(e.fn).name;
+      if (e.insensitive) out += "~";
+      out += "(";
+      for (std::size_t i = 0; i < e.args.size(); ++i) {
+        if (i) out += ", ";
+        out += vexpr(r, *e.args[i]);
+      }
+      return out + ")";
+    }
+    case VExpr::Kind::kNeg: return "-(" + vexpr(r, *e.args[0]) + ")";
+    case VExpr::Kind::kArith:
+      return "(" + vexpr(r, *e.args[0]) + " " + e.op + " " + vexpr(r, *e.args[1]) + ")";
+    case VExpr::Kind::kCmp:
+      return "(" + vexpr(r, *e.args[0]) + (e.negate ? " != " : std::string(" ") + cmp_name(e.cmp) + " ") +
+             vexpr(r, *e.args[1]) + ")";
+    case VExpr::Kind::kPred: return "<predicate>";
+    default: return "?";
+  }
+}
+
+void pnode(const detail::CompiledRule& r, const PNode& p, int indent, std::string& out) {
+  std::string pad(static_cast<std::size_t>(indent) * 2, ' ');
+  std::string operand = p.operand_is_field ? r.fields[p.slot] + "[any]"
+                                           : (p.expr ? vexpr(r, *p.expr) : std::string());
+  switch (p.kind) {
+    case PNode::Kind::kTrue: out += pad + "true\n"; return;
+    case PNode::Kind::kFalse: out += pad + "false\n"; return;
+    case PNode::Kind::kAnd:
+    case PNode::Kind::kOr:
+      out += pad + (p.kind == PNode::Kind::kAnd ? "and\n" : "or\n");
+      for (const auto& c : p.children) pnode(r, *c, indent + 1, out);
+      return;
+    case PNode::Kind::kNot:
+      out += pad + "not (true when the field is missing)\n";
+      pnode(r, *p.children[0], indent + 1, out);
+      return;
+    case PNode::Kind::kCategory:
+      out += pad + "category " + r.fields[p.slot] + " contains " + detail::json_quote(p.text) + "\n";
+      return;
+    case PNode::Kind::kCompare:
+      out += pad + operand + " " + cmp_name(p.cmp) + " " + p.c.value.to_json() + "\n";
+      return;
+    case PNode::Kind::kIsNull: out += pad + operand + " is null or missing\n"; return;
+    case PNode::Kind::kIn:
+      out += pad + operand + (p.insensitive ? " in~ " : " in ") + "hash-set(" +
+             std::to_string(p.in->size()) + " values)\n";
+      return;
+    case PNode::Kind::kWildcard: out += pad + operand + " matches " + p.wild->describe() + "\n"; return;
+    case PNode::Kind::kRegex: out += pad + operand + " matches " + p.regex->describe() + "\n"; return;
+    case PNode::Kind::kTruthy: out += pad + operand + " is true\n"; return;
+  }
+}
+
+}  // namespace
+
+std::string explain(const detail::CompiledRule& r) {
+  std::string out;
+  out += "rule: " + (r.meta.name.empty() ? std::string("<query>") : r.meta.name);
+  if (!r.meta.id.empty()) out += " (" + r.meta.id + ")";
+  out += "\n";
+  const char* kind = r.kind == QueryKind::kEvent ? "event query"
+                     : r.kind == QueryKind::kSequence ? "sequence" : "sample";
+  out += std::string("kind: ") + kind + "\n";
+  out += "category field: " + r.category_field + "\n";
+  if (r.kind != QueryKind::kEvent) {
+    if (r.maxspan_ns) out += "maxspan: " + std::to_string(r.maxspan_ns / 1'000'000) + "ms (inclusive)\n";
+    else out += "maxspan: none\n";
+    out += "join keys per stage: " + std::to_string(r.key_count) + "\n";
+  }
+  if (r.head) out += "head: " + std::to_string(*r.head) + "\n";
+  if (r.tail) out += "tail: " + std::to_string(*r.tail) + "\n";
+  auto stage = [&](const StagePlan& s, const std::string& title) {
+    out += title;
+    if (s.missing) out += " (missing event)";
+    out += ": " + (s.category.empty() ? std::string("any") : s.category) + "\n";
+    if (!s.keys.empty()) {
+      out += "  by:";
+      for (std::size_t i = 0; i < s.keys.size(); ++i)
+        out += std::string(i ? ", " : " ") + (s.key_optional[i] ? "?" : "") + vexpr(r, *s.keys[i]);
+      out += "\n";
+    }
+    out += "  filter:\n";
+    pnode(r, *s.filter, 2, out);
+  };
+  for (std::size_t i = 0; i < r.stages.size(); ++i)
+    stage(r.stages[i], r.kind == QueryKind::kEvent ? "filter" : "stage " + std::to_string(i));
+  if (r.until) stage(*r.until, "until");
+  out += "fields:";
+  for (const auto& f : r.fields) out += " " + f;
+  out += "\n";
+  return out;
+}
+
+}  // namespace eqlpp::compiler

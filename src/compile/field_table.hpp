@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// Interned field paths -> dense FieldIds, one table per engine, shared by all
+// its rules. Also knows every proper prefix of a path ("process" and
+// "process.parent" for "process.parent.name") so a decoder descends only into
+// objects that can hold a projected field.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "compile/matchers.hpp"
+#include "eqlpp/event.hpp"
+
+namespace eqlpp::compiler {
+
+class FieldTable {
+ public:
+  static constexpr FieldId kNone = ~FieldId{0};
+
+  FieldId intern(std::string_view path) {
+    auto it = ids_.find(path);
+    if (it != ids_.end()) return it->second;
+    auto id = static_cast<FieldId>(paths_.size());
+    paths_.emplace_back(path);
+    ids_.emplace(std::string(path), id);
+    for (std::size_t dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.', dot + 1))
+      prefixes_.insert(std::string(path.substr(0, dot)));
+    return id;
+  }
+  [[nodiscard]] FieldId find(std::string_view path) const {
+    auto it = ids_.find(path);
+    return it == ids_.end() ? kNone : it->second;
+  }
+  [[nodiscard]] bool is_prefix(std::string_view path) const {
+    return prefixes_.find(path) != prefixes_.end();
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return paths_.size(); }
+  [[nodiscard]] const std::string& path(FieldId id) const { return paths_[id]; }
+
+ private:
+  std::vector<std::string> paths_;
+  std::unordered_map<std::string, FieldId, StringHash, std::equal_to<>> ids_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> prefixes_;
+};
+
+}  // namespace eqlpp::compiler

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+// Precompiled matchers: wildcard sets, in-sets, regexes, CIDR blocks.
+// All are immutable after construction and safe to share across threads.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "eqlpp/event.hpp"
+
+namespace re2 {
+class RE2;
+}  // namespace re2
+
+namespace eqlpp::compiler {
+
+/// ASCII-only lower-casing, exactly Elasticsearch's case-insensitive folding
+/// for term, wildcard and prefix queries (code points > 127 are unchanged).
+void ascii_fold(std::string_view in, std::string& out);
+std::string ascii_fold(std::string_view in);
+bool ascii_iequals(std::string_view a, std::string_view b);
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
+
+/// One glob pattern: `*` any run of characters, `?` exactly one character
+/// (a UTF-8 code point); everything else literal, backslash included.
+class Glob {
+ public:
+  explicit Glob(std::string pattern);
+  [[nodiscard]] bool match(std::string_view s) const noexcept;
+  [[nodiscard]] const std::string& pattern() const noexcept { return pattern_; }
+
+ private:
+  std::string pattern_;
+};
+
+/// A list of wildcard patterns matched in one pass: exact values in a hash
+/// set, `lit*`, `*lit` and `*lit*` shapes by direct comparison, the rest by
+/// linear-time glob matching or one RE2::Set for large lists.
+class WildcardSet {
+ public:
+  WildcardSet(const std::vector<std::string>& patterns, bool insensitive);
+  ~WildcardSet();
+  WildcardSet(const WildcardSet&) = delete;
+  WildcardSet& operator=(const WildcardSet&) = delete;
+  /// `value` must already be folded when the set is insensitive.
+  [[nodiscard]] bool match(std::string_view value) const;
+  [[nodiscard]] bool insensitive() const noexcept { return insensitive_; }
+  [[nodiscard]] std::string describe() const;
+
+ private:
+  bool insensitive_;
+  std::size_t total_ = 0;
+  StringSet exact_;
+  std::vector<std::string> prefixes_, suffixes_, contains_;
+  std::vector<Glob> globs_;
+  struct SetHolder;
+  std::unique_ptr<SetHolder> set_;
+};
+
+/// Lucene regular expressions (Elasticsearch's `regex`), translated to RE2
+/// and anchored to the whole value.
+class RegexSet {
+ public:
+  RegexSet();
+  ~RegexSet();
+  RegexSet(const RegexSet&) = delete;
+  RegexSet& operator=(const RegexSet&) = delete;
+  /// Adds a pattern; on failure returns false and sets `error`.
+  bool add(const std::string& lucene, bool insensitive, std::string& error);
+  [[nodiscard]] bool match(std::string_view value) const;
+  [[nodiscard]] std::string describe() const;
+  [[nodiscard]] const std::vector<std::string>& translated() const noexcept { return re2_text_; }
+
+ private:
+  std::vector<std::unique_ptr<re2::RE2>> res_;
+  std::vector<std::string> source_, re2_text_;
+};
+
+/// Translates Lucene regexp syntax (all optional operators enabled, as
+/// Elasticsearch's regexp query does) to an RE2 pattern. Returns false with
+/// a message for what RE2 cannot express (complement `~`, intersection `&`).
+bool lucene_to_re2(std::string_view lucene, bool insensitive, std::string& out, std::string& error);
+
+/// Membership for `in` / `in~`: strings (folded when insensitive), numbers, booleans.
+class InSet {
+ public:
+  explicit InSet(bool insensitive) : insensitive_(insensitive) {}
+  void add(const Value& v);
+  /// `v` strings must already be folded when insensitive.
+  [[nodiscard]] bool contains(const Value& v) const;
+  [[nodiscard]] std::size_t size() const noexcept { return strings_.size() + numbers_.size() + bools_; }
+  [[nodiscard]] bool insensitive() const noexcept { return insensitive_; }
+
+ private:
+  bool insensitive_;
+  StringSet strings_;
+  std::vector<double> numbers_;  // sorted
+  bool has_true_ = false, has_false_ = false;
+  std::size_t bools_ = 0;
+};
+
+/// IPv4 and IPv6 networks for cidrMatch, parsed once.
+class CidrSet {
+ public:
+  bool add(std::string_view cidr);
+  [[nodiscard]] bool contains(std::string_view ip) const;
+  [[nodiscard]] std::size_t size() const noexcept { return nets_.size(); }
+
+ private:
+  struct Net {
+    std::array<std::uint8_t, 16> addr{};
+    int bits = 0;
+    bool v6 = false;
+  };
+  std::vector<Net> nets_;
+};
+
+/// Parses a textual IPv4/IPv6 address into 16 bytes (IPv4 in the first 4).
+bool parse_ip(std::string_view s, std::array<std::uint8_t, 16>& out, bool& v6);
+
+}  // namespace eqlpp::compiler

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// The compiled plan: predicate and value trees over rule-local field slots.
+// A plan is immutable once built and shared by every engine running the rule;
+// each engine maps rule-local slots to its own FieldIds.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compile/matchers.hpp"
+#include "eqlpp/rule.hpp"
+#include "syntax/ast.hpp"
+
+namespace eqlpp::compiler {
+
+/// Built-in functions of Elasticsearch EQL (eql-semantics.md §5).
+enum class Fn : std::uint8_t {
+  kAdd, kSubtract, kMultiply, kDivide, kModulo, kBetween, kCidrMatch, kConcat, kEndsWith,
+  kIndexOf, kLength, kNumber, kStartsWith, kString, kStringContains, kSubstring,
+};
+
+enum class CmpOp : std::uint8_t { kEq, kLt, kLe, kGt, kGe };
+
+/// An owned constant.
+struct Const {
+  Value value;                    // strings view `text`
+  std::shared_ptr<std::string> text;
+  static Const of(Value v);
+  static Const str(std::string s);
+};
+
+/// Value expressions (three-valued: any null operand gives null).
+struct VExpr {
+  enum class Kind : std::uint8_t { kConst, kField, kCall, kNeg, kArith, kCmp, kAnd, kOr, kNot, kIsNull, kPred };
+  Kind kind = Kind::kConst;
+  Const c;
+  std::uint32_t slot = 0;          // kField
+  Fn fn = Fn::kAdd;                // kCall
+  bool insensitive = false;        // kCall with ~
+  char op = 0;                     // kArith: + - * / %
+  CmpOp cmp = CmpOp::kEq;          // kCmp (negated via `negate`)
+  bool negate = false;
+  std::unique_ptr<CidrSet> cidr;   // cidrMatch with constant networks
+  std::vector<std::unique_ptr<VExpr>> args;
+  struct PNode* pred = nullptr;    // kPred: a predicate used as a value (owned by `pred_owner`)
+  std::unique_ptr<struct PNode> pred_owner;
+};
+
+/// Predicates (two-valued, Elasticsearch query semantics: a leaf over a
+/// missing field is false; `not` above it makes it true).
+struct PNode {
+  enum class Kind : std::uint8_t {
+    kTrue, kFalse, kAnd, kOr, kNot,
+    kCategory,   // slot's values contain `text` (any element)
+    kCompare,    // operand cmp const (any element)
+    kIsNull,     // operand is null / missing
+    kIn,         // operand in set
+    kWildcard,   // operand matches wildcard set
+    kRegex,      // operand matches regex set
+    kTruthy,     // operand is boolean true (any element)
+  };
+  Kind kind = Kind::kTrue;
+  // Operand: a field slot (multi-valued: any element) or a value expression.
+  bool operand_is_field = false;
+  std::uint32_t slot = 0;
+  std::unique_ptr<VExpr> expr;
+  // Leaf data.
+  CmpOp cmp = CmpOp::kEq;
+  Const c;
+  bool insensitive = false;
+  std::string text;  // kCategory
+  std::unique_ptr<InSet> in;
+  std::unique_ptr<WildcardSet> wild;
+  std::unique_ptr<RegexSet> regex;
+  std::vector<std::unique_ptr<PNode>> children;
+  SourceSpan span;
+};
+
+struct StagePlan {
+  std::unique_ptr<PNode> filter;   // includes the category test
+  std::vector<std::unique_ptr<VExpr>> keys;  // shared keys then own keys
+  std::vector<bool> key_optional;
+  bool missing = false;
+  int source_stage = 0;            // stage index in the query (before runs expansion)
+  std::string category;            // "" for any: used by the dispatch index
+};
+
+}  // namespace eqlpp::compiler
+
+namespace eqlpp::detail {
+
+struct CompiledRule {
+  RuleMetadata meta;
+  std::string query;
+  std::string canonical;
+  QueryKind kind = QueryKind::kEvent;
+  std::vector<std::string> fields;           // slot -> field path
+  std::uint32_t category_slot = 0;
+  std::string category_field;
+  std::int64_t maxspan_ns = 0;               // 0 = unlimited
+  std::optional<std::int64_t> head, tail;
+  std::vector<compiler::StagePlan> stages;    // event query: one stage; runs expanded
+  std::optional<compiler::StagePlan> until;
+  std::size_t key_count = 0;
+  Diagnostics warnings;
+};
+
+}  // namespace eqlpp::detail

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "compile/field_table.hpp"
+#include "eqlpp/event.hpp"
+#include "eqlpp/result.hpp"
+
+namespace eqlpp::ingest {
+
+/// Decodes JSON event lines into Records, extracting only the fields the
+/// FieldTable knows (projection). Nested objects and dotted keys both resolve;
+/// arrays become multi-valued fields. Reusable; owns its parse buffers. The
+/// Record's strings view the decoder's buffers until the next decode().
+class JsonDecoder {
+ public:
+  JsonDecoder();
+  ~JsonDecoder();
+  JsonDecoder(const JsonDecoder&) = delete;
+  JsonDecoder& operator=(const JsonDecoder&) = delete;
+
+  /// Fills `out` (cleared first). Errors carry a message and a byte offset.
+  Status decode(std::string_view line, const compiler::FieldTable& fields, Record& out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eqlpp::ingest

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: Apache-2.0
+// ISO-8601 / epoch-millisecond timestamps <-> int64 nanoseconds.
+#include <cstdio>
+#include <string>
+
+#include "eqlpp/alert.hpp"
+
+namespace eqlpp {
+namespace {
+
+// Days from 1970-01-01 to y-m-d (proleptic Gregorian), Howard Hinnant's algorithm.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+}
+
+bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
+  if (at + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    char c = s[at + i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  return true;
+}
+
+constexpr std::int64_t kNsPerSec = 1'000'000'000;
+// Timestamps are kept within +-200 years of the epoch so nanoseconds fit int64.
+constexpr std::int64_t kMaxSeconds = 200LL * 366 * 86400;
+
+}  // namespace
+
+bool parse_timestamp(std::string_view s, std::int64_t& ns) {
+  if (s.empty()) return false;
+  // Epoch milliseconds as text.
+  bool numeric = true;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (!((s[i] >= '0' && s[i] <= '9') || (i == 0 && s[i] == '-') || s[i] == '.')) numeric = false;
+  if (numeric) {
+    std::string t(s);
+    char* end = nullptr;
+    double ms = std::strtod(t.c_str(), &end);
+    if (end != t.c_str() + t.size()) return false;
+    if (ms > static_cast<double>(kMaxSeconds) * 1000 || ms < -static_cast<double>(kMaxSeconds) * 1000)
+      return false;
+    ns = static_cast<std::int64_t>(ms * 1'000'000.0);
+    return true;
+  }
+  int y, mo, d, h = 0, mi = 0, sec = 0;
+  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d))
+    return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return false;
+  std::size_t i = 10;
+  std::int64_t frac_ns = 0;
+  std::int64_t offset_sec = 0;
+  if (i < s.size()) {
+    if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') return false;
+    ++i;
+    if (!digits(s, i, 2, h) || i + 2 >= s.size() || s[i + 2] != ':' || !digits(s, i + 3, 2, mi))
+      return false;
+    i += 5;
+    if (i < s.size() && s[i] == ':') {
+      if (!digits(s, i + 1, 2, sec)) return false;
+      i += 3;
+    }
+    if (h > 23 || mi > 59 || sec > 60) return false;
+    if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
+      ++i;
+      std::size_t n = 0;
+      std::int64_t scale = 100'000'000;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+        if (n < 9) {
+          frac_ns += (s[i] - '0') * scale;
+          scale /= 10;
+        }
+        ++n;
+        ++i;
+      }
+      if (n == 0) return false;
+    }
+    if (i < s.size()) {
+      if (s[i] == 'Z' || s[i] == 'z') {
+        ++i;
+      } else if (s[i] == '+' || s[i] == '-') {
+        int oh, om = 0;
+        int sign = s[i] == '-' ? -1 : 1;
+        if (!digits(s, i + 1, 2, oh)) return false;
+        i += 3;
+        if (i < s.size() && s[i] == ':') ++i;
+        if (i < s.size()) {
+          if (!digits(s, i, 2, om)) return false;
+          i += 2;
+        }
+        if (oh > 23 || om > 59) return false;
+        offset_sec = sign * (oh * 3600 + om * 60);
+      } else {
+        return false;
+      }
+    }
+    if (i != s.size()) return false;
+  }
+  std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_sec;
+  if (secs > kMaxSeconds || secs < -kMaxSeconds) return false;
+  ns = secs * kNsPerSec + frac_ns;
+  return true;
+}
+
+std::string format_timestamp(std::int64_t ns) {
+  std::int64_t secs = ns / kNsPerSec;
+  std::int64_t frac = ns % kNsPerSec;
+  if (frac < 0) {
+    frac += kNsPerSec;
+    --secs;
+  }
+  std::int64_t days = secs / 86400;
+  std::int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  std::int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  char buf[64];
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(y),
+                        m, d, static_cast<long long>(rem / 3600), static_cast<long long>((rem / 60) % 60),
+                        static_cast<long long>(rem % 60));
+  std::string out(buf, static_cast<std::size_t>(n));
+  if (frac % 1'000'000 == 0) {
+    std::snprintf(buf, sizeof buf, ".%03lldZ", static_cast<long long>(frac / 1'000'000));
+  } else {
+    std::snprintf(buf, sizeof buf, ".%09lldZ", static_cast<long long>(frac));
+  }
+  return out + buf;
+}
+
+}  // namespace eqlpp

@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: Apache-2.0
+// Rule files in: Elastic detection-rule TOML, Endpoint behaviour TOML,
+// Kibana NDJSON/JSONL exports, bare .eql files, directories recursively.
+// Every problem is gathered as a diagnostic; good rules are kept.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "diag/diag.hpp"
+#include "eqlpp/rule.hpp"
+#include "rules/compile_query.hpp"
+
+namespace eqlpp {
+namespace {
+
+namespace fs = std::filesystem;
+
+Diagnostic file_diag(DiagCode code, Severity sev, const std::string& name, std::string msg,
+                     std::shared_ptr<const SourceFile> src = nullptr, std::uint32_t offset = 0) {
+  Diagnostic d;
+  d.code = code;
+  d.severity = sev;
+  d.message = std::move(msg);
+  d.source = src ? std::move(src) : std::make_shared<SourceFile>(name, "");
+  d.span = {offset, 0};
+  return d;
+}
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return !in.bad();
+}
+
+std::string extension(const std::string& name) {
+  auto dot = name.rfind('.');
+  auto slash = name.find_last_of("/\\");
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+  std::string e = name.substr(dot);
+  for (auto& c : e) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c + 32 : c);
+  return e;
+}
+
+std::string stem(const std::string& name) {
+  std::string base = fs::path(name).filename().string();
+  auto dot = base.rfind('.');
+  return dot == std::string::npos ? base : base.substr(0, dot);
+}
+
+// Byte offset of a 1-based line and (code point) column.
+std::uint32_t offset_of(const std::string& text, std::uint32_t line, std::uint32_t col) {
+  std::size_t i = 0;
+  for (std::uint32_t l = 1; l < line && i < text.size(); ++i)
+    if (text[i] == '\n') ++l;
+  for (std::uint32_t c = 1; c < col && i < text.size();) {
+    ++i;
+    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+    ++c;
+  }
+  return static_cast<std::uint32_t>(i);
+}
+
+class Loader {
+ public:
+  Loader(const CompileOptions& o, LoadedRules& out) : opts_(o), out_(out) {}
+
+  void path(const std::string& p) {
+    std::error_code ec;
+    auto st = fs::status(p, ec);
+    if (ec || !fs::exists(st)) {
+      out_.diagnostics.add(file_diag(DiagCode::kCannotRead, Severity::kError, p,
+                                     "cannot read rules: no such file or directory"));
+      return;
+    }
+    if (fs::is_directory(st)) {
+      std::vector<std::string> files;
+      for (fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
+           !ec && it != end; it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        std::string f = it->path().string();
+        // Rule test files (rules/tests/) are not rules.
+        if (it->path().parent_path().filename() == "tests") continue;
+        std::string e = extension(f);
+        if (e == ".toml" || e == ".ndjson" || e == ".jsonl" || e == ".eql") files.push_back(f);
+      }
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) file(f);
+      return;
+    }
+    file(p);
+  }
+
+  void file(const std::string& p) {
+    std::string text;
+    if (!read_file(p, text)) {
+      out_.diagnostics.add(file_diag(DiagCode::kCannotRead, Severity::kError, p, "cannot read the file"));
+      return;
+    }
+    this->text(p, std::move(text));
+  }
+
+  void text(const std::string& name, std::string text) {
+    ++out_.files;
+    std::string e = extension(name);
+    auto src = std::make_shared<const SourceFile>(name, std::move(text));  // NOLINT
+    if (e == ".toml") toml_file(src);
+    else if (e == ".ndjson" || e == ".jsonl" || e == ".json") ndjson_file(src);
+    else eql_file(src);
+  }
+
+  void finish() {
+    std::map<std::string, std::string> seen;
+    for (const auto& r : out_.rules) {
+      const auto& m = r.metadata();
+      if (m.id.empty()) continue;
+      auto [it, inserted] = seen.emplace(m.id, m.source);
+      if (!inserted) {
+        out_.diagnostics.add(file_diag(DiagCode::kDuplicateRuleId, Severity::kError, m.source,
+                                       "duplicate rule id '" + m.id + "' (also in " + it->second + ")"));
+      }
+    }
+  }
+
+ private:
+  void add(Result<Rule> r) {
+    if (r) {
+      out_.diagnostics.append(r->warnings());
+      out_.rules.push_back(std::move(r.value()));
+    } else {
+      ++out_.failed;
+      out_.diagnostics.append(r.error());
+    }
+  }
+
+  void eql_file(const std::shared_ptr<const SourceFile>& src) {
+    RuleMetadata meta;
+    meta.name = stem(src->name());
+    meta.source = src->name();
+    detail::QueryLocation where;
+    where.file = src;
+    add(detail::compile_query(src->text(), std::move(meta), opts_, where));
+  }
+
+  // ---- TOML -----------------------------------------------------------------
+  static std::string str(const toml::node_view<const toml::node>& n) {
+    if (auto s = n.value<std::string>()) return *s;
+    return {};
+  }
+
+  static ThreatEntry::Ref toml_ref(const toml::node_view<const toml::node>& n) {
+    return {str(n["id"]), str(n["name"]), str(n["reference"])};
+  }
+
+  void toml_file(const std::shared_ptr<const SourceFile>& src) {
+    toml::table tbl;
+    try {
+      tbl = toml::parse(src->text(), src->name());
+    } catch (const toml::parse_error& err) {
+      auto b = err.source().begin;
+      Diagnostic d;
+      d.code = DiagCode::kTomlError;
+      d.message = std::string(err.description());
+      d.source = src;
+      d.span = {offset_of(src->text(), b.line, b.column), 1};
+      out_.diagnostics.add(std::move(d));
+      ++out_.failed;
+      return;
+    }
+    const toml::table& ctbl = tbl;
+    auto rule = ctbl["rule"];
+    if (!rule.is_table()) {
+      out_.diagnostics.add(file_diag(DiagCode::kMissingField, Severity::kError, src->name(),
+                                     "no [rule] table: not an Elastic rule file", src));
+      ++out_.failed;
+      return;
+    }
+    RuleMetadata meta;
+    meta.source = src->name();
+    meta.name = str(rule["name"]);
+    meta.id = str(rule["rule_id"]);
+    if (meta.id.empty()) meta.id = str(rule["id"]);  // Endpoint behaviour rules
+    meta.description = str(rule["description"]);
+    meta.severity = str(rule["severity"]);
+    if (auto v = rule["risk_score"].value<std::int64_t>()) meta.risk_score = static_cast<int>(*v);
+    if (auto v = rule["version"].value<std::int64_t>()) meta.version = std::to_string(*v);
+    else meta.version = str(rule["version"]);
+    meta.timestamp_override = str(rule["timestamp_override"]);
+    meta.timestamp_field = str(rule["timestamp_field"]);
+    meta.event_category_override = str(rule["event_category_override"]);
+    meta.tiebreaker_field = str(rule["tiebreaker_field"]);
+    meta.building_block = rule["building_block_type"].is_string();
+    meta.maturity = str(ctbl["metadata"]["maturity"]);
+    if (auto arr = rule["tags"].as_array())
+      for (const auto& t : *arr)
+        if (auto s = t.value<std::string>()) meta.tags.push_back(*s);
+    if (auto arr = rule["index"].as_array())
+      for (const auto& t : *arr)
+        if (auto s = t.value<std::string>()) meta.index.push_back(*s);
+    if (auto threats = rule["threat"].as_array()) {
+      for (const auto& t : *threats) {
+        toml::node_view<const toml::node> tv(t);
+        ThreatEntry te;
+        te.framework = str(tv["framework"]);
+        te.tactic = toml_ref(tv["tactic"]);
+        if (auto techs = tv["technique"].as_array()) {
+          for (const auto& tech : *techs) {
+            toml::node_view<const toml::node> tn(tech);
+            ThreatEntry::Technique x;
+            x.ref = toml_ref(tn);
+            if (auto subs = tn["subtechnique"].as_array())
+              for (const auto& sub : *subs) x.subtechniques.push_back(toml_ref(toml::node_view<const toml::node>(sub)));
+            te.techniques.push_back(std::move(x));
+          }
+        }
+        meta.threat.push_back(std::move(te));
+      }
+    }
+    std::string lang = str(rule["language"]);
+    if (!lang.empty() && lang != "eql") {
+      out_.diagnostics.add(file_diag(DiagCode::kSkippedLanguage, Severity::kNote, src->name(),
+                                     "skipped: the rule's language is '" + lang + "', not EQL", src));
+      return;
+    }
+    auto qnode = rule["query"];
+    auto q = qnode.value<std::string>();
+    if (!q) {
+      out_.diagnostics.add(file_diag(DiagCode::kMissingField, Severity::kError, src->name(),
+                                     "the rule has no query", src));
+      ++out_.failed;
+      return;
+    }
+    if (meta.name.empty()) meta.name = stem(src->name());
+    warn_settings(meta, src);
+    // Map the query back into the file: exact for literal strings ('''...''').
+    detail::QueryLocation where;
+    auto b = qnode.node()->source().begin;
+    std::uint32_t off = offset_of(src->text(), b.line, b.column);
+    const std::string& t = src->text();
+    std::size_t content = off;
+    for (const char* open : {"'''", "\"\"\"", "'", "\""}) {
+      std::size_t n = std::char_traits<char>::length(open);
+      if (t.compare(off, n, open) == 0) {
+        content = off + n;
+        if (n == 3) {
+          if (t.compare(content, 2, "\r\n") == 0) content += 2;
+          else if (content < t.size() && t[content] == '\n') content += 1;
+        }
+        break;
+      }
+    }
+    if (content + q->size() <= t.size() && t.compare(content, q->size(), *q) == 0) {
+      where.file = src;
+      where.base = static_cast<std::uint32_t>(content);
+    } else {
+      auto b2 = qnode.node()->source().begin;
+      where.name = src->name() + ":" + std::to_string(b2.line) + ": query of '" + meta.name + "'";
+      where.note = "the query is a TOML string with escapes: line and column are within the query text";
+    }
+    add(detail::compile_query(*q, std::move(meta), opts_, where));
+  }
+
+  void warn_settings(const RuleMetadata& meta, const std::shared_ptr<const SourceFile>& src) {
+    if (!meta.timestamp_field.empty() && meta.timestamp_field != "@timestamp") {
+      out_.diagnostics.add(file_diag(
+          DiagCode::kRuleSetting, Severity::kWarning, src->name(),
+          "rule '" + meta.name + "' sets timestamp_field '" + meta.timestamp_field +
+              "': the engine orders events by its own timestamp field (eqlpp run uses the rule's "
+              "when all rules agree)",
+          src));
+    }
+  }
+
+  // ---- NDJSON ---------------------------------------------------------------
+  static std::string jstr(const nlohmann::json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) return {};
+    return it->get<std::string>();
+  }
+  static ThreatEntry::Ref jref(const nlohmann::json& j) {
+    if (!j.is_object()) return {};
+    return {jstr(j, "id"), jstr(j, "name"), jstr(j, "reference")};
+  }
+
+  void ndjson_file(const std::shared_ptr<const SourceFile>& src) {
+    const std::string& t = src->text();
+    std::size_t pos = 0, line_no = 0;
+    while (pos < t.size()) {
+      std::size_t end = t.find('\n', pos);
+      if (end == std::string::npos) end = t.size();
+      std::string_view line(t.data() + pos, end - pos);
+      std::size_t line_start = pos;
+      pos = end + 1;
+      ++line_no;
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+      if (line.empty()) continue;
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded() || !j.is_object()) {
+        Diagnostic d;
+        d.code = DiagCode::kJsonError;
+        d.message = "line " + std::to_string(line_no) + " is not a JSON object";
+        d.source = src;
+        d.span = {static_cast<std::uint32_t>(line_start), 1};
+        out_.diagnostics.add(std::move(d));
+        ++out_.failed;
+        continue;
+      }
+      RuleMetadata meta;
+      meta.source = src->name();
+      meta.name = jstr(j, "name");
+      meta.id = jstr(j, "rule_id");
+      if (meta.id.empty()) meta.id = jstr(j, "id");
+      meta.description = jstr(j, "description");
+      meta.severity = jstr(j, "severity");
+      if (j.contains("risk_score") && j["risk_score"].is_number())
+        meta.risk_score = j["risk_score"].get<int>();
+      if (j.contains("version")) {
+        if (j["version"].is_number_integer()) meta.version = std::to_string(j["version"].get<std::int64_t>());
+        else meta.version = jstr(j, "version");
+      }
+      meta.timestamp_override = jstr(j, "timestamp_override");
+      meta.timestamp_field = jstr(j, "timestamp_field");
+      meta.event_category_override = jstr(j, "event_category_override");
+      meta.tiebreaker_field = jstr(j, "tiebreaker_field");
+      meta.maturity = jstr(j, "maturity");
+      if (j.contains("building_block") && j["building_block"].is_boolean())
+        meta.building_block = j["building_block"].get<bool>();
+      if (j.contains("building_block_type")) meta.building_block = true;
+      auto strings = [&](const char* key, std::vector<std::string>& out) {
+        auto it = j.find(key);
+        if (it == j.end() || !it->is_array()) return;
+        for (const auto& v : *it)
+          if (v.is_string()) out.push_back(v.get<std::string>());
+      };
+      strings("tags", meta.tags);
+      strings("index", meta.index);
+      if (auto it = j.find("threat"); it != j.end() && it->is_array()) {
+        for (const auto& th : *it) {
+          if (!th.is_object()) continue;
+          ThreatEntry te;
+          te.framework = jstr(th, "framework");
+          if (th.contains("tactic")) te.tactic = jref(th["tactic"]);
+          if (auto tt = th.find("technique"); tt != th.end() && tt->is_array()) {
+            for (const auto& tech : *tt) {
+              ThreatEntry::Technique x;
+              x.ref = jref(tech);
+              if (auto st = tech.find("subtechnique"); st != tech.end() && st->is_array())
+                for (const auto& sub : *st) x.subtechniques.push_back(jref(sub));
+              te.techniques.push_back(std::move(x));
+            }
+          }
+          meta.threat.push_back(std::move(te));
+        }
+      }
+      std::string lang = jstr(j, "language");
+      if (!lang.empty() && lang.rfind("eql", 0) != 0) {
+        Diagnostic d = file_diag(DiagCode::kSkippedLanguage, Severity::kNote, src->name(),
+                                 "line " + std::to_string(line_no) + ": skipped rule '" + meta.name +
+                                     "': its language is '" + lang + "', not EQL",
+                                 src, static_cast<std::uint32_t>(line_start));
+        out_.diagnostics.add(std::move(d));
+        continue;
+      }
+      std::string q = jstr(j, "query");
+      if (q.empty()) {
+        Diagnostic d = file_diag(DiagCode::kMissingField, Severity::kError, src->name(),
+                                 "line " + std::to_string(line_no) + ": the rule has no query", src,
+                                 static_cast<std::uint32_t>(line_start));
+        out_.diagnostics.add(std::move(d));
+        ++out_.failed;
+        continue;
+      }
+      if (meta.name.empty()) meta.name = stem(src->name()) + ":" + std::to_string(line_no);
+      warn_settings(meta, src);
+      detail::QueryLocation where;
+      where.name = src->name() + ":" + std::to_string(line_no) + ": query of '" + meta.name + "'";
+      add(detail::compile_query(q, std::move(meta), opts_, where));
+    }
+  }
+
+  const CompileOptions& opts_;
+  LoadedRules& out_;
+};
+
+}  // namespace
+
+LoadedRules load_rules(const std::string& path, const CompileOptions& options) {
+  LoadedRules out;
+  Loader l(options, out);
+  l.path(path);
+  l.finish();
+  return out;
+}
+
+LoadedRules load_rules_from_text(const std::string& name, std::string text, const CompileOptions& options) {
+  LoadedRules out;
+  Loader l(options, out);
+  l.text(name, std::move(text));
+  l.finish();
+  return out;
+}
+
+}  // namespace eqlpp

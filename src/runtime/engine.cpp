@@ -1,0 +1,891 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Engine: event ordering (reorder window, late events), dispatch by
+// category, event-query filters and the streaming sequence / sample matcher.
+#include <algorithm>
+#include <limits>
+#include <queue>
+#include <unordered_map>
+
+#include "compile/field_table.hpp"
+#include "compile/plan.hpp"
+#include "eqlpp/engine.hpp"
+#include "ingest/json_decoder.hpp"
+#include "runtime/eval.hpp"
+#include "runtime/sequence_state.hpp"
+
+namespace eqlpp::detail {
+
+using compiler::StagePlan;
+using runtime::Key;
+using runtime::KeyPart;
+using runtime::KeyState;
+using runtime::Mark;
+using runtime::Partial;
+
+namespace {
+
+constexpr std::int64_t kNoTime = std::numeric_limits<std::int64_t>::min();
+
+// Order of events: timestamp, then tiebreaker (nulls last), then arrival.
+int compare_tiebreakers(const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return a.is_null() == b.is_null() ? 0 : (a.is_null() ? 1 : -1);
+  if (a.is_number() && b.is_number()) {
+    double x = a.as_double(), y = b.as_double();
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (a.is_string() && b.is_string()) {
+    int c = a.as_string().compare(b.as_string());
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
+  }
+  return a.is_number() ? -1 : 1;
+}
+
+/// One event as a rule sees it.
+struct EventCtx {
+  const Record* rec = nullptr;
+  std::string_view raw;
+  std::shared_ptr<const std::string> payload;
+  std::int64_t ts = 0;
+  std::uint64_t ordinal = 0;
+
+  const std::shared_ptr<const std::string>& get_payload() {
+    if (!payload && !raw.empty()) payload = std::make_shared<const std::string>(raw);
+    return payload;
+  }
+  AlertEvent ref() {
+    AlertEvent e;
+    e.payload = get_payload();
+    e.timestamp = ts;
+    e.ordinal = ordinal;
+    return e;
+  }
+};
+
+struct HeapEntry {
+  std::int64_t deadline;
+  std::uint32_t slot;
+  std::uint32_t gen;
+  std::int32_t stage;  // >= 0: at[stage]; -1: pending; -2: leading missing mark
+  std::uint64_t id;
+  bool operator>(const HeapEntry& o) const { return deadline > o.deadline; }
+};
+
+struct KeySlot {
+  std::uint32_t gen = 0;
+  bool used = false;
+  std::uint32_t prev = UINT32_MAX, next = UINT32_MAX;  // LRU list
+  const Key* key = nullptr;
+  KeyState st;
+};
+
+constexpr std::uint32_t kNil = UINT32_MAX;
+
+}  // namespace
+
+class EngineImpl;
+
+/// Runtime state of one rule inside one engine.
+class RuleRuntime {
+ public:
+  RuleRuntime(EngineImpl& engine, Rule rule, std::vector<FieldId> map);
+
+  void process(EventCtx& ev, runtime::EvalCtx& ctx);
+  void expire(std::int64_t now);
+  void finish();
+  void evict_for_bytes();
+
+  Rule rule;
+  const CompiledRule* plan;
+  std::vector<FieldId> map;
+  RuleStats stats;
+  std::size_t state_bytes = 0;
+
+ private:
+  // Structure of the stages: positive stage indices, and missing stages per gap.
+  std::vector<std::size_t> positive_;              // plan stage index of positive stage p
+  std::vector<std::vector<std::size_t>> gap_;      // gap_[p]: missing stages before positive p; gap_[k]: trailing
+  std::vector<int> missing_slot_;                  // plan stage index -> index in KeyState::missing
+
+  bool compute_key(const StagePlan& st, runtime::EvalCtx& ctx, Key& out);
+  std::uint32_t find_slot(const Key& k);
+  std::uint32_t get_or_create(const Key& k);
+  void touch(std::uint32_t s);
+  void unlink(std::uint32_t s);
+  void free_slot(std::uint32_t s, bool evicted);
+  void maybe_free(std::uint32_t s);
+  void evict_lru();
+  void push_heap(std::int64_t deadline, std::uint32_t s, std::int32_t stage, std::uint64_t id);
+  void add_bytes(KeyState& st, std::ptrdiff_t delta);
+  std::size_t partial_bytes(const Partial& p) const;
+  void complete(std::uint32_t s, Partial&& p);
+  void emit(const Key& key, std::vector<AlertEvent> events);
+  void emit_event(EventCtx& ev);
+  void process_sequence(EventCtx& ev, runtime::EvalCtx& ctx);
+  void process_sample(EventCtx& ev, runtime::EvalCtx& ctx);
+  void compact_heap();
+
+  EngineImpl& engine_;
+  std::unordered_map<Key, std::uint32_t, runtime::KeyHash> index_;
+  std::vector<KeySlot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::uint32_t lru_head_ = kNil, lru_tail_ = kNil;
+  std::size_t live_keys_ = 0;
+  std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<>> heap_;
+  std::uint64_t next_id_ = 1;
+  std::size_t live_partials_ = 0;
+  std::int64_t rate_window_ = kNoTime;
+  std::size_t rate_count_ = 0;
+  std::uint64_t emitted_ = 0;
+  Key scratch_key_;
+};
+
+class EngineImpl {
+ public:
+  explicit EngineImpl(EngineOptions o) : opts(std::move(o)) {
+    ts_field = fields.intern(opts.timestamp_field);
+    if (!opts.tiebreaker_field.empty()) tb_field = fields.intern(opts.tiebreaker_field);
+    cat_field = fields.intern(opts.event_category_field);
+  }
+
+  void add_rule(Rule rule) {
+    const CompiledRule& plan = *rule.impl();
+    std::vector<FieldId> map;
+    for (const auto& f : plan.fields) map.push_back(fields.intern(f));
+    auto idx = rules.size();
+    rules.push_back(std::make_unique<RuleRuntime>(*this, std::move(rule), std::move(map)));
+    // Dispatch index: category -> rules. Rules reading another category
+    // field, or with an `any` stage, are always evaluated.
+    bool always = plan.category_field != opts.event_category_field;
+    std::vector<std::string> cats;
+    auto add_stage = [&](const compiler::StagePlan& st) {
+      if (st.category.empty()) always = true;
+      else cats.push_back(st.category);
+    };
+    for (const auto& st : plan.stages) add_stage(st);
+    if (plan.until) add_stage(*plan.until);
+    if (always) {
+      always_rules.push_back(idx);
+    } else {
+      std::sort(cats.begin(), cats.end());
+      cats.erase(std::unique(cats.begin(), cats.end()), cats.end());
+      for (auto& c : cats) by_category[c].push_back(idx);
+    }
+    visited.push_back(0);
+  }
+
+  Status push_json(std::string_view line) {
+    ++stats.events_in;
+    if (line.size() > opts.max_line_bytes) {
+      ++stats.malformed;
+      return Status::error("the line is " + std::to_string(line.size()) + " bytes, over the limit of " +
+                           std::to_string(opts.max_line_bytes));
+    }
+    Status st = decoder.decode(line, fields, record);
+    if (!st) {
+      ++stats.malformed;
+      return st;
+    }
+    if (!set_time(record)) {
+      ++stats.malformed;
+      return Status::error("missing or invalid timestamp in field '" + opts.timestamp_field + "'");
+    }
+    return accept(record, line);
+  }
+
+  Status push(const Record& r) {
+    ++stats.events_in;
+    return accept(r, {});
+  }
+
+  bool set_time(Record& r) {
+    auto ts = r.values(ts_field);
+    if (ts.empty()) return false;
+    const Value& v = ts[0];
+    std::int64_t ns = 0;
+    if (v.is_string()) {
+      if (!parse_timestamp(v.as_string(), ns)) return false;
+    } else if (v.is_number()) {
+      double ms = v.as_double();
+      if (!(ms < 6.3e12 && ms > -6.3e12)) return false;  // +-200 years
+      ns = v.kind() == Value::Kind::kInt ? v.as_int() * 1'000'000 : static_cast<std::int64_t>(ms * 1e6);
+    } else {
+      return false;
+    }
+    r.set_timestamp(ns);
+    if (tb_field != compiler::FieldTable::kNone) {
+      auto tb = r.values(tb_field);
+      r.set_tiebreaker(tb.empty() ? Value() : tb[0]);
+    }
+    return true;
+  }
+
+  Status accept(const Record& r, std::string_view raw) {
+    std::int64_t ts = r.timestamp();
+    if (watermark != kNoTime && ts < watermark) {
+      ++stats.late;
+      if (on_late) {
+        LateEvent le;
+        le.timestamp = ts;
+        le.watermark = watermark;
+        le.payload = r.payload();
+        if (!le.payload && !raw.empty()) le.payload = std::make_shared<const std::string>(raw);
+        on_late(le);
+      }
+      return {};
+    }
+    if (opts.reorder_window.count() <= 0) {
+      process(r, raw, r.payload());
+      return {};
+    }
+    Buffered b;
+    b.rec = r;
+    b.rec.own_strings();
+    b.payload = r.payload();
+    if (!b.payload && !raw.empty()) b.payload = std::make_shared<const std::string>(raw);
+    b.arrival = arrival++;
+    newest = std::max(newest, ts);
+    buffer.push(std::move(b));
+    release(false);
+    return {};
+  }
+
+  void release(bool all) {
+    std::int64_t window = opts.reorder_window.count();
+    while (!buffer.empty()) {
+      const Buffered& top = buffer.top();
+      bool due = all || buffer.size() > opts.max_buffered_events;
+      if (!due && newest != kNoTime && window < std::numeric_limits<std::int64_t>::max()) {
+        std::int64_t limit;
+        if (!__builtin_sub_overflow(newest, window, &limit)) due = top.rec.timestamp() <= limit;
+      }
+      if (!due) break;
+      Buffered b = std::move(const_cast<Buffered&>(top));
+      buffer.pop();
+      process(b.rec, {}, b.payload);
+    }
+  }
+
+  void process(const Record& r, std::string_view raw, std::shared_ptr<const std::string> payload) {
+    ++stats.events_processed;
+    EventCtx ev;
+    ev.rec = &r;
+    ev.raw = raw;
+    ev.payload = std::move(payload);
+    ev.ts = r.timestamp();
+    ev.ordinal = next_ordinal++;
+    watermark = ev.ts;
+    for (auto& rr : rules) rr->expire(ev.ts);
+    ++epoch;
+    auto run = [&](std::size_t i) {
+      if (visited[i] == epoch) return;
+      visited[i] = epoch;
+      ctx.rec = &r;
+      ctx.map = rules[i]->map.data();
+      rules[i]->process(ev, ctx);
+      ctx.scratch.clear();
+    };
+    for (std::size_t i : always_rules) run(i);
+    if (!by_category.empty()) {
+      for (const Value& c : r.values(cat_field)) {
+        if (!c.is_string()) continue;
+        auto it = by_category.find(c.as_string());
+        if (it == by_category.end()) continue;
+        for (std::size_t i : it->second) run(i);
+      }
+    }
+  }
+
+  void finish() {
+    release(true);
+    for (auto& rr : rules) rr->finish();
+    watermark = kNoTime;
+    newest = kNoTime;
+  }
+
+  const EngineStats& snapshot() {
+    stats.rules.clear();
+    stats.partials_live = 0;
+    for (auto& rr : rules) {
+      stats.rules.push_back(rr->stats);
+      stats.partials_live += rr->stats.partials_live;
+    }
+    stats.buffered = buffer.size();
+    return stats;
+  }
+
+  void emit(const Alert& a) {
+    ++stats.alerts;
+    if (on_alert) on_alert(a);
+  }
+
+  struct Buffered {
+    Record rec;
+    std::shared_ptr<const std::string> payload;
+    std::uint64_t arrival = 0;
+  };
+  struct Later {
+    bool operator()(const Buffered& a, const Buffered& b) const {
+      if (a.rec.timestamp() != b.rec.timestamp()) return a.rec.timestamp() > b.rec.timestamp();
+      int c = compare_tiebreakers(a.rec.tiebreaker(), b.rec.tiebreaker());
+      if (c != 0) return c > 0;
+      return a.arrival > b.arrival;
+    }
+  };
+
+  EngineOptions opts;
+  compiler::FieldTable fields;
+  FieldId ts_field, tb_field = compiler::FieldTable::kNone, cat_field;
+  std::vector<std::unique_ptr<RuleRuntime>> rules;
+  std::unordered_map<std::string, std::vector<std::size_t>, compiler::StringHash, std::equal_to<>> by_category;
+  std::vector<std::size_t> always_rules;
+  std::vector<std::uint64_t> visited;
+  std::uint64_t epoch = 0;
+  ingest::JsonDecoder decoder;
+  Record record;
+  runtime::EvalCtx ctx;
+  std::priority_queue<Buffered, std::vector<Buffered>, Later> buffer;
+  std::uint64_t arrival = 0;
+  std::uint64_t next_ordinal = 0;
+  std::int64_t watermark = kNoTime;
+  std::int64_t newest = kNoTime;
+  EngineStats stats;
+  std::size_t state_bytes = 0;
+  std::function<void(const Alert&)> on_alert;
+  std::function<void(const LateEvent&)> on_late;
+};
+
+// ---- RuleRuntime ------------------------------------------------------------------
+
+RuleRuntime::RuleRuntime(EngineImpl& engine, Rule r, std::vector<FieldId> m)
+    : rule(std::move(r)), plan(rule.impl().get()), map(std::move(m)), engine_(engine) {
+  stats.rule_id = plan->meta.id.empty() ? plan->meta.name : plan->meta.id;
+  gap_.emplace_back();
+  missing_slot_.assign(plan->stages.size(), -1);
+  int nmissing = 0;
+  for (std::size_t i = 0; i < plan->stages.size(); ++i) {
+    if (plan->stages[i].missing) {
+      gap_.back().push_back(i);
+      missing_slot_[i] = nmissing++;
+    } else {
+      positive_.push_back(i);
+      gap_.emplace_back();
+    }
+  }
+}
+
+bool RuleRuntime::compute_key(const StagePlan& st, runtime::EvalCtx& ctx, Key& out) {
+  out.resize(st.keys.size());
+  for (std::size_t i = 0; i < st.keys.size(); ++i) {
+    const compiler::VExpr& e = *st.keys[i];
+    KeyPart& kp = out[i];
+    kp.s.clear();
+    if (e.kind == compiler::VExpr::Kind::kField) {
+      auto vals = ctx.field(e.slot);
+      if (vals.size() > 1) {
+        kp.kind = KeyPart::Kind::kArray;
+        kp.s = "[";
+        for (std::size_t k = 0; k < vals.size(); ++k) {
+          if (k) kp.s += ',';
+          kp.s += vals[k].to_json();
+        }
+        kp.s += ']';
+        continue;
+      }
+    }
+    Value v = runtime::eval_value(e, ctx);
+    switch (v.kind()) {
+      case Value::Kind::kNull:
+        if (!st.key_optional[i]) return false;  // a required key is null: not this stage
+        kp.kind = KeyPart::Kind::kNull;
+        break;
+      case Value::Kind::kBool: kp.kind = KeyPart::Kind::kBool; kp.i = v.as_bool(); break;
+      case Value::Kind::kInt: kp.kind = KeyPart::Kind::kInt; kp.i = v.as_int(); break;
+      case Value::Kind::kDouble: kp.kind = KeyPart::Kind::kDouble; kp.d = v.as_double(); break;
+      case Value::Kind::kString: kp.kind = KeyPart::Kind::kString; kp.s.assign(v.as_string()); break;
+    }
+  }
+  return true;
+}
+
+std::uint32_t RuleRuntime::find_slot(const Key& k) {
+  auto it = index_.find(k);
+  return it == index_.end() ? kNil : it->second;
+}
+
+void RuleRuntime::unlink(std::uint32_t s) {
+  KeySlot& ks = slots_[s];
+  if (ks.prev != kNil) slots_[ks.prev].next = ks.next;
+  else lru_head_ = ks.next;
+  if (ks.next != kNil) slots_[ks.next].prev = ks.prev;
+  else lru_tail_ = ks.prev;
+  ks.prev = ks.next = kNil;
+}
+
+void RuleRuntime::touch(std::uint32_t s) {
+  if (lru_tail_ == s) return;
+  unlink(s);
+  KeySlot& ks = slots_[s];
+  ks.prev = lru_tail_;
+  if (lru_tail_ != kNil) slots_[lru_tail_].next = s;
+  lru_tail_ = s;
+  if (lru_head_ == kNil) lru_head_ = s;
+}
+
+std::uint32_t RuleRuntime::get_or_create(const Key& k) {
+  std::uint32_t s = find_slot(k);
+  if (s != kNil) {
+    touch(s);
+    return s;
+  }
+  while (live_keys_ >= engine_.opts.max_keys_per_rule && lru_head_ != kNil) evict_lru();
+  if (free_.empty()) {
+    s = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    s = free_.back();
+    free_.pop_back();
+  }
+  KeySlot& ks = slots_[s];
+  ks.used = true;
+  ks.st = KeyState{};
+  std::size_t npos = positive_.size();
+  ks.st.at.resize(npos > 0 ? npos - 1 : 0);
+  ks.st.missing.resize(plan->stages.size() - npos);
+  if (plan->kind == QueryKind::kSample) ks.st.sample.resize(plan->stages.size());
+  auto [it, inserted] = index_.emplace(k, s);
+  (void)inserted;
+  ks.key = &it->first;
+  ++live_keys_;
+  std::size_t key_bytes = sizeof(KeySlot) + 64;
+  for (const auto& p : k) key_bytes += sizeof(KeyPart) + p.s.capacity();
+  add_bytes(ks.st, static_cast<std::ptrdiff_t>(key_bytes));
+  ks.prev = ks.next = kNil;
+  touch(s);
+  return s;
+}
+
+void RuleRuntime::add_bytes(KeyState& st, std::ptrdiff_t delta) {
+  st.bytes = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(st.bytes) + delta);
+  state_bytes = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(state_bytes) + delta);
+  engine_.state_bytes = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(engine_.state_bytes) + delta);
+  engine_.stats.state_bytes = engine_.state_bytes;
+  engine_.stats.peak_state_bytes = std::max(engine_.stats.peak_state_bytes, engine_.stats.state_bytes);
+}
+
+std::size_t RuleRuntime::partial_bytes(const Partial& p) const {
+  std::size_t b = sizeof(Partial) + p.events.capacity() * sizeof(AlertEvent);
+  for (const auto& e : p.events)
+    if (e.payload) b += e.payload->size();
+  return b;
+}
+
+void RuleRuntime::free_slot(std::uint32_t s, bool evicted) {
+  KeySlot& ks = slots_[s];
+  std::size_t dropped = ks.st.live;
+  if (evicted) {
+    engine_.stats.partials_evicted += dropped;
+    if (dropped || plan->kind == QueryKind::kSample) ++engine_.stats.keys_evicted;
+  }
+  live_partials_ -= dropped;
+  stats.partials_live = live_partials_;
+  add_bytes(ks.st, -static_cast<std::ptrdiff_t>(ks.st.bytes));
+  unlink(s);
+  index_.erase(*ks.key);
+  ks.key = nullptr;
+  ks.st = KeyState{};
+  ks.used = false;
+  ++ks.gen;
+  free_.push_back(s);
+  --live_keys_;
+}
+
+void RuleRuntime::maybe_free(std::uint32_t s) {
+  KeySlot& ks = slots_[s];
+  if (!ks.used || ks.st.live > 0) return;
+  if (plan->kind == QueryKind::kSample) return;  // samples remember keys (bounded by the key limit)
+  for (const auto& m : ks.st.missing)
+    if (m.set && gap_.front().size() > 0) return;  // a leading missing-event mark is still needed
+  free_slot(s, false);
+}
+
+void RuleRuntime::evict_lru() {
+  if (lru_head_ != kNil) free_slot(lru_head_, true);
+}
+
+void RuleRuntime::evict_for_bytes() {
+  while (engine_.state_bytes > engine_.opts.max_state_bytes && lru_head_ != kNil) evict_lru();
+}
+
+void RuleRuntime::push_heap(std::int64_t deadline, std::uint32_t s, std::int32_t stage, std::uint64_t id) {
+  heap_.push(HeapEntry{deadline, s, slots_[s].gen, stage, id});
+  if (heap_.size() > 4 * (live_partials_ + live_keys_) + 4096) compact_heap();
+}
+
+void RuleRuntime::compact_heap() {
+  std::vector<HeapEntry> keep;
+  while (!heap_.empty()) {
+    HeapEntry e = heap_.top();
+    heap_.pop();
+    if (e.slot < slots_.size() && slots_[e.slot].used && slots_[e.slot].gen == e.gen) keep.push_back(e);
+  }
+  for (auto& e : keep) heap_.push(e);
+}
+
+void RuleRuntime::expire(std::int64_t now) {
+  while (!heap_.empty() && heap_.top().deadline < now) {
+    HeapEntry e = heap_.top();
+    heap_.pop();
+    if (e.slot >= slots_.size()) continue;
+    KeySlot& ks = slots_[e.slot];
+    if (!ks.used || ks.gen != e.gen) continue;
+    KeyState& st = ks.st;
+    if (e.stage >= 0) {
+      auto& slot = st.at[static_cast<std::size_t>(e.stage)];
+      if (slot && slot->id == e.id) {
+        add_bytes(st, -static_cast<std::ptrdiff_t>(slot->bytes));
+        slot.reset();
+        --st.live;
+        --live_partials_;
+        ++engine_.stats.partials_expired;
+      }
+    } else if (e.stage == -1) {
+      // Trailing missing-event window passed without the missing event: report.
+      for (auto it = st.pending.begin(); it != st.pending.end(); ++it) {
+        if (it->id != e.id) continue;
+        Partial p = std::move(*it);
+        st.pending.erase(it);
+        add_bytes(st, -static_cast<std::ptrdiff_t>(p.bytes));
+        --st.live;
+        --live_partials_;
+        emit(*ks.key, std::move(p.events));
+        break;
+      }
+    } else {
+      for (auto& m : st.missing)
+        if (m.set && m.ts + plan->maxspan_ns < now) m.set = false;
+    }
+    stats.partials_live = live_partials_;
+    maybe_free(e.slot);
+  }
+}
+
+void RuleRuntime::emit(const Key& key, std::vector<AlertEvent> positive) {
+  // Put placeholders for missing stages back in stage order.
+  std::vector<AlertEvent> events;
+  if (plan->kind == QueryKind::kSequence && positive_.size() != plan->stages.size()) {
+    std::size_t p = 0;
+    for (const auto& st : plan->stages) {
+      if (st.missing) {
+        AlertEvent m;
+        m.missing = true;
+        events.push_back(m);
+      } else if (p < positive.size()) {
+        events.push_back(std::move(positive[p++]));
+      }
+    }
+  } else {
+    events = std::move(positive);
+  }
+  if (plan->head && emitted_ >= static_cast<std::uint64_t>(*plan->head)) {
+    ++stats.alerts_suppressed;
+    ++engine_.stats.alerts_suppressed;
+    return;
+  }
+  std::int64_t first = kNoTime, last = kNoTime;
+  for (const auto& e : events) {
+    if (e.missing) continue;
+    if (first == kNoTime || e.timestamp < first) first = e.timestamp;
+    if (last == kNoTime || e.timestamp > last) last = e.timestamp;
+  }
+  if (engine_.opts.max_alerts_per_second) {
+    std::int64_t window = last / 1'000'000'000;
+    if (window != rate_window_) {
+      rate_window_ = window;
+      rate_count_ = 0;
+    }
+    if (++rate_count_ > engine_.opts.max_alerts_per_second) {
+      ++stats.alerts_suppressed;
+      ++engine_.stats.alerts_suppressed;
+      return;
+    }
+  }
+  ++emitted_;
+  Alert a(rule);
+  std::size_t total = 0;
+  for (const auto& p : key) total += p.s.size();
+  auto storage = std::make_shared<std::string>();
+  storage->reserve(total);
+  for (const auto& p : key) {
+    switch (p.kind) {
+      case KeyPart::Kind::kNull: a.join_keys.emplace_back(); break;
+      case KeyPart::Kind::kBool: a.join_keys.emplace_back(p.i != 0); break;
+      case KeyPart::Kind::kInt: a.join_keys.emplace_back(p.i); break;
+      case KeyPart::Kind::kDouble: a.join_keys.emplace_back(p.d); break;
+      default: {
+        std::size_t at = storage->size();
+        storage->append(p.s);
+        a.join_keys.emplace_back(std::string_view(storage->data() + at, p.s.size()));
+      }
+    }
+  }
+  a.storage = std::move(storage);
+  a.events = std::move(events);
+  a.first_timestamp = first;
+  a.last_timestamp = last;
+  ++stats.alerts;
+  engine_.emit(a);
+}
+
+void RuleRuntime::emit_event(EventCtx& ev) {
+  std::vector<AlertEvent> events;
+  events.push_back(ev.ref());
+  static const Key kEmpty;
+  emit(kEmpty, std::move(events));
+}
+
+void RuleRuntime::complete(std::uint32_t s, Partial&& p) {
+  KeySlot& ks = slots_[s];
+  if (gap_.back().empty()) {
+    emit(*ks.key, std::move(p.events));
+    return;
+  }
+  // Wait until first + maxspan for a trailing missing event.
+  KeyState& st = ks.st;
+  while (st.pending.size() >= engine_.opts.max_partials_per_key) {
+    add_bytes(st, -static_cast<std::ptrdiff_t>(st.pending.front().bytes));
+    st.pending.pop_front();
+    --st.live;
+    --live_partials_;
+    ++engine_.stats.partials_evicted;
+  }
+  p.id = next_id_++;
+  p.bytes = partial_bytes(p);
+  add_bytes(st, static_cast<std::ptrdiff_t>(p.bytes));
+  std::int64_t deadline = p.first_ts + plan->maxspan_ns;
+  std::uint64_t id = p.id;
+  st.pending.push_back(std::move(p));
+  ++st.live;
+  ++live_partials_;
+  push_heap(deadline, s, -1, id);
+}
+
+void RuleRuntime::process(EventCtx& ev, runtime::EvalCtx& ctx) {
+  switch (plan->kind) {
+    case QueryKind::kEvent:
+      if (runtime::eval_pred(*plan->stages[0].filter, ctx)) {
+        ++stats.matches;
+        emit_event(ev);
+      }
+      return;
+    case QueryKind::kSequence: process_sequence(ev, ctx); break;
+    case QueryKind::kSample: process_sample(ev, ctx); break;
+  }
+  stats.partials_live = live_partials_;
+  if (engine_.state_bytes > engine_.opts.max_state_bytes) evict_for_bytes();
+}
+
+void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
+  const std::size_t k = positive_.size();
+  const std::int64_t maxspan = plan->maxspan_ns;
+  // Positive stages, in descending order so an event never extends a partial it just made.
+  for (std::size_t pi = k; pi-- > 0;) {
+    const StagePlan& st = plan->stages[positive_[pi]];
+    if (!runtime::eval_pred(*st.filter, ctx)) continue;
+    ++stats.matches;
+    if (!compute_key(st, ctx, scratch_key_)) continue;
+    if (pi == 0) {
+      // Leading missing-event stages: no such event in [t - maxspan, t).
+      std::uint32_t s = find_slot(scratch_key_);
+      if (s != kNil) {
+        bool blocked = false;
+        for (std::size_t m : gap_[0]) {
+          const Mark& mk = slots_[s].st.missing[static_cast<std::size_t>(missing_slot_[m])];
+          if (mk.set && mk.ordinal < ev.ordinal && mk.ts >= ev.ts - maxspan) blocked = true;
+        }
+        if (blocked) continue;
+      }
+      Partial p;
+      p.events.push_back(ev.ref());
+      p.first_ts = ev.ts;
+      p.last_ordinal = ev.ordinal;
+      s = get_or_create(scratch_key_);
+      ++engine_.stats.partials_created;
+      if (k == 1) {
+        complete(s, std::move(p));
+        continue;
+      }
+      KeyState& ks = slots_[s].st;
+      auto& slot = ks.at[0];
+      if (slot) {  // superseded: only the newest partial can ever complete
+        add_bytes(ks, -static_cast<std::ptrdiff_t>(slot->bytes));
+        --ks.live;
+        --live_partials_;
+      }
+      p.id = next_id_++;
+      p.bytes = partial_bytes(p);
+      add_bytes(ks, static_cast<std::ptrdiff_t>(p.bytes));
+      std::uint64_t id = p.id;
+      slot = std::move(p);
+      ++ks.live;
+      ++live_partials_;
+      if (maxspan) push_heap(ev.ts + maxspan, s, 0, id);
+      continue;
+    }
+    std::uint32_t s = find_slot(scratch_key_);
+    if (s == kNil) continue;
+    KeyState& ks = slots_[s].st;
+    auto& prev = ks.at[pi - 1];
+    if (!prev || prev->last_ordinal >= ev.ordinal) continue;
+    Partial p = std::move(*prev);
+    prev.reset();
+    add_bytes(ks, -static_cast<std::ptrdiff_t>(p.bytes));
+    --ks.live;
+    --live_partials_;
+    bool reject = false;
+    if (maxspan && ev.ts - p.first_ts > maxspan) reject = true;
+    if (ks.until.set && ks.until.ordinal >= p.last_ordinal) reject = true;
+    for (std::size_t m : gap_[pi]) {
+      const Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[m])];
+      if (mk.set && mk.ordinal > p.last_ordinal && mk.ordinal < ev.ordinal) reject = true;
+    }
+    if (reject) {
+      maybe_free(s);
+      continue;
+    }
+    p.events.push_back(ev.ref());
+    p.last_ordinal = ev.ordinal;
+    touch(s);
+    if (pi == k - 1) {
+      complete(s, std::move(p));
+      maybe_free(s);
+      continue;
+    }
+    auto& next = ks.at[pi];
+    if (next) {
+      add_bytes(ks, -static_cast<std::ptrdiff_t>(next->bytes));
+      --ks.live;
+      --live_partials_;
+    }
+    p.id = next_id_++;
+    p.bytes = partial_bytes(p);
+    add_bytes(ks, static_cast<std::ptrdiff_t>(p.bytes));
+    std::uint64_t id = p.id;
+    std::int64_t deadline = p.first_ts + maxspan;
+    next = std::move(p);
+    ++ks.live;
+    ++live_partials_;
+    if (maxspan) push_heap(deadline, s, static_cast<std::int32_t>(pi), id);
+  }
+  // Missing-event stages: remember the latest matching event per key.
+  for (std::size_t i = 0; i < plan->stages.size(); ++i) {
+    const StagePlan& st = plan->stages[i];
+    if (!st.missing || !runtime::eval_pred(*st.filter, ctx)) continue;
+    if (!compute_key(st, ctx, scratch_key_)) continue;
+    bool leading = std::find(gap_[0].begin(), gap_[0].end(), i) != gap_[0].end();
+    std::uint32_t s = leading ? get_or_create(scratch_key_) : find_slot(scratch_key_);
+    if (s == kNil) continue;
+    KeyState& ks = slots_[s].st;
+    Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[i])];
+    mk.set = true;
+    mk.ts = ev.ts;
+    mk.ordinal = ev.ordinal;
+    if (leading) push_heap(ev.ts + maxspan, s, -2, 0);
+    // A trailing missing event cancels completed sequences whose window holds it.
+    bool trailing = std::find(gap_.back().begin(), gap_.back().end(), i) != gap_.back().end();
+    if (trailing) {
+      for (auto it = ks.pending.begin(); it != ks.pending.end();) {
+        if (it->last_ordinal < ev.ordinal && ev.ts <= it->first_ts + maxspan) {
+          add_bytes(ks, -static_cast<std::ptrdiff_t>(it->bytes));
+          it = ks.pending.erase(it);
+          --ks.live;
+          --live_partials_;
+        } else {
+          ++it;
+        }
+      }
+    }
+    maybe_free(s);
+  }
+  // until: cancels partials of the key whose last event is at or before it.
+  if (plan->until && runtime::eval_pred(*plan->until->filter, ctx) &&
+      compute_key(*plan->until, ctx, scratch_key_)) {
+    std::uint32_t s = find_slot(scratch_key_);
+    if (s != kNil) {
+      KeyState& ks = slots_[s].st;
+      ks.until.set = true;
+      ks.until.ts = ev.ts;
+      ks.until.ordinal = ev.ordinal;
+    }
+  }
+}
+
+void RuleRuntime::process_sample(EventCtx& ev, runtime::EvalCtx& ctx) {
+  for (std::size_t i = 0; i < plan->stages.size(); ++i) {
+    const StagePlan& st = plan->stages[i];
+    if (!runtime::eval_pred(*st.filter, ctx)) continue;
+    ++stats.matches;
+    if (!compute_key(st, ctx, scratch_key_)) continue;
+    std::uint32_t s = get_or_create(scratch_key_);
+    KeyState& ks = slots_[s].st;
+    if (ks.sample_done || ks.sample[i]) continue;
+    ks.sample[i] = ev.ref();
+    std::size_t b = sizeof(AlertEvent) + (ks.sample[i]->payload ? ks.sample[i]->payload->size() : 0);
+    add_bytes(ks, static_cast<std::ptrdiff_t>(b));
+    bool full = std::all_of(ks.sample.begin(), ks.sample.end(), [](const auto& e) { return e.has_value(); });
+    if (full) {
+      std::vector<AlertEvent> events;
+      for (auto& e : ks.sample) events.push_back(std::move(*e));
+      ks.sample_done = true;
+      ks.sample.assign(ks.sample.size(), std::nullopt);
+      emit(*slots_[s].key, std::move(events));
+    }
+  }
+}
+
+void RuleRuntime::finish() {
+  // Completed sequences waiting on a trailing missing-event window: the stream
+  // ended without the missing event, so they are reported, in order.
+  std::vector<std::pair<std::uint64_t, std::pair<std::uint32_t, Partial>>> pend;
+  for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+    if (!slots_[s].used) continue;
+    for (auto& p : slots_[s].st.pending) pend.push_back({p.events.front().ordinal, {s, std::move(p)}});
+    slots_[s].st.pending.clear();
+  }
+  std::sort(pend.begin(), pend.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [o, sp] : pend) {
+    --live_partials_;
+    emit(*slots_[sp.first].key, std::move(sp.second.events));
+  }
+  for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+    if (!slots_[s].used) continue;
+    engine_.stats.partials_expired += slots_[s].st.live;
+    live_partials_ -= std::min<std::size_t>(live_partials_, slots_[s].st.live);
+    slots_[s].st.live = 0;
+    free_slot(s, false);
+  }
+  live_partials_ = 0;
+  stats.partials_live = 0;
+  heap_ = {};
+  rate_window_ = kNoTime;
+}
+
+}  // namespace eqlpp::detail
+
+namespace eqlpp {
+
+Engine::Engine(EngineOptions options) : impl_(std::make_unique<detail::EngineImpl>(std::move(options))) {}
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+
+void Engine::add_rule(Rule rule) { impl_->add_rule(std::move(rule)); }
+FieldId Engine::field(std::string_view path) { return impl_->fields.intern(path); }
+void Engine::on_alert(std::function<void(const Alert&)> cb) { impl_->on_alert = std::move(cb); }
+void Engine::on_late(std::function<void(const LateEvent&)> cb) { impl_->on_late = std::move(cb); }
+Status Engine::push_json(std::string_view line) { return impl_->push_json(line); }
+Status Engine::push(const Record& record) { return impl_->push(record); }
+void Engine::finish() { impl_->finish(); }
+const EngineStats& Engine::stats() { return impl_->snapshot(); }
+const EngineOptions& Engine::options() const noexcept { return impl_->opts; }
+
+}  // namespace eqlpp

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "runtime/eval.hpp"
+
+#include <array>
+
+namespace eqlpp::runtime {
+
+using compiler::PNode;
+using compiler::VExpr;
+
+namespace {
+
+Value eval_call(const VExpr& e, EvalCtx& ctx, const Value* arg0) {
+  std::array<Value, 8> small;
+  std::vector<Value> big;
+  Value* args = small.data();
+  if (e.args.size() > small.size()) {
+    big.resize(e.args.size());
+    args = big.data();
+  }
+  for (std::size_t i = 0; i < e.args.size(); ++i) {
+    args[i] = (i == 0 && arg0) ? *arg0 : eval_value(*e.args[i], ctx);
+    // Any null argument gives null, except number()'s base and indexOf's start.
+    bool may_be_null = (e.fn == compiler::Fn::kNumber && i == 1) ||
+                       (e.fn == compiler::Fn::kIndexOf && i == 2);
+    if (args[i].is_null() && !may_be_null)
+      return Value();
+  }
+  compiler::FnError err;
+  return compiler::call_fn(e.fn, e.insensitive, std::span<const Value>(args, e.args.size()),
+                          e.cidr.get(), ctx.scratch, err);
+}
+
+// Applies f to the operand: every element of a field (any), or the value of an expression.
+template <class F>
+bool any_operand(const PNode& p, EvalCtx& ctx, F&& f) {
+  if (p.operand_is_field) {
+    for (const Value& v : ctx.field(p.slot))
+      if (f(v)) return true;
+    return false;
+  }
+  const VExpr& e = *p.expr;
+  if (e.kind == VExpr::Kind::kCall && !e.args.empty() && e.args[0]->kind == VExpr::Kind::kField) {
+    // A function over a multi-valued field is tested element by element.
+    auto vals = ctx.field(e.args[0]->slot);
+    if (vals.size() > 1) {
+      for (const Value& v : vals) {
+        Value r = eval_call(e, ctx, &v);
+        if (!r.is_null() && f(r)) return true;
+      }
+      return false;
+    }
+  }
+  Value v = eval_value(e, ctx);
+  if (v.is_null()) return false;
+  return f(v);
+}
+
+std::string_view text_of(const Value& v, EvalCtx& ctx) {
+  if (v.is_string()) return v.as_string();
+  return ctx.scratch.keep(compiler::to_text(v));
+}
+
+}  // namespace
+
+bool eval_pred(const PNode& p, EvalCtx& ctx) {
+  switch (p.kind) {
+    case PNode::Kind::kTrue: return true;
+    case PNode::Kind::kFalse: return false;
+    case PNode::Kind::kAnd:
+      for (const auto& c : p.children)
+        if (!eval_pred(*c, ctx)) return false;
+      return true;
+    case PNode::Kind::kOr:
+      for (const auto& c : p.children)
+        if (eval_pred(*c, ctx)) return true;
+      return false;
+    case PNode::Kind::kNot: return !eval_pred(*p.children[0], ctx);
+    case PNode::Kind::kCategory:
+      for (const Value& v : ctx.field(p.slot))
+        if (v.is_string() && v.as_string() == p.text) return true;
+      return false;
+    case PNode::Kind::kCompare:
+      return any_operand(p, ctx, [&](const Value& v) {
+        auto r = compiler::compare(v, p.cmp, p.c.value);
+        return r && *r;
+      });
+    case PNode::Kind::kIsNull:
+      if (p.operand_is_field) return ctx.field(p.slot).empty();
+      return eval_value(*p.expr, ctx).is_null();
+    case PNode::Kind::kIn:
+      return any_operand(p, ctx, [&](const Value& v) {
+        if (p.insensitive && v.is_string()) {
+          compiler::ascii_fold(v.as_string(), ctx.fold);
+          return p.in->contains(Value(std::string_view(ctx.fold)));
+        }
+        return p.in->contains(v);
+      });
+    case PNode::Kind::kWildcard:
+      return any_operand(p, ctx, [&](const Value& v) {
+        std::string_view s = text_of(v, ctx);
+        if (p.insensitive) {
+          compiler::ascii_fold(s, ctx.fold);
+          return p.wild->match(ctx.fold);
+        }
+        return p.wild->match(s);
+      });
+    case PNode::Kind::kRegex:
+      return any_operand(p, ctx, [&](const Value& v) { return p.regex->match(text_of(v, ctx)); });
+    case PNode::Kind::kTruthy:
+      return any_operand(p, ctx, [](const Value& v) {
+        return v.kind() == Value::Kind::kBool && v.as_bool();
+      });
+  }
+  return false;
+}
+
+Value eval_value(const VExpr& e, EvalCtx& ctx) {
+  switch (e.kind) {
+    case VExpr::Kind::kConst: return e.c.value;
+    case VExpr::Kind::kField: {
+      auto vals = ctx.field(e.slot);
+      return vals.empty() ? Value() : vals[0];
+    }
+    case VExpr::Kind::kCall: return eval_call(e, ctx, nullptr);
+    case VExpr::Kind::kNeg: {
+      Value v = eval_value(*e.args[0], ctx);
+      if (v.kind() == Value::Kind::kInt && v.as_int() != INT64_MIN) return Value(-v.as_int());
+      if (v.is_number()) return Value(-v.as_double());
+      return Value();
+    }
+    case VExpr::Kind::kArith:
+      return compiler::arith(e.op, eval_value(*e.args[0], ctx), eval_value(*e.args[1], ctx));
+    case VExpr::Kind::kCmp: {
+      Value a = eval_value(*e.args[0], ctx);
+      Value b = eval_value(*e.args[1], ctx);
+      auto r = compiler::compare(a, e.cmp, b);
+      if (!r) return Value();
+      return Value(*r != e.negate);
+    }
+    case VExpr::Kind::kPred: return Value(eval_pred(*e.pred, ctx));
+    default: return Value();
+  }
+}
+
+}  // namespace eqlpp::runtime

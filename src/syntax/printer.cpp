@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: Apache-2.0
+// AST -> canonical EQL text, and AST -> S-expression dump.
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "syntax/ast.hpp"
+
+namespace eqlpp::syntax {
+namespace {
+
+bool plain_ident(const std::string& s) {
+  if (s.empty()) return false;
+  char c = s[0];
+  if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '@')) return false;
+  for (char ch : s)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+          ch == '_' || ch == '@'))
+      return false;
+  static constexpr const char* kw[] = {"and", "or", "not", "in", "like", "regex", "where",
+                                       "sequence", "sample", "by", "with", "maxspan", "until",
+                                       "any", "true", "false", "null", "of", "join", "runs"};
+  for (auto* k : kw)
+    if (s == k) return false;
+  return true;
+}
+
+std::string quote_ident(const std::string& s) {
+  if (plain_ident(s)) return s;
+  std::string out = "`";
+  for (char c : s) {
+    if (c == '`') out += "``";
+    else out += c;
+  }
+  return out + "`";
+}
+
+}  // namespace
+
+std::string quote_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[16];
+          std::snprintf(buf, sizeof buf, "\\u{%02x}", static_cast<unsigned>(c));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string format_double(double d) {
+  if (std::isnan(d)) return "NaN";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", d);
+  std::string s = buf;
+  // Shortest representation that round-trips.
+  for (int prec = 1; prec < 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, d);
+    if (std::strtod(buf, nullptr) == d) {
+      s = buf;
+      break;
+    }
+  }
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
+namespace {
+
+std::string literal_text(const Literal& l) {
+  switch (l.v.index()) {
+    case 0: return "null";
+    case 1: return std::get<bool>(l.v) ? "true" : "false";
+    case 2: return std::to_string(std::get<std::int64_t>(l.v));
+    case 3: return format_double(std::get<double>(l.v));
+    default: return quote_string(std::get<std::string>(l.v));
+  }
+}
+
+std::string field_text(const Node& n) {
+  std::string out;
+  if (n.optional) out += '?';
+  if (!n.name.empty()) out += n.name;  // $variable
+  for (std::size_t i = 0; i < n.path.size(); ++i) {
+    if (i || !n.name.empty()) out += '.';
+    out += quote_ident(n.path[i]);
+  }
+  return out;
+}
+
+int prec(const Node& n) {
+  switch (n.kind) {
+    case NodeKind::kOr: return 1;
+    case NodeKind::kAnd: return 2;
+    case NodeKind::kNot: return 3;
+    case NodeKind::kCompare: return 4;
+    case NodeKind::kArith: return (n.op == '+' || n.op == '-') ? 5 : 6;
+    case NodeKind::kNeg: return 7;
+    case NodeKind::kIn:
+    case NodeKind::kMatch: return 8;
+    default: return 9;
+  }
+}
+
+const char* cmp_text(char op) {
+  switch (op) {
+    case '=': return "==";
+    case '!': return "!=";
+    case '<': return "<";
+    case 'l': return "<=";
+    case '>': return ">";
+    default: return ">=";
+  }
+}
+
+std::string event_query_text(const EventQuery& q);
+
+std::string wrap(const Node& child, int min_prec) {
+  std::string s = print(child);
+  if (prec(child) < min_prec) return "(" + s + ")";
+  return s;
+}
+
+}  // namespace
+
+std::string print(const Node& n) {
+  switch (n.kind) {
+    case NodeKind::kLiteral: return literal_text(n.lit);
+    case NodeKind::kField: return field_text(n);
+    case NodeKind::kCall: {
+      std::string out = n.name + (n.insensitive ? "~(" : "(");
+      for (std::size_t i = 0; i < n.children.size(); ++i) {
+        if (i) out += ", ";
+        out += print(*n.children[i]);
+      }
+      return out + ")";
+    }
+    case NodeKind::kNeg: return "-" + wrap(*n.children[0], 8);
+    case NodeKind::kArith: {
+      int p = prec(n);
+      return wrap(*n.children[0], p) + " " + std::string(1, n.op) + " " +
+             wrap(*n.children[1], p + 1);
+    }
+    case NodeKind::kCompare:
+      return wrap(*n.children[0], 5) + " " + cmp_text(n.op) + " " + wrap(*n.children[1], 5);
+    case NodeKind::kAnd:
+    case NodeKind::kOr: {
+      std::string out;
+      int p = prec(n);
+      for (std::size_t i = 0; i < n.children.size(); ++i) {
+        if (i) out += n.kind == NodeKind::kAnd ? " and " : " or ";
+        out += wrap(*n.children[i], p + 1);
+      }
+      return out;
+    }
+    case NodeKind::kNot: return "not " + wrap(*n.children[0], 3);
+    case NodeKind::kIn:
+    case NodeKind::kMatch: {
+      std::string out = wrap(*n.children[0], 9);
+      if (n.kind == NodeKind::kIn) {
+        out += n.negated ? " not in" : " in";
+        if (n.insensitive) out += "~";
+      } else if (n.match_op == MatchOp::kColon) {
+        out += " :";
+      } else {
+        out += n.match_op == MatchOp::kLike ? " like" : " regex";
+        if (n.insensitive) out += "~";
+      }
+      out += " (";
+      for (std::size_t i = 1; i < n.children.size(); ++i) {
+        if (i > 1) out += ", ";
+        out += wrap(*n.children[i], 7);
+      }
+      return out + ")";
+    }
+    case NodeKind::kLineage:
+      return n.lineage + " of [" + event_query_text(*n.lineage_query) + "]";
+  }
+  return "";
+}
+
+namespace {
+
+std::string event_query_text(const EventQuery& q) {
+  std::string cat = q.category_is_string ? quote_string(q.category)
+                                         : (q.any ? "any" : quote_ident(q.category));
+  return cat + " where " + print(*q.condition);
+}
+
+std::string keys_text(const std::vector<NodePtr>& keys) {
+  std::string out;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i) out += ", ";
+    out += print(*keys[i]);
+  }
+  return out;
+}
+
+std::string stage_text(const Stage& s) {
+  std::string out = s.missing ? "![" : "[";
+  out += event_query_text(s.query) + "]";
+  if (!s.alias.empty()) out += " as " + s.alias;
+  if (!s.keys.empty()) out += " by " + keys_text(s.keys);
+  if (s.runs != 1) out += " with runs=" + std::to_string(s.runs);
+  return out;
+}
+
+}  // namespace
+
+std::string print(const Query& q) {
+  std::string out;
+  if (q.kind == QueryKind::kEvent) {
+    out = event_query_text(q.event);
+  } else {
+    out = q.kind == QueryKind::kSequence ? "sequence" : "sample";
+    if (!q.shared_keys.empty()) out += " by " + keys_text(q.shared_keys);
+    if (q.maxspan_ms) out += " with maxspan=" + q.maxspan_text;
+    for (const auto& s : q.stages) out += "\n  " + stage_text(s);
+    if (q.until) out += "\nuntil " + stage_text(*q.until);
+  }
+  for (const auto& p : q.pipes) out += " | " + p.name + " " + std::to_string(p.count);
+  return out;
+}
+
+// ---- S-expression dump ------------------------------------------------------
+
+std::string dump(const Node& n) {
+  switch (n.kind) {
+    case NodeKind::kLiteral: return literal_text(n.lit);
+    case NodeKind::kField: {
+      std::string s = "(field " + field_text(n) + ")";
+      return s;
+    }
+    case NodeKind::kCall: {
+      std::string out = "(call " + n.name + (n.insensitive ? "~" : "");
+      for (auto& c : n.children) out += " " + dump(*c);
+      return out + ")";
+    }
+    case NodeKind::kNeg: return "(neg " + dump(*n.children[0]) + ")";
+    case NodeKind::kArith:
+      return "(" + std::string(1, n.op) + " " + dump(*n.children[0]) + " " +
+             dump(*n.children[1]) + ")";
+    case NodeKind::kCompare:
+      return std::string("(") + cmp_text(n.op) + " " + dump(*n.children[0]) + " " +
+             dump(*n.children[1]) + ")";
+    case NodeKind::kAnd:
+    case NodeKind::kOr: {
+      std::string out = n.kind == NodeKind::kAnd ? "(and" : "(or";
+      for (auto& c : n.children) out += " " + dump(*c);
+      return out + ")";
+    }
+    case NodeKind::kNot: return "(not " + dump(*n.children[0]) + ")";
+    case NodeKind::kIn:
+    case NodeKind::kMatch: {
+      std::string out = "(";
+      if (n.kind == NodeKind::kIn) out += n.negated ? "not-in" : "in";
+      else out += n.match_op == MatchOp::kColon ? ":" : n.match_op == MatchOp::kLike ? "like" : "regex";
+      if (n.insensitive && !(n.kind == NodeKind::kMatch && n.match_op == MatchOp::kColon)) out += "~";
+      for (auto& c : n.children) out += " " + dump(*c);
+      return out + ")";
+    }
+    case NodeKind::kLineage:
+      return "(" + n.lineage + "-of " + (n.lineage_query->any ? "any" : n.lineage_query->category) +
+             " " + dump(*n.lineage_query->condition) + ")";
+  }
+  return "";
+}
+
+std::string dump(const Query& q) {
+  auto eq = [](const EventQuery& e) {
+    return "(where " + (e.any ? std::string("any") : quote_string(e.category)) + " " +
+           dump(*e.condition) + ")";
+  };
+  auto keys = [](const std::vector<NodePtr>& ks) {
+    std::string out = "(by";
+    for (auto& k : ks) out += " " + dump(*k);
+    return out + ")";
+  };
+  auto stage = [&](const Stage& s) {
+    std::string out = s.missing ? "(missing " : "(stage ";
+    out += eq(s.query);
+    if (!s.keys.empty()) out += " " + keys(s.keys);
+    if (s.runs != 1) out += " (runs " + std::to_string(s.runs) + ")";
+    if (!s.alias.empty()) out += " (as " + s.alias + ")";
+    return out + ")";
+  };
+  std::string out;
+  if (q.kind == QueryKind::kEvent) {
+    out = eq(q.event);
+  } else {
+    out = q.kind == QueryKind::kSequence ? "(sequence" : "(sample";
+    if (!q.shared_keys.empty()) out += " " + keys(q.shared_keys);
+    if (q.maxspan_ms) out += " (maxspan " + std::to_string(*q.maxspan_ms) + "ms)";
+    for (auto& s : q.stages) out += " " + stage(s);
+    if (q.until) out += " (until " + stage(*q.until) + ")";
+    out += ")";
+  }
+  for (auto& p : q.pipes) out += " (" + p.name + " " + std::to_string(p.count) + ")";
+  return out;
+}
+
+}  // namespace eqlpp::syntax
