@@ -1,1 +1,588 @@
-int main() { return 0; }
+// SPDX-License-Identifier: Apache-2.0
+// The eqlpp command line (see docs/CLI.md): check, query, run, explain.
+// Uses only the public API. Results on stdout, diagnostics and statistics on
+// stderr. Exit codes: 0 success, 1 rule/query error or failed check, 2 bad usage.
+#include <eqlpp/eqlpp.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+constexpr int kOk = 0, kFail = 1, kUsage = 2;
+
+struct UsageError {
+  std::string message;
+};
+
+// ---- output -------------------------------------------------------------------
+
+/// stdout writer that notices a closed pipe and lets the program stop quietly.
+class Out {
+ public:
+  Out() { buf_.reserve(1 << 16); }
+  ~Out() { flush(); }
+  Out(const Out&) = delete;
+  Out& operator=(const Out&) = delete;
+  void line(std::string_view s) {
+    if (closed_) return;
+    buf_.append(s);
+    buf_ += '\n';
+    if (buf_.size() >= (1 << 16)) flush();
+  }
+  void flush() {
+    if (closed_ || buf_.empty()) return;
+    std::size_t n = std::fwrite(buf_.data(), 1, buf_.size(), stdout);
+    if (n != buf_.size() || std::fflush(stdout) != 0) closed_ = true;
+    buf_.clear();
+  }
+  [[nodiscard]] bool closed() const { return closed_; }
+
+ private:
+  std::string buf_;
+  bool closed_ = false;
+};
+
+// ---- input --------------------------------------------------------------------
+
+class LineReader {
+ public:
+  explicit LineReader(const std::string& path) : name_(path == "-" ? "<stdin>" : path) {
+    if (path == "-") {
+      f_ = stdin;
+    } else {
+      f_ = std::fopen(path.c_str(), "rb");
+      if (f_) {
+        std::error_code ec;
+        total_ = std::filesystem::file_size(path, ec);
+        if (ec) total_ = 0;
+      }
+    }
+    buf_.resize(1 << 20);
+  }
+  ~LineReader() {
+    if (f_ && f_ != stdin) std::fclose(f_);
+  }
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+  [[nodiscard]] bool ok() const { return f_ != nullptr; }
+  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] std::uint64_t bytes_read() const { return consumed_; }
+  [[nodiscard]] std::uint64_t total() const { return total_; }
+
+  bool next(std::string_view& line) {
+    while (true) {
+      auto* nl = static_cast<char*>(std::memchr(buf_.data() + pos_, '\n', end_ - pos_));
+      if (nl) {
+        std::size_t len = static_cast<std::size_t>(nl - (buf_.data() + pos_));
+        line = std::string_view(buf_.data() + pos_, len);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        pos_ += len + 1;
+        consumed_ += len + 1;
+        return true;
+      }
+      if (eof_) {
+        if (pos_ < end_) {
+          line = std::string_view(buf_.data() + pos_, end_ - pos_);
+          consumed_ += end_ - pos_;
+          pos_ = end_;
+          return true;
+        }
+        return false;
+      }
+      // Move the partial line to the front and read more (grow for long lines).
+      std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+      end_ -= pos_;
+      pos_ = 0;
+      if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+      std::size_t n = std::fread(buf_.data() + end_, 1, buf_.size() - end_, f_);
+      if (n == 0) eof_ = true;
+      end_ += n;
+    }
+  }
+
+ private:
+  std::string name_;
+  std::FILE* f_ = nullptr;
+  std::vector<char> buf_;
+  std::size_t pos_ = 0, end_ = 0;
+  std::uint64_t consumed_ = 0, total_ = 0;
+  bool eof_ = false;
+};
+
+// ---- options ------------------------------------------------------------------
+
+struct EventOptions {
+  std::optional<std::string> timestamp_field, tiebreaker_field, category_field;
+  bool sort = false;
+  std::optional<std::chrono::nanoseconds> reorder_window;
+  std::optional<std::size_t> max_partials_per_key, max_state_bytes;
+  bool progress = false;
+};
+
+std::chrono::nanoseconds parse_duration(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  if (i == 0 || i > 15) throw UsageError{"invalid duration '" + s + "' (examples: 500ms, 2s, 1m)"};
+  long long n = std::stoll(s.substr(0, i));
+  std::string unit = s.substr(i);
+  long long mult;
+  if (unit == "ns") mult = 1;
+  else if (unit == "us") mult = 1000;
+  else if (unit == "ms") mult = 1'000'000;
+  else if (unit == "s") mult = 1'000'000'000;
+  else if (unit == "m") mult = 60'000'000'000LL;
+  else if (unit == "h") mult = 3'600'000'000'000LL;
+  else throw UsageError{"invalid duration '" + s + "': the unit must be ms, s, m or h"};
+  if (n > std::numeric_limits<long long>::max() / mult) throw UsageError{"duration '" + s + "' is too long"};
+  return std::chrono::nanoseconds(n * mult);
+}
+
+std::size_t parse_count(const std::string& opt, const std::string& s) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos)
+    throw UsageError{opt + " takes a non-negative integer, found '" + s + "'"};
+  return static_cast<std::size_t>(std::stoull(s));
+}
+
+class Args {
+ public:
+  Args(int argc, char** argv, int from) {
+    for (int i = from; i < argc; ++i) v_.emplace_back(argv[i]);
+  }
+  bool done() const { return i_ >= v_.size(); }
+  const std::string& peek() const { return v_[i_]; }
+  std::string take() { return v_[i_++]; }
+  std::string value(const std::string& opt) {
+    if (done()) throw UsageError{opt + " needs a value"};
+    return take();
+  }
+
+ private:
+  std::vector<std::string> v_;
+  std::size_t i_ = 0;
+};
+
+// Takes a common event option if `a` is one; returns false otherwise.
+bool event_option(const std::string& a, Args& args, EventOptions& o) {
+  if (a == "--timestamp-field") o.timestamp_field = args.value(a);
+  else if (a == "--tiebreaker-field") o.tiebreaker_field = args.value(a);
+  else if (a == "--event-category-field") o.category_field = args.value(a);
+  else if (a == "--sort") o.sort = true;
+  else if (a == "--reorder-window") o.reorder_window = parse_duration(args.value(a));
+  else if (a == "--max-partials-per-key") o.max_partials_per_key = parse_count(a, args.value(a));
+  else if (a == "--max-state-bytes") o.max_state_bytes = parse_count(a, args.value(a));
+  else if (a == "--progress") o.progress = true;
+  else return false;
+  return true;
+}
+
+const char* kEventOptionsHelp =
+    "Event options:\n"
+    "  --timestamp-field F       field holding the event time (default @timestamp)\n"
+    "  --tiebreaker-field F      orders events with equal timestamps (default none)\n"
+    "  --event-category-field F  field that `process where` tests (default event.category)\n"
+    "  --sort                    read all input, sort by (timestamp, tiebreaker, line), then\n"
+    "                            evaluate: exactly Elasticsearch's query-time results\n"
+    "  --reorder-window DUR      streaming: hold events this long to order them (default 0s)\n"
+    "  --max-partials-per-key N  memory limit (library default 64)\n"
+    "  --max-state-bytes N       memory limit (library default 512 MiB)\n"
+    "  --progress                show a progress line on stderr while reading a file\n";
+
+eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eqlpp::Rule>& rules) {
+  eqlpp::EngineOptions e;
+  // Rules' own settings apply when every rule agrees and no option overrides them.
+  auto common = [&](auto getter) -> std::string {
+    std::string v;
+    for (const auto& r : rules) {
+      std::string x = getter(r.metadata());
+      if (x.empty()) return {};
+      if (!v.empty() && v != x) return {};
+      v = x;
+    }
+    return v;
+  };
+  if (o.timestamp_field) e.timestamp_field = *o.timestamp_field;
+  else if (auto v = common([](const eqlpp::RuleMetadata& m) { return m.timestamp_field; }); !v.empty())
+    e.timestamp_field = v;
+  if (o.tiebreaker_field) e.tiebreaker_field = *o.tiebreaker_field;
+  else if (auto v = common([](const eqlpp::RuleMetadata& m) { return m.tiebreaker_field; }); !v.empty())
+    e.tiebreaker_field = v;
+  if (o.category_field) e.event_category_field = *o.category_field;
+  if (o.sort) e.reorder_window = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::max());
+  else if (o.reorder_window) e.reorder_window = *o.reorder_window;
+  if (o.max_partials_per_key) e.max_partials_per_key = *o.max_partials_per_key;
+  if (o.max_state_bytes) e.max_state_bytes = *o.max_state_bytes;
+  if (o.sort) e.max_buffered_events = std::numeric_limits<std::size_t>::max();
+  return e;
+}
+
+eqlpp::CompileOptions compile_options(const EventOptions& o) {
+  eqlpp::CompileOptions c;
+  if (o.category_field) c.event_category_field = *o.category_field;
+  return c;
+}
+
+std::uint64_t first_ordinal(const eqlpp::Alert& a) {
+  for (const auto& e : a.events)
+    if (!e.missing) return e.ordinal;
+  return 0;
+}
+
+struct StreamResult {
+  std::uint64_t lines = 0;
+  bool input_error = false;
+  bool closed = false;
+};
+
+// Feeds every events file to the engine; malformed lines are reported and skipped.
+StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files, const EventOptions& o,
+                  Out& out) {
+  StreamResult r;
+  auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  for (const auto& f : files) {
+    LineReader in(f);
+    if (!in.ok()) {
+      std::fprintf(stderr, "%s: error: cannot open: %s\n", f.c_str(), std::strerror(errno));
+      r.input_error = true;
+      continue;
+    }
+    std::string_view line;
+    std::uint64_t line_no = 0;
+    while (in.next(line)) {
+      ++line_no;
+      ++r.lines;
+      bool blank = line.find_first_not_of(" \t\r") == std::string_view::npos;
+      if (blank) continue;
+      if (auto st = engine.push_json(line); !st)
+        std::fprintf(stderr, "%s:%llu: error: %s\n", in.name().c_str(),
+                     static_cast<unsigned long long>(line_no), st.message().c_str());
+      if (out.closed()) {
+        r.closed = true;
+        return r;
+      }
+      if (o.progress && (line_no & 0xFFFF) == 0) {
+        auto now = std::chrono::steady_clock::now();
+        if (now - last > std::chrono::milliseconds(500)) {
+          last = now;
+          double secs = std::chrono::duration<double>(now - start).count();
+          double pct = in.total() ? 100.0 * static_cast<double>(in.bytes_read()) / static_cast<double>(in.total()) : 0;
+          std::fprintf(stderr, "\r%s: %llu lines, %.1f%%, %.0f events/s   ", in.name().c_str(),
+                       static_cast<unsigned long long>(line_no), pct, static_cast<double>(r.lines) / secs);
+        }
+      }
+    }
+    if (o.progress) std::fprintf(stderr, "\r%s: %llu lines, done%20s\n", in.name().c_str(),
+                                 static_cast<unsigned long long>(line_no), "");
+  }
+  return r;
+}
+
+void print_diagnostics(const eqlpp::Diagnostics& diags, bool json, Out& out) {
+  for (const auto& d : diags) {
+    if (json) out.line(d.to_json());
+    else std::fprintf(stderr, "%s\n", d.render().c_str());
+  }
+}
+
+// Rules from paths and -e queries.
+eqlpp::LoadedRules gather_rules(const std::vector<std::string>& paths, const std::vector<std::string>& queries,
+                                const eqlpp::CompileOptions& copts) {
+  eqlpp::LoadedRules all;
+  for (const auto& p : paths) {
+    auto l = eqlpp::load_rules(p, copts);
+    for (auto& r : l.rules) all.rules.push_back(std::move(r));
+    all.diagnostics.append(l.diagnostics);
+    all.files += l.files;
+    all.failed += l.failed;
+  }
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    eqlpp::RuleMetadata meta;
+    meta.name = queries.size() == 1 ? "-e" : "-e#" + std::to_string(i + 1);
+    auto r = eqlpp::compile(queries[i], meta, copts, "-e");
+    if (r) {
+      all.diagnostics.append(r->warnings());
+      all.rules.push_back(std::move(r.value()));
+    } else {
+      all.diagnostics.append(r.error());
+      ++all.failed;
+    }
+  }
+  return all;
+}
+
+// ---- check --------------------------------------------------------------------
+
+int cmd_check(Args& args) {
+  std::vector<std::string> paths, queries;
+  bool json = false;
+  EventOptions eo;
+  while (!args.done()) {
+    std::string a = args.take();
+    if (a == "--help" || a == "-h") {
+      std::printf(
+          "Usage: eqlpp check [--json] [-e QUERY]... [RULES...]\n\n"
+          "Parse and compile every rule (TOML, NDJSON/JSONL, .eql files, directories) and every\n"
+          "-e query. Prints compiler-style diagnostics on stderr (or JSON objects on stdout with\n"
+          "--json) and a summary line 'N rules: N ok, N failed' on stderr.\n"
+          "Exit: 0 all compile, 1 otherwise, 2 bad usage.\n"
+          "  --event-category-field F  default category field for rules without an override\n");
+      return kOk;
+    }
+    if (a == "--json") json = true;
+    else if (a == "-e") queries.push_back(args.value(a));
+    else if (a == "--event-category-field") eo.category_field = args.value(a);
+    else if (a.size() > 1 && a[0] == '-') throw UsageError{"check: unknown option '" + a + "'"};
+    else paths.push_back(a);
+  }
+  if (paths.empty() && queries.empty()) throw UsageError{"check: give rule files, directories or -e QUERY"};
+  Out out;
+  auto loaded = gather_rules(paths, queries, compile_options(eo));
+  print_diagnostics(loaded.diagnostics, json, out);
+  std::size_t ok = loaded.rules.size();
+  std::size_t failed = loaded.failed + (loaded.diagnostics.has_errors() && loaded.failed == 0 ? 1 : 0);
+  std::fprintf(stderr, "%zu rules: %zu ok, %zu failed\n", ok + loaded.failed, ok, loaded.failed);
+  return (failed || loaded.diagnostics.has_errors()) ? kFail : kOk;
+}
+
+// ---- query --------------------------------------------------------------------
+
+int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& files, const EventOptions& eo,
+               bool query_output, bool stats_line) {
+  Out out;
+  eqlpp::Engine engine(engine_options(eo, rules));
+  for (const auto& r : rules) {
+    engine.add_rule(r);
+    if (r.tail() && !eo.sort)
+      std::fprintf(stderr, "note: '| tail' of rule '%s' applies only with --sort\n", r.metadata().name.c_str());
+  }
+  std::vector<eqlpp::Alert> collected;
+  auto render = [&](const eqlpp::Alert& a) {
+    if (!query_output) return a.to_json();
+    if (a.rule.kind() == eqlpp::QueryKind::kEvent)
+      return a.events.front().payload ? *a.events.front().payload : std::string("{}");
+    return a.to_query_json();
+  };
+  engine.on_alert([&](const eqlpp::Alert& a) {
+    if (eo.sort) collected.push_back(a);
+    else out.line(render(a));
+  });
+  auto start = std::chrono::steady_clock::now();
+  StreamResult sr = feed(engine, files, eo, out);
+  if (!sr.closed) engine.finish();
+  if (eo.sort && !out.closed()) {
+    std::stable_sort(collected.begin(), collected.end(), [](const eqlpp::Alert& a, const eqlpp::Alert& b) {
+      return first_ordinal(a) < first_ordinal(b);
+    });
+    // head / tail per rule, in Elasticsearch's order.
+    std::vector<const eqlpp::Alert*> keep;
+    std::vector<std::size_t> seen_per_rule(rules.size(), 0), total_per_rule(rules.size(), 0);
+    auto rule_index = [&](const eqlpp::Alert& a) {
+      for (std::size_t i = 0; i < rules.size(); ++i)
+        if (rules[i].impl() == a.rule.impl()) return i;
+      return std::size_t{0};
+    };
+    for (const auto& a : collected) ++total_per_rule[rule_index(a)];
+    for (const auto& a : collected) {
+      std::size_t ri = rule_index(a);
+      std::size_t pos = seen_per_rule[ri]++;
+      const auto& r = rules[ri];
+      if (r.tail() && pos + static_cast<std::size_t>(*r.tail()) < total_per_rule[ri]) continue;
+      keep.push_back(&a);
+    }
+    for (const auto* a : keep) out.line(render(*a));
+  }
+  out.flush();
+  const auto& st = engine.stats();
+  if (stats_line) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr,
+                 "events read: %llu, malformed: %llu, late: %llu, alerts: %llu, suppressed: %llu, "
+                 "partials evicted: %llu, peak state: %llu bytes, elapsed: %.3fs, %.0f events/s\n",
+                 static_cast<unsigned long long>(st.events_in), static_cast<unsigned long long>(st.malformed),
+                 static_cast<unsigned long long>(st.late), static_cast<unsigned long long>(st.alerts),
+                 static_cast<unsigned long long>(st.alerts_suppressed),
+                 static_cast<unsigned long long>(st.partials_evicted),
+                 static_cast<unsigned long long>(st.peak_state_bytes), secs,
+                 secs > 0 ? static_cast<double>(st.events_in) / secs : 0.0);
+  } else {
+    if (st.malformed || st.late)
+      std::fprintf(stderr, "%llu malformed lines skipped, %llu late events%s\n",
+                   static_cast<unsigned long long>(st.malformed), static_cast<unsigned long long>(st.late),
+                   st.late ? " (use --sort or --reorder-window)" : "");
+  }
+  return sr.input_error ? kFail : kOk;
+}
+
+int cmd_query(Args& args) {
+  EventOptions eo;
+  std::vector<std::string> pos;
+  while (!args.done()) {
+    std::string a = args.take();
+    if (a == "--help" || a == "-h") {
+      std::printf(
+          "Usage: eqlpp query [OPTIONS] QUERY [EVENTS...]\n\n"
+          "Run one EQL query over JSON lines (files, or stdin when none or '-').\n"
+          "Prints each matching event's original JSON for an event query, and\n"
+          "{\"join_keys\":[...],\"events\":[...]} for a sequence or sample (null for a\n"
+          "missing-event stage). With --sort, results come in Elasticsearch's order and\n"
+          "'| head N' / '| tail N' apply to it.\n\n%s",
+          kEventOptionsHelp);
+      return kOk;
+    }
+    if (event_option(a, args, eo)) continue;
+    if (a.size() > 1 && a[0] == '-') throw UsageError{"query: unknown option '" + a + "'"};
+    pos.push_back(a);
+  }
+  if (pos.empty()) throw UsageError{"query: missing QUERY"};
+  std::string q = pos.front();
+  std::vector<std::string> files(pos.begin() + 1, pos.end());
+  if (files.empty()) files.push_back("-");
+  auto r = eqlpp::compile(q, eqlpp::RuleMetadata{}, compile_options(eo), "<query>");
+  if (!r) {
+    std::fprintf(stderr, "%s\n", r.error().render().c_str());
+    return kFail;
+  }
+  std::vector<eqlpp::Rule> rules{r.value()};
+  return run_engine(std::move(rules), files, eo, true, false);
+}
+
+// ---- run ----------------------------------------------------------------------
+
+std::string bundled_rules() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(EQLPP_SOURCE_RULES_DIR, ec)) return EQLPP_SOURCE_RULES_DIR;
+  return EQLPP_INSTALL_RULES_DIR;
+}
+
+int cmd_run(Args& args) {
+  EventOptions eo;
+  std::vector<std::string> rule_paths, files;
+  while (!args.done()) {
+    std::string a = args.take();
+    if (a == "--help" || a == "-h") {
+      std::printf(
+          "Usage: eqlpp run [--rules PATH]... [OPTIONS] [EVENTS...]\n\n"
+          "Run every rule over JSON lines (files, or stdin when none or '-') and print one\n"
+          "ECS-style alert per line. Without --rules the bundled rules are used (%s).\n"
+          "Statistics go to stderr at the end.\n\n%s",
+          bundled_rules().c_str(), kEventOptionsHelp);
+      return kOk;
+    }
+    if (a == "--rules") {
+      rule_paths.push_back(args.value(a));
+      continue;
+    }
+    if (event_option(a, args, eo)) continue;
+    if (a.size() > 1 && a[0] == '-') throw UsageError{"run: unknown option '" + a + "'"};
+    files.push_back(a);
+  }
+  if (rule_paths.empty()) rule_paths.push_back(bundled_rules());
+  if (files.empty()) files.push_back("-");
+  auto loaded = gather_rules(rule_paths, {}, compile_options(eo));
+  Out diag_out;
+  print_diagnostics(loaded.diagnostics, false, diag_out);
+  if (loaded.diagnostics.has_errors() || loaded.rules.empty()) {
+    std::fprintf(stderr, "%zu rules: %zu ok, %zu failed\n", loaded.rules.size() + loaded.failed,
+                 loaded.rules.size(), loaded.failed);
+    if (loaded.rules.empty()) return kFail;
+  }
+  std::fprintf(stderr, "loaded %zu rules\n", loaded.rules.size());
+  int rc = run_engine(std::move(loaded.rules), files, eo, false, true);
+  return loaded.diagnostics.has_errors() ? kFail : rc;
+}
+
+// ---- explain ------------------------------------------------------------------
+
+int cmd_explain(Args& args) {
+  EventOptions eo;
+  std::vector<std::string> pos;
+  while (!args.done()) {
+    std::string a = args.take();
+    if (a == "--help" || a == "-h") {
+      std::printf(
+          "Usage: eqlpp explain [--event-category-field F] QUERY|RULE_FILE...\n\n"
+          "Print the compiled plan: stages, join keys, maxspan, until, each filter with its\n"
+          "compiled matchers (wildcard sets, regexes, in-sets) and the fields read.\n");
+      return kOk;
+    }
+    if (a == "--event-category-field") {
+      eo.category_field = args.value(a);
+      continue;
+    }
+    if (a.size() > 1 && a[0] == '-') throw UsageError{"explain: unknown option '" + a + "'"};
+    pos.push_back(a);
+  }
+  if (pos.empty()) throw UsageError{"explain: missing QUERY or RULE"};
+  int rc = kOk;
+  Out out;
+  for (const auto& p : pos) {
+    std::error_code ec;
+    eqlpp::LoadedRules loaded;
+    if (std::filesystem::exists(p, ec)) loaded = eqlpp::load_rules(p, compile_options(eo));
+    else loaded = gather_rules({}, {p}, compile_options(eo));
+    print_diagnostics(loaded.diagnostics, false, out);
+    if (loaded.diagnostics.has_errors()) rc = kFail;
+    for (const auto& r : loaded.rules) {
+      std::string text = r.explain();
+      if (!text.empty() && text.back() == '\n') text.pop_back();
+      out.line(text);
+    }
+  }
+  return rc;
+}
+
+void usage(std::FILE* f) {
+  std::fprintf(f,
+               "Usage: eqlpp COMMAND [OPTIONS]\n\n"
+               "Run Elastic EQL detection rules over JSON event streams.\n\n"
+               "Commands:\n"
+               "  check RULES...           parse and compile rules, print diagnostics\n"
+               "  query QUERY [EVENTS]     run one query, print matching events or sequences\n"
+               "  run [--rules P] [EVENTS] run rules, print ECS-style alerts\n"
+               "  explain QUERY|RULE       print the compiled plan\n\n"
+               "  --version                print the version\n"
+               "'eqlpp COMMAND --help' describes each command.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  if (argc < 2) {
+    usage(stderr);
+    return kUsage;
+  }
+  std::string cmd = argv[1];
+  try {
+    Args args(argc, argv, 2);
+    if (cmd == "--version" || cmd == "version") {
+      std::printf("eqlpp %s\n", std::string(eqlpp::version()).c_str());
+      return kOk;
+    }
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      usage(stdout);
+      return kOk;
+    }
+    if (cmd == "check") return cmd_check(args);
+    if (cmd == "query") return cmd_query(args);
+    if (cmd == "run") return cmd_run(args);
+    if (cmd == "explain") return cmd_explain(args);
+    throw UsageError{"unknown command '" + cmd + "'"};
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "eqlpp: %s\n(see 'eqlpp --help')\n", e.message.c_str());
+    return kUsage;
+  }
+}

@@ -22,9 +22,8 @@ Const Const::str(std::string s) {
   return c;
 }
 
-namespace {
-
 using syntax::MatchOp;
+namespace {
 using syntax::Node;
 using syntax::NodeKind;
 
@@ -72,6 +71,8 @@ bool contains_field(const VExpr& e) {
     if (contains_field(*a)) return true;
   return false;
 }
+
+}  // namespace
 
 class Binder {
  public:
@@ -174,6 +175,23 @@ class Binder {
           auto a = value(*n.children[0]);
           auto b = value(*n.children[1]);
           if (!a || !b) return nullptr;
+          auto is_null_lit = [](const VExpr& x) { return x.kind == VExpr::Kind::kConst && x.c.value.is_null(); };
+          if ((n.op == '=' || n.op == '!') && (is_null_lit(*a) || is_null_lit(*b))) {
+            // x == null is IsNull(x), never null itself (eql-semantics.md §3.1, §3.3 rule 3).
+            auto& other = is_null_lit(*a) ? b : a;
+            e->kind = VExpr::Kind::kPred;
+            auto p = make_p(PNode::Kind::kIsNull, n.span);
+            p->expr = std::move(other);
+            if (p->expr->kind == VExpr::Kind::kConst) {
+              bool r = p->expr->c.value.is_null() != (n.op == '!');
+              e->kind = VExpr::Kind::kConst;
+              e->c = Const::of(Value(r));
+              return e;
+            }
+            e->pred_owner = negate_p(std::move(p), n.op == '!');
+            e->pred = e->pred_owner.get();
+            return e;
+          }
           e->kind = VExpr::Kind::kCmp;
           switch (n.op) {
             case '=': e->cmp = CmpOp::kEq; break;
@@ -186,6 +204,39 @@ class Binder {
           e->args.push_back(std::move(a));
           e->args.push_back(std::move(b));
           return fold(std::move(e), n.span);
+        }
+        if (n.kind == NodeKind::kAnd || n.kind == NodeKind::kOr || n.kind == NodeKind::kNot) {
+          // Three-valued logic when every operand is a constant (a value, not a filter).
+          std::vector<std::unique_ptr<VExpr>> vals;
+          bool all_const = true;
+          for (const auto& c : n.children) {
+            auto v = value(*c);
+            if (!v) return nullptr;
+            all_const &= v->kind == VExpr::Kind::kConst;
+            vals.push_back(std::move(v));
+          }
+          if (all_const) {
+            auto tv = [](const Value& v) -> int {  // 1 true, 0 false, -1 null
+              if (v.kind() == Value::Kind::kBool) return v.as_bool() ? 1 : 0;
+              return -1;
+            };
+            int r;
+            if (n.kind == NodeKind::kNot) {
+              int x = tv(vals[0]->c.value);
+              r = x < 0 ? -1 : 1 - x;
+            } else {
+              bool is_and = n.kind == NodeKind::kAnd;
+              r = is_and ? 1 : 0;
+              for (const auto& v : vals) {
+                int x = tv(v->c.value);
+                if (is_and) r = (x == 0 || r == 0) ? 0 : (x < 0 || r < 0) ? -1 : 1;
+                else r = (x == 1 || r == 1) ? 1 : (x < 0 || r < 0) ? -1 : 0;
+              }
+            }
+            e->kind = VExpr::Kind::kConst;
+            e->c = Const::of(r < 0 ? Value() : Value(r == 1));
+            return e;
+          }
         }
         auto p = pred(n, false);
         if (!p) return nullptr;
@@ -691,8 +742,6 @@ class Binder {
   bool failed_ = false;
 };
 
-}  // namespace
-
 std::shared_ptr<detail::CompiledRule> bind(const syntax::Query& q, std::string_view text,
                                            RuleMetadata meta, const CompileOptions& opts,
                                            DiagSink& diags) {
@@ -704,6 +753,22 @@ std::shared_ptr<detail::CompiledRule> bind(const syntax::Query& q, std::string_v
   b.run();
   if (b.failed() || diags.error_count() > 0) return nullptr;
   return r;
+}
+
+}  // namespace eqlpp::compiler
+
+namespace eqlpp::compiler {
+
+std::optional<Const> fold_expression(std::string_view expr, DiagSink& diags) {
+  std::string text = "any where " + std::string(expr);
+  auto q = syntax::parse(text, diags);
+  if (!q) return std::nullopt;
+  detail::CompiledRule r;
+  CompileOptions opts;
+  Binder b(*q, diags, opts, r);
+  auto v = b.value(*q->event.condition);
+  if (!v || v->kind != VExpr::Kind::kConst) return std::nullopt;
+  return v->c;
 }
 
 }  // namespace eqlpp::compiler

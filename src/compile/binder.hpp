@@ -21,3 +21,9 @@ std::shared_ptr<detail::CompiledRule> bind(const syntax::Query& q, std::string_v
 std::string explain(const detail::CompiledRule& rule);
 
 }  // namespace eqlpp::compiler
+
+namespace eqlpp::compiler {
+/// Parses and folds a constant expression (no fields), for the fold tests.
+/// nullopt when it does not parse, bind, or fold to a constant.
+std::optional<Const> fold_expression(std::string_view expr, DiagSink& diags);
+}  // namespace eqlpp::compiler

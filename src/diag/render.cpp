@@ -76,7 +76,8 @@ std::string code_string(DiagCode code, Severity severity) {
 std::string Diagnostic::render() const {
   std::string out;
   std::string name = source ? source->name() : std::string("<input>");
-  if (source) {
+  bool located = source && !source->text().empty();
+  if (located) {
     auto [line, col] = source->line_col(span.offset);
     out += name + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
   } else {
@@ -84,7 +85,7 @@ std::string Diagnostic::render() const {
   }
   out += std::string(severity_text(severity)) + ": " + message + " [" +
          code_string(code, severity) + "]";
-  if (source) {
+  if (located) {
     const std::string& text = source->text();
     std::size_t off = std::min<std::size_t>(span.offset, text.size());
     std::size_t ls = text.rfind('\n', off == 0 ? 0 : off - 1);

@@ -122,7 +122,7 @@ class Loader {
       if (m.id.empty()) continue;
       auto [it, inserted] = seen.emplace(m.id, m.source);
       if (!inserted) {
-        out_.diagnostics.add(file_diag(DiagCode::kDuplicateRuleId, Severity::kError, m.source,
+        out_.diagnostics.add(file_diag(DiagCode::kDuplicateRuleId, Severity::kWarning, m.source,
                                        "duplicate rule id '" + m.id + "' (also in " + it->second + ")"));
       }
     }
