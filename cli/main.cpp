@@ -2,14 +2,13 @@
 // The eqlpp command line (see docs/CLI.md): check, query, run, explain.
 // Uses only the public API. Results on stdout, diagnostics and statistics on
 // stderr. Exit codes: 0 success, 1 rule/query error or failed check, 2 bad usage.
-#include <eqlpp/eqlpp.hpp>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <eqlpp/eqlpp.hpp>
 #include <filesystem>
 #include <iostream>
 #include <limits>
@@ -138,14 +137,22 @@ std::chrono::nanoseconds parse_duration(const std::string& s) {
   long long n = std::stoll(s.substr(0, i));
   std::string unit = s.substr(i);
   long long mult;
-  if (unit == "ns") mult = 1;
-  else if (unit == "us") mult = 1000;
-  else if (unit == "ms") mult = 1'000'000;
-  else if (unit == "s") mult = 1'000'000'000;
-  else if (unit == "m") mult = 60'000'000'000LL;
-  else if (unit == "h") mult = 3'600'000'000'000LL;
-  else throw UsageError{"invalid duration '" + s + "': the unit must be ms, s, m or h"};
-  if (n > std::numeric_limits<long long>::max() / mult) throw UsageError{"duration '" + s + "' is too long"};
+  if (unit == "ns")
+    mult = 1;
+  else if (unit == "us")
+    mult = 1000;
+  else if (unit == "ms")
+    mult = 1'000'000;
+  else if (unit == "s")
+    mult = 1'000'000'000;
+  else if (unit == "m")
+    mult = 60'000'000'000LL;
+  else if (unit == "h")
+    mult = 3'600'000'000'000LL;
+  else
+    throw UsageError{"invalid duration '" + s + "': the unit must be ms, s, m or h"};
+  if (n > std::numeric_limits<long long>::max() / mult)
+    throw UsageError{"duration '" + s + "' is too long"};
   return std::chrono::nanoseconds(n * mult);
 }
 
@@ -175,15 +182,24 @@ class Args {
 
 // Takes a common event option if `a` is one; returns false otherwise.
 bool event_option(const std::string& a, Args& args, EventOptions& o) {
-  if (a == "--timestamp-field") o.timestamp_field = args.value(a);
-  else if (a == "--tiebreaker-field") o.tiebreaker_field = args.value(a);
-  else if (a == "--event-category-field") o.category_field = args.value(a);
-  else if (a == "--sort") o.sort = true;
-  else if (a == "--reorder-window") o.reorder_window = parse_duration(args.value(a));
-  else if (a == "--max-partials-per-key") o.max_partials_per_key = parse_count(a, args.value(a));
-  else if (a == "--max-state-bytes") o.max_state_bytes = parse_count(a, args.value(a));
-  else if (a == "--progress") o.progress = true;
-  else return false;
+  if (a == "--timestamp-field")
+    o.timestamp_field = args.value(a);
+  else if (a == "--tiebreaker-field")
+    o.tiebreaker_field = args.value(a);
+  else if (a == "--event-category-field")
+    o.category_field = args.value(a);
+  else if (a == "--sort")
+    o.sort = true;
+  else if (a == "--reorder-window")
+    o.reorder_window = parse_duration(args.value(a));
+  else if (a == "--max-partials-per-key")
+    o.max_partials_per_key = parse_count(a, args.value(a));
+  else if (a == "--max-state-bytes")
+    o.max_state_bytes = parse_count(a, args.value(a));
+  else if (a == "--progress")
+    o.progress = true;
+  else
+    return false;
   return true;
 }
 
@@ -212,15 +228,21 @@ eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eql
     }
     return v;
   };
-  if (o.timestamp_field) e.timestamp_field = *o.timestamp_field;
-  else if (auto v = common([](const eqlpp::RuleMetadata& m) { return m.timestamp_field; }); !v.empty())
+  if (o.timestamp_field)
+    e.timestamp_field = *o.timestamp_field;
+  else if (auto v = common([](const eqlpp::RuleMetadata& m) { return m.timestamp_field; });
+           !v.empty())
     e.timestamp_field = v;
-  if (o.tiebreaker_field) e.tiebreaker_field = *o.tiebreaker_field;
-  else if (auto v = common([](const eqlpp::RuleMetadata& m) { return m.tiebreaker_field; }); !v.empty())
+  if (o.tiebreaker_field)
+    e.tiebreaker_field = *o.tiebreaker_field;
+  else if (auto v = common([](const eqlpp::RuleMetadata& m) { return m.tiebreaker_field; });
+           !v.empty())
     e.tiebreaker_field = v;
   if (o.category_field) e.event_category_field = *o.category_field;
-  if (o.sort) e.reorder_window = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::max());
-  else if (o.reorder_window) e.reorder_window = *o.reorder_window;
+  if (o.sort)
+    e.reorder_window = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::max());
+  else if (o.reorder_window)
+    e.reorder_window = *o.reorder_window;
   if (o.max_partials_per_key) e.max_partials_per_key = *o.max_partials_per_key;
   if (o.max_state_bytes) e.max_state_bytes = *o.max_state_bytes;
   if (o.sort) e.max_buffered_events = std::numeric_limits<std::size_t>::max();
@@ -246,8 +268,8 @@ struct StreamResult {
 };
 
 // Feeds every events file to the engine; malformed lines are reported and skipped.
-StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files, const EventOptions& o,
-                  Out& out) {
+StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files,
+                  const EventOptions& o, Out& out) {
   StreamResult r;
   auto start = std::chrono::steady_clock::now();
   auto last = start;
@@ -277,27 +299,34 @@ StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files, 
         if (now - last > std::chrono::milliseconds(500)) {
           last = now;
           double secs = std::chrono::duration<double>(now - start).count();
-          double pct = in.total() ? 100.0 * static_cast<double>(in.bytes_read()) / static_cast<double>(in.total()) : 0;
+          double pct = in.total() ? 100.0 * static_cast<double>(in.bytes_read()) /
+                                        static_cast<double>(in.total())
+                                  : 0;
           std::fprintf(stderr, "\r%s: %llu lines, %.1f%%, %.0f events/s   ", in.name().c_str(),
-                       static_cast<unsigned long long>(line_no), pct, static_cast<double>(r.lines) / secs);
+                       static_cast<unsigned long long>(line_no), pct,
+                       static_cast<double>(r.lines) / secs);
         }
       }
     }
-    if (o.progress) std::fprintf(stderr, "\r%s: %llu lines, done%20s\n", in.name().c_str(),
-                                 static_cast<unsigned long long>(line_no), "");
+    if (o.progress)
+      std::fprintf(stderr, "\r%s: %llu lines, done%20s\n", in.name().c_str(),
+                   static_cast<unsigned long long>(line_no), "");
   }
   return r;
 }
 
 void print_diagnostics(const eqlpp::Diagnostics& diags, bool json, Out& out) {
   for (const auto& d : diags) {
-    if (json) out.line(d.to_json());
-    else std::fprintf(stderr, "%s\n", d.render().c_str());
+    if (json)
+      out.line(d.to_json());
+    else
+      std::fprintf(stderr, "%s\n", d.render().c_str());
   }
 }
 
 // Rules from paths and -e queries.
-eqlpp::LoadedRules gather_rules(const std::vector<std::string>& paths, const std::vector<std::string>& queries,
+eqlpp::LoadedRules gather_rules(const std::vector<std::string>& paths,
+                                const std::vector<std::string>& queries,
                                 const eqlpp::CompileOptions& copts) {
   eqlpp::LoadedRules all;
   for (const auto& p : paths) {
@@ -340,32 +369,40 @@ int cmd_check(Args& args) {
           "  --event-category-field F  default category field for rules without an override\n");
       return kOk;
     }
-    if (a == "--json") json = true;
-    else if (a == "-e") queries.push_back(args.value(a));
-    else if (a == "--event-category-field") eo.category_field = args.value(a);
-    else if (a.size() > 1 && a[0] == '-') throw UsageError{"check: unknown option '" + a + "'"};
-    else paths.push_back(a);
+    if (a == "--json")
+      json = true;
+    else if (a == "-e")
+      queries.push_back(args.value(a));
+    else if (a == "--event-category-field")
+      eo.category_field = args.value(a);
+    else if (a.size() > 1 && a[0] == '-')
+      throw UsageError{"check: unknown option '" + a + "'"};
+    else
+      paths.push_back(a);
   }
-  if (paths.empty() && queries.empty()) throw UsageError{"check: give rule files, directories or -e QUERY"};
+  if (paths.empty() && queries.empty())
+    throw UsageError{"check: give rule files, directories or -e QUERY"};
   Out out;
   auto loaded = gather_rules(paths, queries, compile_options(eo));
   print_diagnostics(loaded.diagnostics, json, out);
   std::size_t ok = loaded.rules.size();
-  std::size_t failed = loaded.failed + (loaded.diagnostics.has_errors() && loaded.failed == 0 ? 1 : 0);
+  std::size_t failed =
+      loaded.failed + (loaded.diagnostics.has_errors() && loaded.failed == 0 ? 1 : 0);
   std::fprintf(stderr, "%zu rules: %zu ok, %zu failed\n", ok + loaded.failed, ok, loaded.failed);
   return (failed || loaded.diagnostics.has_errors()) ? kFail : kOk;
 }
 
 // ---- query --------------------------------------------------------------------
 
-int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& files, const EventOptions& eo,
-               bool query_output, bool stats_line) {
+int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& files,
+               const EventOptions& eo, bool query_output, bool stats_line) {
   Out out;
   eqlpp::Engine engine(engine_options(eo, rules));
   for (const auto& r : rules) {
     engine.add_rule(r);
     if (r.tail() && !eo.sort)
-      std::fprintf(stderr, "note: '| tail' of rule '%s' applies only with --sort\n", r.metadata().name.c_str());
+      std::fprintf(stderr, "note: '| tail' of rule '%s' applies only with --sort\n",
+                   r.metadata().name.c_str());
   }
   std::vector<eqlpp::Alert> collected;
   auto render = [&](const eqlpp::Alert& a) {
@@ -375,16 +412,19 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
     return a.to_query_json();
   };
   engine.on_alert([&](const eqlpp::Alert& a) {
-    if (eo.sort) collected.push_back(a);
-    else out.line(render(a));
+    if (eo.sort)
+      collected.push_back(a);
+    else
+      out.line(render(a));
   });
   auto start = std::chrono::steady_clock::now();
   StreamResult sr = feed(engine, files, eo, out);
   if (!sr.closed) engine.finish();
   if (eo.sort && !out.closed()) {
-    std::stable_sort(collected.begin(), collected.end(), [](const eqlpp::Alert& a, const eqlpp::Alert& b) {
-      return first_ordinal(a) < first_ordinal(b);
-    });
+    std::stable_sort(collected.begin(), collected.end(),
+                     [](const eqlpp::Alert& a, const eqlpp::Alert& b) {
+                       return first_ordinal(a) < first_ordinal(b);
+                     });
     // head / tail per rule, in Elasticsearch's order.
     std::vector<const eqlpp::Alert*> keep;
     std::vector<std::size_t> seen_per_rule(rules.size(), 0), total_per_rule(rules.size(), 0);
@@ -410,8 +450,10 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
     std::fprintf(stderr,
                  "events read: %llu, malformed: %llu, late: %llu, alerts: %llu, suppressed: %llu, "
                  "partials evicted: %llu, peak state: %llu bytes, elapsed: %.3fs, %.0f events/s\n",
-                 static_cast<unsigned long long>(st.events_in), static_cast<unsigned long long>(st.malformed),
-                 static_cast<unsigned long long>(st.late), static_cast<unsigned long long>(st.alerts),
+                 static_cast<unsigned long long>(st.events_in),
+                 static_cast<unsigned long long>(st.malformed),
+                 static_cast<unsigned long long>(st.late),
+                 static_cast<unsigned long long>(st.alerts),
                  static_cast<unsigned long long>(st.alerts_suppressed),
                  static_cast<unsigned long long>(st.partials_evicted),
                  static_cast<unsigned long long>(st.peak_state_bytes), secs,
@@ -419,7 +461,8 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
   } else {
     if (st.malformed || st.late)
       std::fprintf(stderr, "%llu malformed lines skipped, %llu late events%s\n",
-                   static_cast<unsigned long long>(st.malformed), static_cast<unsigned long long>(st.late),
+                   static_cast<unsigned long long>(st.malformed),
+                   static_cast<unsigned long long>(st.late),
                    st.late ? " (use --sort or --reorder-window)" : "");
   }
   return sr.input_error ? kFail : kOk;
@@ -460,9 +503,16 @@ int cmd_query(Args& args) {
 
 // ---- run ----------------------------------------------------------------------
 
+// The bundled rules: share/eqlpp/rules next to an installed binary, else the
+// source tree's rules/ (a build tree), else the configured install location.
 std::string bundled_rules() {
   namespace fs = std::filesystem;
   std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path installed = exe.parent_path().parent_path() / "share" / "eqlpp" / "rules";
+    if (fs::is_directory(installed, ec)) return installed.string();
+  }
   if (fs::is_directory(EQLPP_SOURCE_RULES_DIR, ec)) return EQLPP_SOURCE_RULES_DIR;
   return EQLPP_INSTALL_RULES_DIR;
 }
@@ -531,8 +581,10 @@ int cmd_explain(Args& args) {
   for (const auto& p : pos) {
     std::error_code ec;
     eqlpp::LoadedRules loaded;
-    if (std::filesystem::exists(p, ec)) loaded = eqlpp::load_rules(p, compile_options(eo));
-    else loaded = gather_rules({}, {p}, compile_options(eo));
+    if (std::filesystem::exists(p, ec))
+      loaded = eqlpp::load_rules(p, compile_options(eo));
+    else
+      loaded = gather_rules({}, {p}, compile_options(eo));
     print_diagnostics(loaded.diagnostics, false, out);
     if (loaded.diagnostics.has_errors()) rc = kFail;
     for (const auto& r : loaded.rules) {

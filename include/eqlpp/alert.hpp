@@ -21,9 +21,9 @@ namespace eqlpp {
 struct AlertEvent {
   /// The original event (its JSON text); null for a missing-event placeholder.
   std::shared_ptr<const std::string> payload;
-  std::int64_t timestamp = 0;   ///< nanoseconds since the epoch
-  std::uint64_t ordinal = 0;    ///< position in the engine's processing order
-  bool missing = false;         ///< placeholder of a `![...]` stage
+  std::int64_t timestamp = 0;  ///< nanoseconds since the epoch
+  std::uint64_t ordinal = 0;   ///< position in the engine's processing order
+  bool missing = false;        ///< placeholder of a `![...]` stage
 };
 
 class EQLPP_EXPORT Alert {

@@ -38,7 +38,7 @@ class EngineImpl;
 
 struct RuleStats {
   std::string rule_id;
-  std::uint64_t matches = 0;          ///< stage or event-query matches
+  std::uint64_t matches = 0;  ///< stage or event-query matches
   std::uint64_t alerts = 0;
   std::uint64_t alerts_suppressed = 0;  ///< over max_alerts_per_second or past `head`
   std::uint64_t partials_live = 0;
@@ -53,12 +53,12 @@ struct EngineStats {
   std::uint64_t alerts_suppressed = 0;
   std::uint64_t partials_created = 0;
   std::uint64_t partials_live = 0;
-  std::uint64_t partials_expired = 0;   ///< dropped because maxspan passed
-  std::uint64_t partials_evicted = 0;   ///< dropped by a memory limit
+  std::uint64_t partials_expired = 0;  ///< dropped because maxspan passed
+  std::uint64_t partials_evicted = 0;  ///< dropped by a memory limit
   std::uint64_t keys_evicted = 0;
-  std::uint64_t state_bytes = 0;        ///< estimated bytes of sequence state now
+  std::uint64_t state_bytes = 0;  ///< estimated bytes of sequence state now
   std::uint64_t peak_state_bytes = 0;
-  std::uint64_t buffered = 0;           ///< events now in the reorder buffer
+  std::uint64_t buffered = 0;  ///< events now in the reorder buffer
   std::vector<RuleStats> rules;
 };
 

@@ -46,10 +46,10 @@ struct ThreatEntry {
 
 /// What a rule file says about a rule besides its query.
 struct RuleMetadata {
-  std::string id;           ///< rule_id (Endpoint rules: id)
+  std::string id;  ///< rule_id (Endpoint rules: id)
   std::string name;
   std::string description;
-  std::string severity;     ///< low, medium, high, critical
+  std::string severity;  ///< low, medium, high, critical
   int risk_score = 0;
   std::string version;
   std::vector<std::string> tags;

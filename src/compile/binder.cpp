@@ -76,7 +76,8 @@ bool contains_field(const VExpr& e) {
 
 class Binder {
  public:
-  Binder(const syntax::Query& q, DiagSink& diags, const CompileOptions& opts, detail::CompiledRule& r)
+  Binder(const syntax::Query& q, DiagSink& diags, const CompileOptions& opts,
+         detail::CompiledRule& r)
       : q_(q), diags_(diags), opts_(opts), r_(r) {
     for (const auto& s : q.stages)
       if (!s.alias.empty()) aliases_.push_back(s.alias);
@@ -175,7 +176,9 @@ class Binder {
           auto a = value(*n.children[0]);
           auto b = value(*n.children[1]);
           if (!a || !b) return nullptr;
-          auto is_null_lit = [](const VExpr& x) { return x.kind == VExpr::Kind::kConst && x.c.value.is_null(); };
+          auto is_null_lit = [](const VExpr& x) {
+            return x.kind == VExpr::Kind::kConst && x.c.value.is_null();
+          };
           if ((n.op == '=' || n.op == '!') && (is_null_lit(*a) || is_null_lit(*b))) {
             // x == null is IsNull(x), never null itself (eql-semantics.md §3.1, §3.3 rule 3).
             auto& other = is_null_lit(*a) ? b : a;
@@ -195,7 +198,10 @@ class Binder {
           e->kind = VExpr::Kind::kCmp;
           switch (n.op) {
             case '=': e->cmp = CmpOp::kEq; break;
-            case '!': e->cmp = CmpOp::kEq; e->negate = true; break;
+            case '!':
+              e->cmp = CmpOp::kEq;
+              e->negate = true;
+              break;
             case '<': e->cmp = CmpOp::kLt; break;
             case 'l': e->cmp = CmpOp::kLe; break;
             case '>': e->cmp = CmpOp::kGt; break;
@@ -229,8 +235,10 @@ class Binder {
               r = is_and ? 1 : 0;
               for (const auto& v : vals) {
                 int x = tv(v->c.value);
-                if (is_and) r = (x == 0 || r == 0) ? 0 : (x < 0 || r < 0) ? -1 : 1;
-                else r = (x == 1 || r == 1) ? 1 : (x < 0 || r < 0) ? -1 : 0;
+                if (is_and)
+                  r = (x == 0 || r == 0) ? 0 : (x < 0 || r < 0) ? -1 : 1;
+                else
+                  r = (x == 1 || r == 1) ? 1 : (x < 0 || r < 0) ? -1 : 0;
               }
             }
             e->kind = VExpr::Kind::kConst;
@@ -258,13 +266,14 @@ class Binder {
     std::string lname;
     for (char c : n.name) lname += static_cast<char>((c >= 'A' && c <= 'Z') ? c + 32 : c);
     if (lname == "_arraysearch") {
-      error(DiagCode::kNotSupportedYet, n.span, "not supported yet: _arraysearch (Endpoint dialect)");
+      error(DiagCode::kNotSupportedYet, n.span,
+            "not supported yet: _arraysearch (Endpoint dialect)");
       return nullptr;
     }
     const FnInfo* info = find_function(n.name);
     if (!info) {
-      static constexpr const char* kPyEql[] = {"arraycontains", "arraycount", "arraysearch", "match",
-                                               "matchlite", "safe", "wildcard"};
+      static constexpr const char* kPyEql[] = {
+          "arraycontains", "arraycount", "arraysearch", "match", "matchlite", "safe", "wildcard"};
       std::string msg = "unknown function '" + n.name + "'";
       for (auto* p : kPyEql)
         if (lname == p) msg += "; it exists in the Python EQL dialect, not in Elasticsearch";
@@ -279,11 +288,10 @@ class Binder {
     }
     std::size_t argc = n.children.size();
     if (argc < info->min_args || (info->max_args && argc > info->max_args)) {
-      std::string expect = info->max_args == info->min_args
-                               ? std::to_string(info->min_args)
-                               : info->max_args ? std::to_string(info->min_args) + " to " +
-                                                      std::to_string(info->max_args)
-                                                : "at least " + std::to_string(info->min_args);
+      std::string expect = info->max_args == info->min_args ? std::to_string(info->min_args)
+                           : info->max_args ? std::to_string(info->min_args) + " to " +
+                                                  std::to_string(info->max_args)
+                                            : "at least " + std::to_string(info->min_args);
       error(DiagCode::kWrongArity, n.span,
             std::string("function '") + info->name + "' takes " + expect + " arguments, found " +
                 std::to_string(argc));
@@ -324,17 +332,32 @@ class Binder {
     const Value& v = a.c.value;
     bool want_string = false, want_number = false, want_bool = false;
     switch (info.fn) {
-      case Fn::kAdd: case Fn::kSubtract: case Fn::kMultiply: case Fn::kDivide: case Fn::kModulo:
-        want_number = true;
+      case Fn::kAdd:
+      case Fn::kSubtract:
+      case Fn::kMultiply:
+      case Fn::kDivide:
+      case Fn::kModulo: want_number = true; break;
+      case Fn::kBetween:
+        want_bool = i == 3;
+        want_string = i < 3;
         break;
-      case Fn::kBetween: want_bool = i == 3; want_string = i < 3; break;
-      case Fn::kCidrMatch: case Fn::kEndsWith: case Fn::kStartsWith: case Fn::kStringContains:
-      case Fn::kLength:
-        want_string = true;
+      case Fn::kCidrMatch:
+      case Fn::kEndsWith:
+      case Fn::kStartsWith:
+      case Fn::kStringContains:
+      case Fn::kLength: want_string = true; break;
+      case Fn::kIndexOf:
+        want_string = i < 2;
+        want_number = i == 2;
         break;
-      case Fn::kIndexOf: want_string = i < 2; want_number = i == 2; break;
-      case Fn::kSubstring: want_string = i == 0; want_number = i > 0; break;
-      case Fn::kNumber: want_string = i == 0; want_number = i == 1; break;
+      case Fn::kSubstring:
+        want_string = i == 0;
+        want_number = i > 0;
+        break;
+      case Fn::kNumber:
+        want_string = i == 0;
+        want_number = i == 1;
+        break;
       default: break;
     }
     const char* need = nullptr;
@@ -358,12 +381,15 @@ class Binder {
     switch (e->kind) {
       case VExpr::Kind::kNeg: {
         const Value& v = e->args[0]->c.value;
-        if (v.is_null()) out = Value();
+        if (v.is_null())
+          out = Value();
         else if (!v.is_number()) {
           error(DiagCode::kWrongArgumentType, span, "unary minus needs a number");
           return nullptr;
-        } else if (v.kind() == Value::Kind::kInt && v.as_int() != INT64_MIN) out = Value(-v.as_int());
-        else out = Value(-v.as_double());
+        } else if (v.kind() == Value::Kind::kInt && v.as_int() != INT64_MIN)
+          out = Value(-v.as_int());
+        else
+          out = Value(-v.as_double());
         break;
       }
       case VExpr::Kind::kArith: out = arith(e->op, e->args[0]->c.value, e->args[1]->c.value); break;
@@ -463,7 +489,8 @@ class Binder {
         auto v = literal_value(n.lit);
         if (v->kind() == Value::Kind::kBool) return const_bool(v->as_bool() != negate, n.span);
         if (v->is_null()) return const_bool(negate, n.span);
-        error(DiagCode::kNotAPredicate, n.span, "a condition must be boolean, found a constant of another type");
+        error(DiagCode::kNotAPredicate, n.span,
+              "a condition must be boolean, found a constant of another type");
         return nullptr;
       }
       default: {
@@ -475,8 +502,7 @@ class Binder {
           bool t = v.kind() == Value::Kind::kBool && v.as_bool();
           return const_bool(t != negate, n.span);
         }
-        if (p->expr && p->expr->kind == VExpr::Kind::kCall &&
-            !function_info(p->expr->fn).boolean) {
+        if (p->expr && p->expr->kind == VExpr::Kind::kCall && !function_info(p->expr->fn).boolean) {
           error(DiagCode::kNotAPredicate, n.span,
                 std::string("function '") + function_info(p->expr->fn).name +
                     "' does not return a boolean; compare its result");
@@ -494,7 +520,10 @@ class Binder {
     bool ne = false;
     switch (n.op) {
       case '=': op = CmpOp::kEq; break;
-      case '!': op = CmpOp::kEq; ne = true; break;
+      case '!':
+        op = CmpOp::kEq;
+        ne = true;
+        break;
       case '<': op = CmpOp::kLt; break;
       case 'l': op = CmpOp::kLe; break;
       case '>': op = CmpOp::kGt; break;
@@ -559,8 +588,7 @@ class Binder {
       if (!v) return false;
       if (v->kind != VExpr::Kind::kConst) {
         error(contains_field(*v) ? DiagCode::kFieldComparison : DiagCode::kWrongArgumentType,
-              n.children[i]->span,
-              std::string("the values of ") + what + " must be constants");
+              n.children[i]->span, std::string("the values of ") + what + " must be constants");
         return false;
       }
       out.push_back(v->c);
@@ -589,7 +617,7 @@ class Binder {
   }
 
   std::unique_ptr<PNode> match_pred(const Node& n, bool negate) {
-    const char* what = n.match_op == MatchOp::kColon ? "':'"
+    const char* what = n.match_op == MatchOp::kColon  ? "':'"
                        : n.match_op == MatchOp::kLike ? (n.insensitive ? "'like~'" : "'like'")
                                                       : (n.insensitive ? "'regex~'" : "'regex'");
     std::vector<Const> items;
@@ -598,9 +626,11 @@ class Binder {
     auto others = std::make_unique<InSet>(false);
     for (std::size_t i = 0; i < items.size(); ++i) {
       const Value& v = items[i].value;
-      if (v.is_string()) strings.emplace_back(v.as_string());
+      if (v.is_string())
+        strings.emplace_back(v.as_string());
       else if (n.match_op == MatchOp::kRegex) {
-        error(DiagCode::kWrongArgumentType, n.children[i + 1]->span, "a regex pattern must be a string");
+        error(DiagCode::kWrongArgumentType, n.children[i + 1]->span,
+              "a regex pattern must be a string");
         return nullptr;
       } else {
         others->add(v);  // ':' on numbers and booleans is plain equality
@@ -643,9 +673,12 @@ class Binder {
       base->children.push_back(std::move(p));
     }
     std::unique_ptr<PNode> out;
-    if (base->children.empty()) out = make_p(PNode::Kind::kFalse, n.span);
-    else if (base->children.size() == 1) out = std::move(base->children[0]);
-    else out = std::move(base);
+    if (base->children.empty())
+      out = make_p(PNode::Kind::kFalse, n.span);
+    else if (base->children.size() == 1)
+      out = std::move(base->children[0]);
+    else
+      out = std::move(base);
     return negate_p(std::move(out), negate);
   }
 
@@ -701,8 +734,10 @@ class Binder {
     r_.category_field = cat_field;
     r_.category_slot = slot(cat_field);
     for (const auto& p : q_.pipes) {
-      if (p.name == "head") r_.head = p.count;
-      else r_.tail = p.count;
+      if (p.name == "head")
+        r_.head = p.count;
+      else
+        r_.tail = p.count;
     }
     if (q_.kind == syntax::QueryKind::kEvent) {
       r_.kind = QueryKind::kEvent;

@@ -38,8 +38,9 @@ std::string vexpr(const detail::CompiledRule& r, const VExpr& e) {
     case VExpr::Kind::kArith:
       return "(" + vexpr(r, *e.args[0]) + " " + e.op + " " + vexpr(r, *e.args[1]) + ")";
     case VExpr::Kind::kCmp:
-      return "(" + vexpr(r, *e.args[0]) + (e.negate ? " != " : std::string(" ") + cmp_name(e.cmp) + " ") +
-             vexpr(r, *e.args[1]) + ")";
+      return "(" + vexpr(r, *e.args[0]) +
+             (e.negate ? " != " : std::string(" ") + cmp_name(e.cmp) + " ") + vexpr(r, *e.args[1]) +
+             ")";
     case VExpr::Kind::kPred: return "<predicate>";
     default: return "?";
   }
@@ -62,7 +63,8 @@ void pnode(const detail::CompiledRule& r, const PNode& p, int indent, std::strin
       pnode(r, *p.children[0], indent + 1, out);
       return;
     case PNode::Kind::kCategory:
-      out += pad + "category " + r.fields[p.slot] + " contains " + detail::json_quote(p.text) + "\n";
+      out +=
+          pad + "category " + r.fields[p.slot] + " contains " + detail::json_quote(p.text) + "\n";
       return;
     case PNode::Kind::kCompare:
       out += pad + operand + " " + cmp_name(p.cmp) + " " + p.c.value.to_json() + "\n";
@@ -72,8 +74,12 @@ void pnode(const detail::CompiledRule& r, const PNode& p, int indent, std::strin
       out += pad + operand + (p.insensitive ? " in~ " : " in ") + "hash-set(" +
              std::to_string(p.in->size()) + " values)\n";
       return;
-    case PNode::Kind::kWildcard: out += pad + operand + " matches " + p.wild->describe() + "\n"; return;
-    case PNode::Kind::kRegex: out += pad + operand + " matches " + p.regex->describe() + "\n"; return;
+    case PNode::Kind::kWildcard:
+      out += pad + operand + " matches " + p.wild->describe() + "\n";
+      return;
+    case PNode::Kind::kRegex:
+      out += pad + operand + " matches " + p.regex->describe() + "\n";
+      return;
     case PNode::Kind::kTruthy: out += pad + operand + " is true\n"; return;
   }
 }
@@ -85,13 +91,16 @@ std::string explain(const detail::CompiledRule& r) {
   out += "rule: " + (r.meta.name.empty() ? std::string("<query>") : r.meta.name);
   if (!r.meta.id.empty()) out += " (" + r.meta.id + ")";
   out += "\n";
-  const char* kind = r.kind == QueryKind::kEvent ? "event query"
-                     : r.kind == QueryKind::kSequence ? "sequence" : "sample";
+  const char* kind = r.kind == QueryKind::kEvent      ? "event query"
+                     : r.kind == QueryKind::kSequence ? "sequence"
+                                                      : "sample";
   out += std::string("kind: ") + kind + "\n";
   out += "category field: " + r.category_field + "\n";
   if (r.kind != QueryKind::kEvent) {
-    if (r.maxspan_ns) out += "maxspan: " + std::to_string(r.maxspan_ns / 1'000'000) + "ms (inclusive)\n";
-    else out += "maxspan: none\n";
+    if (r.maxspan_ns)
+      out += "maxspan: " + std::to_string(r.maxspan_ns / 1'000'000) + "ms (inclusive)\n";
+    else
+      out += "maxspan: none\n";
     out += "join keys per stage: " + std::to_string(r.key_count) + "\n";
   }
   if (r.head) out += "head: " + std::to_string(*r.head) + "\n";

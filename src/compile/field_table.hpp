@@ -26,7 +26,8 @@ class FieldTable {
     auto id = static_cast<FieldId>(paths_.size());
     paths_.emplace_back(path);
     ids_.emplace(std::string(path), id);
-    for (std::size_t dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.', dot + 1))
+    for (std::size_t dot = path.find('.'); dot != std::string_view::npos;
+         dot = path.find('.', dot + 1))
       prefixes_.insert(std::string(path.substr(0, dot)));
     return id;
   }

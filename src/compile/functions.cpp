@@ -148,13 +148,16 @@ Value arith(char op, const Value& a, const Value& b) {
     std::int64_t x = a.as_int(), y = b.as_int(), r = 0;
     switch (op) {
       case '+':
-        if (__builtin_add_overflow(x, y, &r)) return Value(static_cast<double>(x) + static_cast<double>(y));
+        if (__builtin_add_overflow(x, y, &r))
+          return Value(static_cast<double>(x) + static_cast<double>(y));
         return Value(r);
       case '-':
-        if (__builtin_sub_overflow(x, y, &r)) return Value(static_cast<double>(x) - static_cast<double>(y));
+        if (__builtin_sub_overflow(x, y, &r))
+          return Value(static_cast<double>(x) - static_cast<double>(y));
         return Value(r);
       case '*':
-        if (__builtin_mul_overflow(x, y, &r)) return Value(static_cast<double>(x) * static_cast<double>(y));
+        if (__builtin_mul_overflow(x, y, &r))
+          return Value(static_cast<double>(x) * static_cast<double>(y));
         return Value(r);
       case '/':
         if (y == 0 || (x == INT64_MIN && y == -1)) return Value();
@@ -183,11 +186,22 @@ std::int64_t utf16_length(std::string_view s) {
   std::int64_t n = 0;
   for (std::size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) { i += 1; n += 1; }
-    else if (c >= 0xF0) { i += 4; n += 2; }
-    else if (c >= 0xE0) { i += 3; n += 1; }
-    else if (c >= 0xC0) { i += 2; n += 1; }
-    else { i += 1; n += 1; }
+    if (c < 0x80) {
+      i += 1;
+      n += 1;
+    } else if (c >= 0xF0) {
+      i += 4;
+      n += 2;
+    } else if (c >= 0xE0) {
+      i += 3;
+      n += 1;
+    } else if (c >= 0xC0) {
+      i += 2;
+      n += 1;
+    } else {
+      i += 1;
+      n += 1;
+    }
   }
   return n;
 }
@@ -265,8 +279,9 @@ Value call_fn(Fn fn, bool insensitive, std::span<const Value> args, const CidrSe
       std::int64_t start = 0;
       if (args.size() > 2 && !args[2].is_null()) {
         if (!args[2].is_number()) return Value();
-        start = args[2].kind() == Value::Kind::kInt ? args[2].as_int()
-                                                    : static_cast<std::int64_t>(args[2].as_double());
+        start = args[2].kind() == Value::Kind::kInt
+                    ? args[2].as_int()
+                    : static_cast<std::int64_t>(args[2].as_double());
       }
       std::string fs, fsub;
       if (insensitive) {
@@ -291,7 +306,8 @@ Value call_fn(Fn fn, bool insensitive, std::span<const Value> args, const CidrSe
       auto off = char_offsets(s);
       auto n = static_cast<std::int64_t>(off.size() - 1);
       auto to_int = [](const Value& v) {
-        return v.kind() == Value::Kind::kInt ? v.as_int() : static_cast<std::int64_t>(v.as_double());
+        return v.kind() == Value::Kind::kInt ? v.as_int()
+                                             : static_cast<std::int64_t>(v.as_double());
       };
       std::int64_t b = to_int(args[1]);
       std::int64_t e = (args.size() > 2 && !args[2].is_null()) ? to_int(args[2]) : n;
@@ -350,7 +366,8 @@ Value call_fn(Fn fn, bool insensitive, std::span<const Value> args, const CidrSe
       }
       if (base == 10) {
         std::string trimmed = t;
-        while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\t')) trimmed.pop_back();
+        while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\t'))
+          trimmed.pop_back();
         std::size_t k = 0;
         while (k < trimmed.size() && (trimmed[k] == ' ' || trimmed[k] == '\t')) ++k;
         trimmed = trimmed.substr(k);

@@ -54,7 +54,7 @@ struct FnInfo {
   const char* name;
   std::size_t min_args, max_args;  // max_args 0 = unlimited
   bool allows_tilde;
-  bool boolean;                    // returns a boolean
+  bool boolean;  // returns a boolean
 };
 /// Looks a function up by name, ignoring case. nullptr when unknown.
 const FnInfo* find_function(std::string_view name);

@@ -160,7 +160,8 @@ bool WildcardSet::match(std::string_view v) const {
   for (const auto& p : prefixes_)
     if (v.size() >= p.size() && std::memcmp(v.data(), p.data(), p.size()) == 0) return true;
   for (const auto& s : suffixes_)
-    if (v.size() >= s.size() && std::memcmp(v.data() + v.size() - s.size(), s.data(), s.size()) == 0)
+    if (v.size() >= s.size() &&
+        std::memcmp(v.data() + v.size() - s.size(), s.data(), s.size()) == 0)
       return true;
   for (const auto& c : contains_)
     if (v.find(c) != std::string_view::npos) return true;
@@ -176,8 +177,10 @@ std::string WildcardSet::describe() const {
   out += "(" + std::to_string(total_) + " patterns: " + std::to_string(exact_.size()) + " exact, " +
          std::to_string(prefixes_.size()) + " prefix, " + std::to_string(suffixes_.size()) +
          " suffix, " + std::to_string(contains_.size()) + " contains, ";
-  if (set_) out += "re2-set for the rest)";
-  else out += std::to_string(globs_.size()) + " glob)";
+  if (set_)
+    out += "re2-set for the rest)";
+  else
+    out += std::to_string(globs_.size()) + " glob)";
   return out;
 }
 
@@ -215,7 +218,8 @@ std::uint32_t decode(std::string_view s, std::size_t& i) {
     return c;
   }
   std::uint32_t cp = c & (0xFF >> (n + 1));
-  for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  for (std::size_t k = 1; k < n; ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
   i += n;
   return cp;
 }
@@ -248,12 +252,27 @@ class LuceneTranslator {
   bool atom(std::string& out) {
     char c = s_[i_];
     switch (c) {
-      case '(': ++depth_; ++i_; out += '('; return true;
+      case '(':
+        ++depth_;
+        ++i_;
+        out += '(';
+        return true;
       case ')':
         if (depth_ == 0) return fail("unbalanced ')' in regular expression");
-        --depth_; ++i_; out += ')'; return true;
-      case '|': ++i_; out += '|'; return true;
-      case '*': case '+': case '?': ++i_; out += c; return true;
+        --depth_;
+        ++i_;
+        out += ')';
+        return true;
+      case '|':
+        ++i_;
+        out += '|';
+        return true;
+      case '*':
+      case '+':
+      case '?':
+        ++i_;
+        out += c;
+        return true;
       case '{': {
         std::size_t end = s_.find('}', i_);
         if (end == std::string_view::npos) return fail("unterminated '{' repetition");
@@ -266,14 +285,30 @@ class LuceneTranslator {
         i_ = end + 1;
         return true;
       }
-      case '.': ++i_; out += '.'; return true;
-      case '@': ++i_; out += "(?:.*)"; return true;
-      case '#': ++i_; out += "(?:[^\\x{0}-\\x{10ffff}])"; return true;
-      case '~': return fail("the complement operator '~' of Lucene regular expressions is not supported; escape it as '\\~' for a literal");
-      case '&': return fail("the intersection operator '&' of Lucene regular expressions is not supported; escape it as '\\&' for a literal");
+      case '.':
+        ++i_;
+        out += '.';
+        return true;
+      case '@':
+        ++i_;
+        out += "(?:.*)";
+        return true;
+      case '#':
+        ++i_;
+        out += "(?:[^\\x{0}-\\x{10ffff}])";
+        return true;
+      case '~':
+        return fail(
+            "the complement operator '~' of Lucene regular expressions is not supported; escape it "
+            "as '\\~' for a literal");
+      case '&':
+        return fail(
+            "the intersection operator '&' of Lucene regular expressions is not supported; escape "
+            "it as '\\&' for a literal");
       case '"': {
         std::size_t end = s_.find('"', i_ + 1);
-        if (end == std::string_view::npos) return fail("unterminated '\"' literal in regular expression");
+        if (end == std::string_view::npos)
+          return fail("unterminated '\"' literal in regular expression");
         std::size_t k = i_ + 1;
         out += "(?:";
         while (k < end) append_literal(out, decode(s_, k), ins_);
@@ -289,9 +324,7 @@ class LuceneTranslator {
         append_literal(out, decode(s_, i_), ins_);
         return true;
       }
-      default:
-        append_literal(out, decode(s_, i_), ins_);
-        return true;
+      default: append_literal(out, decode(s_, i_), ins_); return true;
     }
   }
 
@@ -365,8 +398,10 @@ class LuceneTranslator {
     out += neg ? "[^" : "[";
     char buf[48];
     for (auto [a, b] : ranges) {
-      if (a == b) std::snprintf(buf, sizeof buf, "\\x{%x}", a);
-      else std::snprintf(buf, sizeof buf, "\\x{%x}-\\x{%x}", a, b);
+      if (a == b)
+        std::snprintf(buf, sizeof buf, "\\x{%x}", a);
+      else
+        std::snprintf(buf, sizeof buf, "\\x{%x}-\\x{%x}", a, b);
       out += buf;
     }
     out += ']';
@@ -382,7 +417,8 @@ class LuceneTranslator {
 
 }  // namespace
 
-bool lucene_to_re2(std::string_view lucene, bool insensitive, std::string& out, std::string& error) {
+bool lucene_to_re2(std::string_view lucene, bool insensitive, std::string& out,
+                   std::string& error) {
   return LuceneTranslator(lucene, insensitive).run(out, error);
 }
 
@@ -431,7 +467,8 @@ void InSet::add(const Value& v) {
       break;
     case Value::Kind::kInt:
     case Value::Kind::kDouble:
-      numbers_.insert(std::lower_bound(numbers_.begin(), numbers_.end(), v.as_double()), v.as_double());
+      numbers_.insert(std::lower_bound(numbers_.begin(), numbers_.end(), v.as_double()),
+                      v.as_double());
       break;
     case Value::Kind::kBool:
       (v.as_bool() ? has_true_ : has_false_) = true;
@@ -459,8 +496,7 @@ bool InSet::contains(const Value& v) const {
       if (std::binary_search(numbers_.begin(), numbers_.end(), v.as_double())) return true;
       if (!strings_.empty()) return strings_.find(v.to_json()) != strings_.end();
       return false;
-    case Value::Kind::kBool:
-      return v.as_bool() ? has_true_ : has_false_;
+    case Value::Kind::kBool: return v.as_bool() ? has_true_ : has_false_;
     case Value::Kind::kNull: return false;
   }
   return false;
@@ -526,7 +562,8 @@ bool CidrSet::contains(std::string_view ip) const {
     if (std::memcmp(x.data(), n.addr.data(), static_cast<std::size_t>(full)) != 0) continue;
     if (rest) {
       auto mask = static_cast<std::uint8_t>(0xFF << (8 - rest));
-      if ((x[static_cast<std::size_t>(full)] & mask) != (n.addr[static_cast<std::size_t>(full)] & mask))
+      if ((x[static_cast<std::size_t>(full)] & mask) !=
+          (n.addr[static_cast<std::size_t>(full)] & mask))
         continue;
     }
     return true;

@@ -27,7 +27,9 @@ bool ascii_iequals(std::string_view a, std::string_view b);
 
 struct StringHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
 };
 using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 
@@ -98,7 +100,9 @@ class InSet {
   void add(const Value& v);
   /// `v` strings must already be folded when insensitive.
   [[nodiscard]] bool contains(const Value& v) const;
-  [[nodiscard]] std::size_t size() const noexcept { return strings_.size() + numbers_.size() + bools_; }
+  [[nodiscard]] std::size_t size() const noexcept {
+    return strings_.size() + numbers_.size() + bools_;
+  }
   [[nodiscard]] bool insensitive() const noexcept { return insensitive_; }
 
  private:

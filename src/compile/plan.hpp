@@ -18,15 +18,29 @@ namespace eqlpp::compiler {
 
 /// Built-in functions of Elasticsearch EQL (eql-semantics.md §5).
 enum class Fn : std::uint8_t {
-  kAdd, kSubtract, kMultiply, kDivide, kModulo, kBetween, kCidrMatch, kConcat, kEndsWith,
-  kIndexOf, kLength, kNumber, kStartsWith, kString, kStringContains, kSubstring,
+  kAdd,
+  kSubtract,
+  kMultiply,
+  kDivide,
+  kModulo,
+  kBetween,
+  kCidrMatch,
+  kConcat,
+  kEndsWith,
+  kIndexOf,
+  kLength,
+  kNumber,
+  kStartsWith,
+  kString,
+  kStringContains,
+  kSubstring,
 };
 
 enum class CmpOp : std::uint8_t { kEq, kLt, kLe, kGt, kGe };
 
 /// An owned constant.
 struct Const {
-  Value value;                    // strings view `text`
+  Value value;  // strings view `text`
   std::shared_ptr<std::string> text;
   static Const of(Value v);
   static Const str(std::string s);
@@ -34,18 +48,30 @@ struct Const {
 
 /// Value expressions (three-valued: any null operand gives null).
 struct VExpr {
-  enum class Kind : std::uint8_t { kConst, kField, kCall, kNeg, kArith, kCmp, kAnd, kOr, kNot, kIsNull, kPred };
+  enum class Kind : std::uint8_t {
+    kConst,
+    kField,
+    kCall,
+    kNeg,
+    kArith,
+    kCmp,
+    kAnd,
+    kOr,
+    kNot,
+    kIsNull,
+    kPred
+  };
   Kind kind = Kind::kConst;
   Const c;
-  std::uint32_t slot = 0;          // kField
-  Fn fn = Fn::kAdd;                // kCall
-  bool insensitive = false;        // kCall with ~
-  char op = 0;                     // kArith: + - * / %
-  CmpOp cmp = CmpOp::kEq;          // kCmp (negated via `negate`)
+  std::uint32_t slot = 0;    // kField
+  Fn fn = Fn::kAdd;          // kCall
+  bool insensitive = false;  // kCall with ~
+  char op = 0;               // kArith: + - * / %
+  CmpOp cmp = CmpOp::kEq;    // kCmp (negated via `negate`)
   bool negate = false;
-  std::unique_ptr<CidrSet> cidr;   // cidrMatch with constant networks
+  std::unique_ptr<CidrSet> cidr;  // cidrMatch with constant networks
   std::vector<std::unique_ptr<VExpr>> args;
-  struct PNode* pred = nullptr;    // kPred: a predicate used as a value (owned by `pred_owner`)
+  struct PNode* pred = nullptr;  // kPred: a predicate used as a value (owned by `pred_owner`)
   std::unique_ptr<struct PNode> pred_owner;
 };
 
@@ -53,14 +79,18 @@ struct VExpr {
 /// missing field is false; `not` above it makes it true).
 struct PNode {
   enum class Kind : std::uint8_t {
-    kTrue, kFalse, kAnd, kOr, kNot,
-    kCategory,   // slot's values contain `text` (any element)
-    kCompare,    // operand cmp const (any element)
-    kIsNull,     // operand is null / missing
-    kIn,         // operand in set
-    kWildcard,   // operand matches wildcard set
-    kRegex,      // operand matches regex set
-    kTruthy,     // operand is boolean true (any element)
+    kTrue,
+    kFalse,
+    kAnd,
+    kOr,
+    kNot,
+    kCategory,  // slot's values contain `text` (any element)
+    kCompare,   // operand cmp const (any element)
+    kIsNull,    // operand is null / missing
+    kIn,        // operand in set
+    kWildcard,  // operand matches wildcard set
+    kRegex,     // operand matches regex set
+    kTruthy,    // operand is boolean true (any element)
   };
   Kind kind = Kind::kTrue;
   // Operand: a field slot (multi-valued: any element) or a value expression.
@@ -80,12 +110,12 @@ struct PNode {
 };
 
 struct StagePlan {
-  std::unique_ptr<PNode> filter;   // includes the category test
+  std::unique_ptr<PNode> filter;             // includes the category test
   std::vector<std::unique_ptr<VExpr>> keys;  // shared keys then own keys
   std::vector<bool> key_optional;
   bool missing = false;
-  int source_stage = 0;            // stage index in the query (before runs expansion)
-  std::string category;            // "" for any: used by the dispatch index
+  int source_stage = 0;  // stage index in the query (before runs expansion)
+  std::string category;  // "" for any: used by the dispatch index
 };
 
 }  // namespace eqlpp::compiler
@@ -97,12 +127,12 @@ struct CompiledRule {
   std::string query;
   std::string canonical;
   QueryKind kind = QueryKind::kEvent;
-  std::vector<std::string> fields;           // slot -> field path
+  std::vector<std::string> fields;  // slot -> field path
   std::uint32_t category_slot = 0;
   std::string category_field;
-  std::int64_t maxspan_ns = 0;               // 0 = unlimited
+  std::int64_t maxspan_ns = 0;  // 0 = unlimited
   std::optional<std::int64_t> head, tail;
-  std::vector<compiler::StagePlan> stages;    // event query: one stage; runs expanded
+  std::vector<compiler::StagePlan> stages;  // event query: one stage; runs expanded
   std::optional<compiler::StagePlan> until;
   std::size_t key_count = 0;
   Diagnostics warnings;

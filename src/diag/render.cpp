@@ -13,13 +13,16 @@ namespace {
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
 // Display width of text[from, to): characters (UTF-8 aware), tabs to the next multiple of 4.
-std::size_t display_width(std::string_view line, std::size_t from, std::size_t to, std::size_t col0) {
+std::size_t display_width(std::string_view line, std::size_t from, std::size_t to,
+                          std::size_t col0) {
   std::size_t w = col0;
   for (std::size_t i = from; i < to && i < line.size(); ++i) {
     auto c = static_cast<unsigned char>(line[i]);
     if (is_continuation(c)) continue;
-    if (c == '\t') w = (w / 4 + 1) * 4;
-    else ++w;
+    if (c == '\t')
+      w = (w / 4 + 1) * 4;
+    else
+      ++w;
   }
   return w - col0;
 }
@@ -104,9 +107,11 @@ std::string Diagnostic::render() const {
     std::string prefix, suffix;
     if (line.size() > kMax) {
       cut_from = rel > kMax / 2 ? rel - kMax / 2 : 0;
-      while (cut_from > 0 && is_continuation(static_cast<unsigned char>(line[cut_from]))) --cut_from;
+      while (cut_from > 0 && is_continuation(static_cast<unsigned char>(line[cut_from])))
+        --cut_from;
       std::size_t cut_to = std::min(line.size(), cut_from + kMax);
-      while (cut_to < line.size() && is_continuation(static_cast<unsigned char>(line[cut_to]))) ++cut_to;
+      while (cut_to < line.size() && is_continuation(static_cast<unsigned char>(line[cut_to])))
+        ++cut_to;
       if (cut_from > 0) prefix = "...";
       if (cut_to < line.size()) suffix = "...";
       line = line.substr(cut_from, cut_to - cut_from);
@@ -131,10 +136,10 @@ std::string Diagnostic::to_json() const {
   if (source) std::tie(line, col) = source->line_col(span.offset);
   out += "\"file\":" + detail::json_quote(source ? source->name() : "") +
          ",\"line\":" + std::to_string(line) + ",\"column\":" + std::to_string(col) +
-         ",\"offset\":" + std::to_string(span.offset) + ",\"length\":" + std::to_string(span.length) +
-         ",\"severity\":\"" + severity_text(severity) + "\",\"code\":\"" +
-         code_string(code, severity) + "\",\"message\":" + detail::json_quote(message) +
-         ",\"notes\":[";
+         ",\"offset\":" + std::to_string(span.offset) +
+         ",\"length\":" + std::to_string(span.length) + ",\"severity\":\"" +
+         severity_text(severity) + "\",\"code\":\"" + code_string(code, severity) +
+         "\",\"message\":" + detail::json_quote(message) + ",\"notes\":[";
   for (std::size_t i = 0; i < notes.size(); ++i) {
     if (i) out += ',';
     out += detail::json_quote(notes[i]);

@@ -21,11 +21,15 @@ struct JsonDecoder::Impl {
         if (v.get_string().get(s) == simdjson::SUCCESS) out->add(id, Value(s));
         break;
       }
-      case T::INT64: out->add(id, Value(static_cast<std::int64_t>(v.get_int64().value_unsafe()))); break;
+      case T::INT64:
+        out->add(id, Value(static_cast<std::int64_t>(v.get_int64().value_unsafe())));
+        break;
       case T::UINT64: {
         std::uint64_t u = v.get_uint64().value_unsafe();
-        if (u <= static_cast<std::uint64_t>(INT64_MAX)) out->add(id, Value(static_cast<std::int64_t>(u)));
-        else out->add(id, Value(static_cast<double>(u)));
+        if (u <= static_cast<std::uint64_t>(INT64_MAX))
+          out->add(id, Value(static_cast<std::int64_t>(u)));
+        else
+          out->add(id, Value(static_cast<double>(u)));
         break;
       }
       case T::DOUBLE: out->add(id, Value(v.get_double().value_unsafe())); break;
@@ -33,8 +37,10 @@ struct JsonDecoder::Impl {
       case T::NULL_VALUE: break;
       case T::ARRAY:
         for (auto e : v.get_array().value_unsafe()) {
-          if (e.type() == T::OBJECT) walk_object(e.get_object().value_unsafe());
-          else add_scalar(id, e);
+          if (e.type() == T::OBJECT)
+            walk_object(e.get_object().value_unsafe());
+          else
+            add_scalar(id, e);
         }
         break;
       case T::OBJECT: walk_object(v.get_object().value_unsafe()); break;
@@ -45,8 +51,10 @@ struct JsonDecoder::Impl {
   void walk_array(simdjson::dom::array arr) {
     using T = simdjson::dom::element_type;
     for (auto e : arr) {
-      if (e.type() == T::OBJECT) walk_object(e.get_object().value_unsafe());
-      else if (e.type() == T::ARRAY) walk_array(e.get_array().value_unsafe());
+      if (e.type() == T::OBJECT)
+        walk_object(e.get_object().value_unsafe());
+      else if (e.type() == T::ARRAY)
+        walk_array(e.get_array().value_unsafe());
     }
   }
 
@@ -62,8 +70,10 @@ struct JsonDecoder::Impl {
         if (t != T::OBJECT) add_scalar(id, val);
       }
       if ((t == T::OBJECT || t == T::ARRAY) && fields->is_prefix(path)) {
-        if (t == T::OBJECT) walk_object(val.get_object().value_unsafe());
-        else if (id == compiler::FieldTable::kNone) walk_array(val.get_array().value_unsafe());
+        if (t == T::OBJECT)
+          walk_object(val.get_object().value_unsafe());
+        else if (id == compiler::FieldTable::kNone)
+          walk_array(val.get_array().value_unsafe());
       }
       path.resize(base);
     }

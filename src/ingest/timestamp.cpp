@@ -59,7 +59,8 @@ bool parse_timestamp(std::string_view s, std::int64_t& ns) {
     char* end = nullptr;
     double ms = std::strtod(t.c_str(), &end);
     if (end != t.c_str() + t.size()) return false;
-    if (ms > static_cast<double>(kMaxSeconds) * 1000 || ms < -static_cast<double>(kMaxSeconds) * 1000)
+    if (ms > static_cast<double>(kMaxSeconds) * 1000 ||
+        ms < -static_cast<double>(kMaxSeconds) * 1000)
       return false;
     ns = static_cast<std::int64_t>(ms * 1'000'000.0);
     return true;
@@ -142,9 +143,9 @@ std::string format_timestamp(std::int64_t ns) {
   unsigned m, d;
   civil_from_days(days, y, m, d);
   char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(y),
-                        m, d, static_cast<long long>(rem / 3600), static_cast<long long>((rem / 60) % 60),
-                        static_cast<long long>(rem % 60));
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+                        static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
+                        static_cast<long long>((rem / 60) % 60), static_cast<long long>(rem % 60));
   std::string out(buf, static_cast<std::size_t>(n));
   if (frac % 1'000'000 == 0) {
     std::snprintf(buf, sizeof buf, ".%03lldZ", static_cast<long long>(frac / 1'000'000));

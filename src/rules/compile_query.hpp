@@ -13,7 +13,7 @@ struct QueryLocation {
   std::shared_ptr<const SourceFile> file;  // null: the query is its own file named `name`
   std::uint32_t base = 0;                  // byte offset of the query inside `file`
   std::string name;
-  std::string note;                        // added to every diagnostic (e.g. "in rule X")
+  std::string note;  // added to every diagnostic (e.g. "in rule X")
 };
 
 Result<Rule> compile_query(std::string_view query, RuleMetadata meta, const CompileOptions& options,

@@ -2,13 +2,14 @@
 // Rule files in: Elastic detection-rule TOML, Endpoint behaviour TOML,
 // Kibana NDJSON/JSONL exports, bare .eql files, directories recursively.
 // Every problem is gathered as a diagnostic; good rules are kept.
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "diag/diag.hpp"
 #include "eqlpp/rule.hpp"
@@ -81,7 +82,9 @@ class Loader {
     }
     if (fs::is_directory(st)) {
       std::vector<std::string> files;
-      for (fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
+      for (fs::recursive_directory_iterator
+               it(p, fs::directory_options::skip_permission_denied, ec),
+           end;
            !ec && it != end; it.increment(ec)) {
         if (!it->is_regular_file(ec)) continue;
         std::string f = it->path().string();
@@ -100,7 +103,8 @@ class Loader {
   void file(const std::string& p) {
     std::string text;
     if (!read_file(p, text)) {
-      out_.diagnostics.add(file_diag(DiagCode::kCannotRead, Severity::kError, p, "cannot read the file"));
+      out_.diagnostics.add(
+          file_diag(DiagCode::kCannotRead, Severity::kError, p, "cannot read the file"));
       return;
     }
     this->text(p, std::move(text));
@@ -110,9 +114,12 @@ class Loader {
     ++out_.files;
     std::string e = extension(name);
     auto src = std::make_shared<const SourceFile>(name, std::move(text));  // NOLINT
-    if (e == ".toml") toml_file(src);
-    else if (e == ".ndjson" || e == ".jsonl" || e == ".json") ndjson_file(src);
-    else eql_file(src);
+    if (e == ".toml")
+      toml_file(src);
+    else if (e == ".ndjson" || e == ".jsonl" || e == ".json")
+      ndjson_file(src);
+    else
+      eql_file(src);
   }
 
   void finish() {
@@ -122,8 +129,9 @@ class Loader {
       if (m.id.empty()) continue;
       auto [it, inserted] = seen.emplace(m.id, m.source);
       if (!inserted) {
-        out_.diagnostics.add(file_diag(DiagCode::kDuplicateRuleId, Severity::kWarning, m.source,
-                                       "duplicate rule id '" + m.id + "' (also in " + it->second + ")"));
+        out_.diagnostics.add(
+            file_diag(DiagCode::kDuplicateRuleId, Severity::kWarning, m.source,
+                      "duplicate rule id '" + m.id + "' (also in " + it->second + ")"));
       }
     }
   }
@@ -189,8 +197,10 @@ class Loader {
     meta.description = str(rule["description"]);
     meta.severity = str(rule["severity"]);
     if (auto v = rule["risk_score"].value<std::int64_t>()) meta.risk_score = static_cast<int>(*v);
-    if (auto v = rule["version"].value<std::int64_t>()) meta.version = std::to_string(*v);
-    else meta.version = str(rule["version"]);
+    if (auto v = rule["version"].value<std::int64_t>())
+      meta.version = std::to_string(*v);
+    else
+      meta.version = str(rule["version"]);
     meta.timestamp_override = str(rule["timestamp_override"]);
     meta.timestamp_field = str(rule["timestamp_field"]);
     meta.event_category_override = str(rule["event_category_override"]);
@@ -215,7 +225,8 @@ class Loader {
             ThreatEntry::Technique x;
             x.ref = toml_ref(tn);
             if (auto subs = tn["subtechnique"].as_array())
-              for (const auto& sub : *subs) x.subtechniques.push_back(toml_ref(toml::node_view<const toml::node>(sub)));
+              for (const auto& sub : *subs)
+                x.subtechniques.push_back(toml_ref(toml::node_view<const toml::node>(sub)));
             te.techniques.push_back(std::move(x));
           }
         }
@@ -225,7 +236,8 @@ class Loader {
     std::string lang = str(rule["language"]);
     if (!lang.empty() && lang != "eql") {
       out_.diagnostics.add(file_diag(DiagCode::kSkippedLanguage, Severity::kNote, src->name(),
-                                     "skipped: the rule's language is '" + lang + "', not EQL", src));
+                                     "skipped: the rule's language is '" + lang + "', not EQL",
+                                     src));
       return;
     }
     auto qnode = rule["query"];
@@ -249,8 +261,10 @@ class Loader {
       if (t.compare(off, n, open) == 0) {
         content = off + n;
         if (n == 3) {
-          if (t.compare(content, 2, "\r\n") == 0) content += 2;
-          else if (content < t.size() && t[content] == '\n') content += 1;
+          if (t.compare(content, 2, "\r\n") == 0)
+            content += 2;
+          else if (content < t.size() && t[content] == '\n')
+            content += 1;
         }
         break;
       }
@@ -261,7 +275,8 @@ class Loader {
     } else {
       auto b2 = qnode.node()->source().begin;
       where.name = src->name() + ":" + std::to_string(b2.line) + ": query of '" + meta.name + "'";
-      where.note = "the query is a TOML string with escapes: line and column are within the query text";
+      where.note =
+          "the query is a TOML string with escapes: line and column are within the query text";
     }
     add(detail::compile_query(*q, std::move(meta), opts_, where));
   }
@@ -321,8 +336,10 @@ class Loader {
       if (j.contains("risk_score") && j["risk_score"].is_number())
         meta.risk_score = j["risk_score"].get<int>();
       if (j.contains("version")) {
-        if (j["version"].is_number_integer()) meta.version = std::to_string(j["version"].get<std::int64_t>());
-        else meta.version = jstr(j, "version");
+        if (j["version"].is_number_integer())
+          meta.version = std::to_string(j["version"].get<std::int64_t>());
+        else
+          meta.version = jstr(j, "version");
       }
       meta.timestamp_override = jstr(j, "timestamp_override");
       meta.timestamp_field = jstr(j, "timestamp_field");
@@ -361,8 +378,8 @@ class Loader {
       std::string lang = jstr(j, "language");
       if (!lang.empty() && lang.rfind("eql", 0) != 0) {
         Diagnostic d = file_diag(DiagCode::kSkippedLanguage, Severity::kNote, src->name(),
-                                 "line " + std::to_string(line_no) + ": skipped rule '" + meta.name +
-                                     "': its language is '" + lang + "', not EQL",
+                                 "line " + std::to_string(line_no) + ": skipped rule '" +
+                                     meta.name + "': its language is '" + lang + "', not EQL",
                                  src, static_cast<std::uint32_t>(line_start));
         out_.diagnostics.add(std::move(d));
         continue;
@@ -398,7 +415,8 @@ LoadedRules load_rules(const std::string& path, const CompileOptions& options) {
   return out;
 }
 
-LoadedRules load_rules_from_text(const std::string& name, std::string text, const CompileOptions& options) {
+LoadedRules load_rules_from_text(const std::string& name, std::string text,
+                                 const CompileOptions& options) {
   LoadedRules out;
   Loader l(options, out);
   l.text(name, std::move(text));

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // compile(), Rule accessors, format_query(), version().
+#include "eqlpp/rule.hpp"
+
 #include "compile/binder.hpp"
 #include "diag/diag.hpp"
-#include "eqlpp/rule.hpp"
 #include "eqlpp/version.hpp"
 #include "rules/compile_query.hpp"
 #include "syntax/parser.hpp"
@@ -28,7 +29,8 @@ Result<Rule> compile_query(std::string_view query, RuleMetadata meta, const Comp
   std::shared_ptr<const SourceFile> file = where.file;
   std::uint32_t base = where.base;
   if (!file) {
-    file = std::make_shared<SourceFile>(where.name.empty() ? "<query>" : where.name, std::string(query));
+    file = std::make_shared<SourceFile>(where.name.empty() ? "<query>" : where.name,
+                                        std::string(query));
     base = 0;
   }
   DiagSink diags(file, base, where.note);

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "eqlpp/alert.hpp"
+
 #include "util/json_text.hpp"
 
 namespace eqlpp {
 namespace {
 
 void append_event(std::string& out, const AlertEvent& e) {
-  if (e.missing) out += "null";
-  else if (e.payload && !e.payload->empty()) out += *e.payload;
-  else out += "{}";
+  if (e.missing)
+    out += "null";
+  else if (e.payload && !e.payload->empty())
+    out += *e.payload;
+  else
+    out += "{}";
 }
 
 void append_keys(std::string& out, const std::vector<Value>& keys) {
@@ -43,16 +47,18 @@ std::string Alert::to_json() const {
   std::string out = "{\"@timestamp\":" + detail::json_quote(format_timestamp(last_timestamp));
   out += ",\"event\":{\"kind\":\"alert\",\"severity\":" + std::to_string(m.risk_score) +
          ",\"risk_score\":" + std::to_string(m.risk_score) + "}";
-  out += ",\"rule\":{\"id\":" + detail::json_quote(m.id) + ",\"name\":" + detail::json_quote(m.name) +
-         ",\"severity\":" + detail::json_quote(m.severity) +
-         ",\"risk_score\":" + std::to_string(m.risk_score) +
-         ",\"version\":" + (m.version.empty() ? std::string("null") : detail::json_quote(m.version)) + "}";
+  out +=
+      ",\"rule\":{\"id\":" + detail::json_quote(m.id) + ",\"name\":" + detail::json_quote(m.name) +
+      ",\"severity\":" + detail::json_quote(m.severity) +
+      ",\"risk_score\":" + std::to_string(m.risk_score) +
+      ",\"version\":" + (m.version.empty() ? std::string("null") : detail::json_quote(m.version)) +
+      "}";
   out += ",\"threat\":[";
   for (std::size_t i = 0; i < m.threat.size(); ++i) {
     const auto& t = m.threat[i];
     if (i) out += ',';
-    out += "{\"framework\":" + detail::json_quote(t.framework) + ",\"tactic\":" + ref_json(t.tactic) +
-           ",\"technique\":[";
+    out += "{\"framework\":" + detail::json_quote(t.framework) +
+           ",\"tactic\":" + ref_json(t.tactic) + ",\"technique\":[";
     for (std::size_t j = 0; j < t.techniques.size(); ++j) {
       const auto& tech = t.techniques[j];
       if (j) out += ',';

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Engine: event ordering (reorder window, late events), dispatch by
 // category, event-query filters and the streaming sequence / sample matcher.
+#include "eqlpp/engine.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <queue>
@@ -8,7 +10,6 @@
 
 #include "compile/field_table.hpp"
 #include "compile/plan.hpp"
-#include "eqlpp/engine.hpp"
 #include "ingest/json_decoder.hpp"
 #include "runtime/eval.hpp"
 #include "runtime/sequence_state.hpp"
@@ -102,9 +103,10 @@ class RuleRuntime {
 
  private:
   // Structure of the stages: positive stage indices, and missing stages per gap.
-  std::vector<std::size_t> positive_;              // plan stage index of positive stage p
-  std::vector<std::vector<std::size_t>> gap_;      // gap_[p]: missing stages before positive p; gap_[k]: trailing
-  std::vector<int> missing_slot_;                  // plan stage index -> index in KeyState::missing
+  std::vector<std::size_t> positive_;  // plan stage index of positive stage p
+  std::vector<std::vector<std::size_t>>
+      gap_;                        // gap_[p]: missing stages before positive p; gap_[k]: trailing
+  std::vector<int> missing_slot_;  // plan stage index -> index in KeyState::missing
 
   bool compute_key(const StagePlan& st, runtime::EvalCtx& ctx, Key& out);
   std::uint32_t find_slot(const Key& k);
@@ -158,8 +160,10 @@ class EngineImpl {
     bool always = plan.category_field != opts.event_category_field;
     std::vector<std::string> cats;
     auto add_stage = [&](const compiler::StagePlan& st) {
-      if (st.category.empty()) always = true;
-      else cats.push_back(st.category);
+      if (st.category.empty())
+        always = true;
+      else
+        cats.push_back(st.category);
     };
     for (const auto& st : plan.stages) add_stage(st);
     if (plan.until) add_stage(*plan.until);
@@ -177,8 +181,8 @@ class EngineImpl {
     ++stats.events_in;
     if (line.size() > opts.max_line_bytes) {
       ++stats.malformed;
-      return Status::error("the line is " + std::to_string(line.size()) + " bytes, over the limit of " +
-                           std::to_string(opts.max_line_bytes));
+      return Status::error("the line is " + std::to_string(line.size()) +
+                           " bytes, over the limit of " + std::to_string(opts.max_line_bytes));
     }
     Status st = decoder.decode(line, fields, record);
     if (!st) {
@@ -207,7 +211,8 @@ class EngineImpl {
     } else if (v.is_number()) {
       double ms = v.as_double();
       if (!(ms < 6.3e12 && ms > -6.3e12)) return false;  // +-200 years
-      ns = v.kind() == Value::Kind::kInt ? v.as_int() * 1'000'000 : static_cast<std::int64_t>(ms * 1e6);
+      ns = v.kind() == Value::Kind::kInt ? v.as_int() * 1'000'000
+                                         : static_cast<std::int64_t>(ms * 1e6);
     } else {
       return false;
     }
@@ -336,7 +341,8 @@ class EngineImpl {
   compiler::FieldTable fields;
   FieldId ts_field, tb_field = compiler::FieldTable::kNone, cat_field;
   std::vector<std::unique_ptr<RuleRuntime>> rules;
-  std::unordered_map<std::string, std::vector<std::size_t>, compiler::StringHash, std::equal_to<>> by_category;
+  std::unordered_map<std::string, std::vector<std::size_t>, compiler::StringHash, std::equal_to<>>
+      by_category;
   std::vector<std::size_t> always_rules;
   std::vector<std::uint64_t> visited;
   std::uint64_t epoch = 0;
@@ -398,10 +404,22 @@ bool RuleRuntime::compute_key(const StagePlan& st, runtime::EvalCtx& ctx, Key& o
         if (!st.key_optional[i]) return false;  // a required key is null: not this stage
         kp.kind = KeyPart::Kind::kNull;
         break;
-      case Value::Kind::kBool: kp.kind = KeyPart::Kind::kBool; kp.i = v.as_bool(); break;
-      case Value::Kind::kInt: kp.kind = KeyPart::Kind::kInt; kp.i = v.as_int(); break;
-      case Value::Kind::kDouble: kp.kind = KeyPart::Kind::kDouble; kp.d = v.as_double(); break;
-      case Value::Kind::kString: kp.kind = KeyPart::Kind::kString; kp.s.assign(v.as_string()); break;
+      case Value::Kind::kBool:
+        kp.kind = KeyPart::Kind::kBool;
+        kp.i = v.as_bool();
+        break;
+      case Value::Kind::kInt:
+        kp.kind = KeyPart::Kind::kInt;
+        kp.i = v.as_int();
+        break;
+      case Value::Kind::kDouble:
+        kp.kind = KeyPart::Kind::kDouble;
+        kp.d = v.as_double();
+        break;
+      case Value::Kind::kString:
+        kp.kind = KeyPart::Kind::kString;
+        kp.s.assign(v.as_string());
+        break;
     }
   }
   return true;
@@ -414,10 +432,14 @@ std::uint32_t RuleRuntime::find_slot(const Key& k) {
 
 void RuleRuntime::unlink(std::uint32_t s) {
   KeySlot& ks = slots_[s];
-  if (ks.prev != kNil) slots_[ks.prev].next = ks.next;
-  else lru_head_ = ks.next;
-  if (ks.next != kNil) slots_[ks.next].prev = ks.prev;
-  else lru_tail_ = ks.prev;
+  if (ks.prev != kNil)
+    slots_[ks.prev].next = ks.next;
+  else
+    lru_head_ = ks.next;
+  if (ks.next != kNil)
+    slots_[ks.next].prev = ks.prev;
+  else
+    lru_tail_ = ks.prev;
   ks.prev = ks.next = kNil;
 }
 
@@ -467,9 +489,11 @@ std::uint32_t RuleRuntime::get_or_create(const Key& k) {
 void RuleRuntime::add_bytes(KeyState& st, std::ptrdiff_t delta) {
   st.bytes = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(st.bytes) + delta);
   state_bytes = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(state_bytes) + delta);
-  engine_.state_bytes = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(engine_.state_bytes) + delta);
+  engine_.state_bytes =
+      static_cast<std::size_t>(static_cast<std::ptrdiff_t>(engine_.state_bytes) + delta);
   engine_.stats.state_bytes = engine_.state_bytes;
-  engine_.stats.peak_state_bytes = std::max(engine_.stats.peak_state_bytes, engine_.stats.state_bytes);
+  engine_.stats.peak_state_bytes =
+      std::max(engine_.stats.peak_state_bytes, engine_.stats.state_bytes);
 }
 
 std::size_t RuleRuntime::partial_bytes(const Partial& p) const {
@@ -516,7 +540,8 @@ void RuleRuntime::evict_for_bytes() {
   while (engine_.state_bytes > engine_.opts.max_state_bytes && lru_head_ != kNil) evict_lru();
 }
 
-void RuleRuntime::push_heap(std::int64_t deadline, std::uint32_t s, std::int32_t stage, std::uint64_t id) {
+void RuleRuntime::push_heap(std::int64_t deadline, std::uint32_t s, std::int32_t stage,
+                            std::uint64_t id) {
   heap_.push(HeapEntry{deadline, s, slots_[s].gen, stage, id});
   if (heap_.size() > 4 * (live_partials_ + live_keys_) + 4096) compact_heap();
 }
@@ -526,7 +551,8 @@ void RuleRuntime::compact_heap() {
   while (!heap_.empty()) {
     HeapEntry e = heap_.top();
     heap_.pop();
-    if (e.slot < slots_.size() && slots_[e.slot].used && slots_[e.slot].gen == e.gen) keep.push_back(e);
+    if (e.slot < slots_.size() && slots_[e.slot].used && slots_[e.slot].gen == e.gen)
+      keep.push_back(e);
   }
   for (auto& e : keep) heap_.push(e);
 }
@@ -829,9 +855,11 @@ void RuleRuntime::process_sample(EventCtx& ev, runtime::EvalCtx& ctx) {
     KeyState& ks = slots_[s].st;
     if (ks.sample_done || ks.sample[i]) continue;
     ks.sample[i] = ev.ref();
-    std::size_t b = sizeof(AlertEvent) + (ks.sample[i]->payload ? ks.sample[i]->payload->size() : 0);
+    std::size_t b =
+        sizeof(AlertEvent) + (ks.sample[i]->payload ? ks.sample[i]->payload->size() : 0);
     add_bytes(ks, static_cast<std::ptrdiff_t>(b));
-    bool full = std::all_of(ks.sample.begin(), ks.sample.end(), [](const auto& e) { return e.has_value(); });
+    bool full = std::all_of(ks.sample.begin(), ks.sample.end(),
+                            [](const auto& e) { return e.has_value(); });
     if (full) {
       std::vector<AlertEvent> events;
       for (auto& e : ks.sample) events.push_back(std::move(*e));
@@ -848,10 +876,12 @@ void RuleRuntime::finish() {
   std::vector<std::pair<std::uint64_t, std::pair<std::uint32_t, Partial>>> pend;
   for (std::uint32_t s = 0; s < slots_.size(); ++s) {
     if (!slots_[s].used) continue;
-    for (auto& p : slots_[s].st.pending) pend.push_back({p.events.front().ordinal, {s, std::move(p)}});
+    for (auto& p : slots_[s].st.pending)
+      pend.push_back({p.events.front().ordinal, {s, std::move(p)}});
     slots_[s].st.pending.clear();
   }
-  std::sort(pend.begin(), pend.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(pend.begin(), pend.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [o, sp] : pend) {
     --live_partials_;
     emit(*slots_[sp.first].key, std::move(sp.second.events));
@@ -873,7 +903,8 @@ void RuleRuntime::finish() {
 
 namespace eqlpp {
 
-Engine::Engine(EngineOptions options) : impl_(std::make_unique<detail::EngineImpl>(std::move(options))) {}
+Engine::Engine(EngineOptions options)
+    : impl_(std::make_unique<detail::EngineImpl>(std::move(options))) {}
 Engine::~Engine() = default;
 Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;

@@ -21,14 +21,13 @@ Value eval_call(const VExpr& e, EvalCtx& ctx, const Value* arg0) {
   for (std::size_t i = 0; i < e.args.size(); ++i) {
     args[i] = (i == 0 && arg0) ? *arg0 : eval_value(*e.args[i], ctx);
     // Any null argument gives null, except number()'s base and indexOf's start.
-    bool may_be_null = (e.fn == compiler::Fn::kNumber && i == 1) ||
-                       (e.fn == compiler::Fn::kIndexOf && i == 2);
-    if (args[i].is_null() && !may_be_null)
-      return Value();
+    bool may_be_null =
+        (e.fn == compiler::Fn::kNumber && i == 1) || (e.fn == compiler::Fn::kIndexOf && i == 2);
+    if (args[i].is_null() && !may_be_null) return Value();
   }
   compiler::FnError err;
   return compiler::call_fn(e.fn, e.insensitive, std::span<const Value>(args, e.args.size()),
-                          e.cidr.get(), ctx.scratch, err);
+                           e.cidr.get(), ctx.scratch, err);
 }
 
 // Applies f to the operand: every element of a field (any), or the value of an expression.
@@ -108,9 +107,8 @@ bool eval_pred(const PNode& p, EvalCtx& ctx) {
     case PNode::Kind::kRegex:
       return any_operand(p, ctx, [&](const Value& v) { return p.regex->match(text_of(v, ctx)); });
     case PNode::Kind::kTruthy:
-      return any_operand(p, ctx, [](const Value& v) {
-        return v.kind() == Value::Kind::kBool && v.as_bool();
-      });
+      return any_operand(
+          p, ctx, [](const Value& v) { return v.kind() == Value::Kind::kBool && v.as_bool(); });
   }
   return false;
 }

@@ -67,9 +67,10 @@ struct Mark {
 };
 
 struct KeyState {
-  std::vector<std::optional<Partial>> at;  // at[s]: the latest partial that matched positive stage s
-  std::deque<Partial> pending;             // complete, waiting out a trailing missing-event window
-  std::vector<Mark> missing;               // per missing stage: its latest matching event
+  std::vector<std::optional<Partial>>
+      at;                       // at[s]: the latest partial that matched positive stage s
+  std::deque<Partial> pending;  // complete, waiting out a trailing missing-event window
+  std::vector<Mark> missing;    // per missing stage: its latest matching event
   Mark until;
   // Samples: the first event seen for each filter, and whether it was reported.
   std::vector<std::optional<AlertEvent>> sample;

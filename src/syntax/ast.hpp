@@ -16,18 +16,18 @@
 namespace eqlpp::syntax {
 
 enum class NodeKind : std::uint8_t {
-  kLiteral,   // lit
-  kField,     // path (segments), optional, variable (for $entry.x), quoted flags
-  kCall,      // name (as written), insensitive, children = args
-  kNeg,       // unary minus: children[0]
-  kArith,     // op in + - * / %: children[0], children[1]
-  kCompare,   // op in == != < <= > >=: children[0], children[1]
-  kAnd,       // n-ary
-  kOr,        // n-ary
-  kNot,       // children[0]
-  kIn,        // negated, insensitive: children[0] = value, rest = list
-  kMatch,     // match_op (: like regex), insensitive, children[0] = value, rest = patterns
-  kLineage,   // lineage (descendant/child/event of): `lineage_query`
+  kLiteral,  // lit
+  kField,    // path (segments), optional, variable (for $entry.x), quoted flags
+  kCall,     // name (as written), insensitive, children = args
+  kNeg,      // unary minus: children[0]
+  kArith,    // op in + - * / %: children[0], children[1]
+  kCompare,  // op in == != < <= > >=: children[0], children[1]
+  kAnd,      // n-ary
+  kOr,       // n-ary
+  kNot,      // children[0]
+  kIn,       // negated, insensitive: children[0] = value, rest = list
+  kMatch,    // match_op (: like regex), insensitive, children[0] = value, rest = patterns
+  kLineage,  // lineage (descendant/child/event of): `lineage_query`
 };
 
 enum class MatchOp : std::uint8_t { kColon, kLike, kRegex };
@@ -50,9 +50,9 @@ struct Node {
   bool optional = false;
   bool insensitive = false;
   bool negated = false;
-  char op = 0;                    // arith: + - * / % ; compare: '=' (==) '!' (!=) '<' 'l' (<=) '>' 'g' (>=)
+  char op = 0;  // arith: + - * / % ; compare: '=' (==) '!' (!=) '<' 'l' (<=) '>' 'g' (>=)
   MatchOp match_op = MatchOp::kColon;
-  std::string lineage;            // "descendant", "child", "event"
+  std::string lineage;  // "descendant", "child", "event"
   std::unique_ptr<EventQuery> lineage_query;
   std::vector<std::unique_ptr<Node>> children;
 
@@ -88,10 +88,10 @@ enum class QueryKind : std::uint8_t { kEvent, kSequence, kSample };
 
 struct Query {
   QueryKind kind = QueryKind::kEvent;
-  EventQuery event;                 // kEvent
-  std::vector<NodePtr> shared_keys; // sequence/sample `by`
+  EventQuery event;                  // kEvent
+  std::vector<NodePtr> shared_keys;  // sequence/sample `by`
   std::optional<std::int64_t> maxspan_ms;
-  std::string maxspan_text;         // as written, e.g. "5s"
+  std::string maxspan_text;  // as written, e.g. "5s"
   SourceSpan maxspan_span;
   std::vector<Stage> stages;
   std::optional<Stage> until;

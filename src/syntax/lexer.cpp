@@ -255,9 +255,12 @@ class Lexer {
     // One whole UTF-8 character in the caret.
     std::size_t len = 1;
     auto uc = static_cast<unsigned char>(c);
-    if (uc >= 0xF0) len = 4;
-    else if (uc >= 0xE0) len = 3;
-    else if (uc >= 0xC0) len = 2;
+    if (uc >= 0xF0)
+      len = 4;
+    else if (uc >= 0xE0)
+      len = 3;
+    else if (uc >= 0xC0)
+      len = 2;
     len = std::min(len, s_.size() - i_);
     diags_.error(DiagCode::kUnexpectedCharacter,
                  {static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(len)},
@@ -268,8 +271,7 @@ class Lexer {
   static bool after_name(const std::vector<Token>& prev) {
     if (prev.empty()) return false;
     Tok k = prev.back().kind;
-    return k == Tok::kIdent || k == Tok::kQuotedIdent || k == Tok::kRBracket ||
-           k == Tok::kVariable;
+    return k == Tok::kIdent || k == Tok::kQuotedIdent || k == Tok::kRBracket || k == Tok::kVariable;
   }
 
   bool number(Token& t) {

@@ -31,10 +31,9 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-constexpr std::string_view kKeywords[] = {"and",   "or",    "not",     "in",      "like",
-                                          "regex", "where", "sequence", "sample", "by",
-                                          "with",  "maxspan", "until",  "any",    "true",
-                                          "false", "null",  "of",      "join",    "runs"};
+constexpr std::string_view kKeywords[] = {
+    "and",  "or",      "not",   "in",  "like", "regex", "where", "sequence", "sample", "by",
+    "with", "maxspan", "until", "any", "true", "false", "null",  "of",       "join",   "runs"};
 
 bool is_keyword(std::string_view s) {
   for (auto k : kKeywords)
@@ -241,11 +240,16 @@ class Parser {
       return;
     }
     std::int64_t mult = 0;
-    if (unit == "ms") mult = 1;
-    else if (unit == "s") mult = 1000;
-    else if (unit == "m") mult = 60'000;
-    else if (unit == "h") mult = 3'600'000;
-    else if (unit == "d") mult = 86'400'000;
+    if (unit == "ms")
+      mult = 1;
+    else if (unit == "s")
+      mult = 1000;
+    else if (unit == "m")
+      mult = 60'000;
+    else if (unit == "h")
+      mult = 3'600'000;
+    else if (unit == "d")
+      mult = 86'400'000;
     else {
       fail(DiagCode::kInvalidMaxspan, span,
            "unrecognized time unit [" + unit + "], please specify one of [ms, s, m, h, d]");
@@ -290,7 +294,8 @@ class Parser {
     st.span.offset = peek().span.offset;
     if (peek().kind == Tok::kBang) {
       if (!allow_missing) {
-        fail(DiagCode::kInvalidSequence, peek().span, "a missing-event stage '![...]' is not allowed here");
+        fail(DiagCode::kInvalidSequence, peek().span,
+             "a missing-event stage '![...]' is not allowed here");
         return std::nullopt;
       }
       st.missing = true;
@@ -312,7 +317,8 @@ class Parser {
         fail(DiagCode::kUnclosedStage, peek().span,
              "expected ']' to close the sequence stage before its 'by' keys");
       } else if (peek().kind == Tok::kEnd) {
-        fail(DiagCode::kUnclosedStage, open, "expected ']' to close the sequence stage opened here");
+        fail(DiagCode::kUnclosedStage, open,
+             "expected ']' to close the sequence stage opened here");
       } else {
         unexpected("expected ']' to close the sequence stage");
       }
@@ -470,7 +476,8 @@ class Parser {
       advance();
       if (name.text != "head" && name.text != "tail") {
         fail(DiagCode::kUnsupportedPipe, name.span,
-             "pipe [" + name.text + "] is not supported; Elasticsearch EQL has only 'head' and 'tail'");
+             "pipe [" + name.text +
+                 "] is not supported; Elasticsearch EQL has only 'head' and 'tail'");
         return;
       }
       Pipe p;
@@ -672,10 +679,14 @@ class Parser {
       return n;
     }
     MatchOp op;
-    if (peek().kind == Tok::kColon) op = MatchOp::kColon;
-    else if (is_kw("like")) op = MatchOp::kLike;
-    else if (is_kw("regex")) op = MatchOp::kRegex;
-    else return value;
+    if (peek().kind == Tok::kColon)
+      op = MatchOp::kColon;
+    else if (is_kw("like"))
+      op = MatchOp::kLike;
+    else if (is_kw("regex"))
+      op = MatchOp::kRegex;
+    else
+      return value;
     advance();
     auto n = make(NodeKind::kMatch, value->span);
     n->match_op = op;
@@ -768,9 +779,7 @@ class Parser {
         return n;
       }
       case Tok::kInteger:
-      case Tok::kDecimal:
-        advance();
-        return parse_number(t);
+      case Tok::kDecimal: advance(); return parse_number(t);
       case Tok::kQuestion: {
         advance();
         if (peek().space_before ||
@@ -795,8 +804,7 @@ class Parser {
         }
         return n;
       }
-      case Tok::kQuotedIdent:
-        return parse_field();
+      case Tok::kQuotedIdent: return parse_field();
       case Tok::kIdent: {
         if (t.text == "true" || t.text == "false") {
           advance();
@@ -821,9 +829,7 @@ class Parser {
         }
         return parse_field();
       }
-      default:
-        unexpected("expected a value, field or function call");
-        return nullptr;
+      default: unexpected("expected a value, field or function call"); return nullptr;
     }
   }
 

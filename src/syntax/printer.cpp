@@ -17,9 +17,9 @@ bool plain_ident(const std::string& s) {
     if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
           ch == '_' || ch == '@'))
       return false;
-  static constexpr const char* kw[] = {"and", "or", "not", "in", "like", "regex", "where",
-                                       "sequence", "sample", "by", "with", "maxspan", "until",
-                                       "any", "true", "false", "null", "of", "join", "runs"};
+  static constexpr const char* kw[] = {
+      "and",  "or",      "not",   "in",  "like", "regex", "where", "sequence", "sample", "by",
+      "with", "maxspan", "until", "any", "true", "false", "null",  "of",       "join",   "runs"};
   for (auto* k : kw)
     if (s == k) return false;
   return true;
@@ -29,8 +29,10 @@ std::string quote_ident(const std::string& s) {
   if (plain_ident(s)) return s;
   std::string out = "`";
   for (char c : s) {
-    if (c == '`') out += "``";
-    else out += c;
+    if (c == '`')
+      out += "``";
+    else
+      out += c;
   }
   return out + "`";
 }
@@ -186,8 +188,7 @@ std::string print(const Node& n) {
       }
       return out + ")";
     }
-    case NodeKind::kLineage:
-      return n.lineage + " of [" + event_query_text(*n.lineage_query) + "]";
+    case NodeKind::kLineage: return n.lineage + " of [" + event_query_text(*n.lineage_query) + "]";
   }
   return "";
 }
@@ -195,8 +196,8 @@ std::string print(const Node& n) {
 namespace {
 
 std::string event_query_text(const EventQuery& q) {
-  std::string cat = q.category_is_string ? quote_string(q.category)
-                                         : (q.any ? "any" : quote_ident(q.category));
+  std::string cat =
+      q.category_is_string ? quote_string(q.category) : (q.any ? "any" : quote_ident(q.category));
   return cat + " where " + print(*q.condition);
 }
 
@@ -251,8 +252,8 @@ std::string dump(const Node& n) {
     }
     case NodeKind::kNeg: return "(neg " + dump(*n.children[0]) + ")";
     case NodeKind::kArith:
-      return "(" + std::string(1, n.op) + " " + dump(*n.children[0]) + " " +
-             dump(*n.children[1]) + ")";
+      return "(" + std::string(1, n.op) + " " + dump(*n.children[0]) + " " + dump(*n.children[1]) +
+             ")";
     case NodeKind::kCompare:
       return std::string("(") + cmp_text(n.op) + " " + dump(*n.children[0]) + " " +
              dump(*n.children[1]) + ")";
@@ -266,9 +267,14 @@ std::string dump(const Node& n) {
     case NodeKind::kIn:
     case NodeKind::kMatch: {
       std::string out = "(";
-      if (n.kind == NodeKind::kIn) out += n.negated ? "not-in" : "in";
-      else out += n.match_op == MatchOp::kColon ? ":" : n.match_op == MatchOp::kLike ? "like" : "regex";
-      if (n.insensitive && !(n.kind == NodeKind::kMatch && n.match_op == MatchOp::kColon)) out += "~";
+      if (n.kind == NodeKind::kIn)
+        out += n.negated ? "not-in" : "in";
+      else
+        out += n.match_op == MatchOp::kColon  ? ":"
+               : n.match_op == MatchOp::kLike ? "like"
+                                              : "regex";
+      if (n.insensitive && !(n.kind == NodeKind::kMatch && n.match_op == MatchOp::kColon))
+        out += "~";
       for (auto& c : n.children) out += " " + dump(*c);
       return out + ")";
     }

@@ -53,12 +53,15 @@ TEST(Corpus, EveryQueryParsesAndRoundTrips) {
     std::string printed = eqlpp::syntax::print(*ast);
     eqlpp::DiagSink d2(std::make_shared<eqlpp::SourceFile>("printed", printed));
     auto again = eqlpp::syntax::parse(printed, d2);
-    EXPECT_TRUE(again.has_value()) << q.name << "\n" << printed << "\n" << d2.diagnostics().render();
+    EXPECT_TRUE(again.has_value()) << q.name << "\n"
+                                   << printed << "\n"
+                                   << d2.diagnostics().render();
     if (!again) continue;
     EXPECT_EQ(eqlpp::syntax::dump(*ast), eqlpp::syntax::dump(*again)) << q.name;
     if (eqlpp::syntax::dump(*ast) == eqlpp::syntax::dump(*again)) ++round_tripped;
   }
-  std::printf("corpus: %zu of %zu queries parse, %zu round-trip\n", parsed, qs.size(), round_tripped);
+  std::printf("corpus: %zu of %zu queries parse, %zu round-trip\n", parsed, qs.size(),
+              round_tripped);
 }
 
 TEST(Corpus, DetectionRulesAllCompile) {
@@ -89,7 +92,8 @@ TEST(Corpus, EndpointRulesCompileOrAreNotSupportedYet) {
                    d.code == eqlpp::DiagCode::kFieldComparison;
     EXPECT_TRUE(allowed) << q.name << "\n" << r.error().render();
     std::string reason = d.message.substr(0, d.message.find('\''));
-    if (d.message.find("lineage") != std::string::npos) reason = "not supported yet: lineage (descendant of)";
+    if (d.message.find("lineage") != std::string::npos)
+      reason = "not supported yet: lineage (descendant of)";
     ++reasons[reason];
   }
   std::printf("endpoint rules: %zu of %zu compile\n", ok, qs.size());

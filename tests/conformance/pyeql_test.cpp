@@ -11,20 +11,22 @@
 // plus dialect features detected by `dialect_reason`); every other query must
 // give exactly the expected event ids.
 #include <gtest/gtest.h>
+#include <toml++/toml.h>
 
 #include <cstring>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "compile/binder.hpp"
 #include "eqlpp/engine.hpp"
 
 namespace {
 
-std::string shared(const std::string& rel) { return std::string(EQLPP_SHARED_DIR) + "/conformance/python-eql/" + rel; }
+std::string shared(const std::string& rel) {
+  return std::string(EQLPP_SHARED_DIR) + "/conformance/python-eql/" + rel;
+}
 
 std::vector<std::string> event_lines() {
   std::ifstream in(shared("test_data.json"));
@@ -44,7 +46,8 @@ std::string translate(const std::string& q) {
   std::string out;
   for (std::size_t i = 0; i < q.size(); ++i) {
     char c = q[i];
-    if (c == '"' || c == '\'' || (c == '?' && i + 1 < q.size() && (q[i + 1] == '"' || q[i + 1] == '\''))) {
+    if (c == '"' || c == '\'' ||
+        (c == '?' && i + 1 < q.size() && (q[i + 1] == '"' || q[i + 1] == '\''))) {
       bool raw = c == '?';
       if (raw) c = q[++i];
       if (c == '"' && q.compare(i, 3, "\"\"\"") == 0) {  // already a triple-quoted string
@@ -71,8 +74,12 @@ std::string translate(const std::string& q) {
         std::string esc;
         for (std::size_t k = 0; k < body.size(); ++k) {
           if (body[k] == '\\' && k + 1 < body.size()) {
-            if (body[k + 1] == '\'') esc += '\'';
-            else { esc += body[k]; esc += body[k + 1]; }
+            if (body[k + 1] == '\'')
+              esc += '\'';
+            else {
+              esc += body[k];
+              esc += body[k + 1];
+            }
             ++k;
           } else if (body[k] == '"') {
             esc += "\\\"";
@@ -115,16 +122,18 @@ std::string translate(const std::string& q) {
 
 // Features of PyEQL's dialect that Elasticsearch does not have.
 std::string dialect_reason(const std::string& q) {
-  for (const char* pipe : {"| filter", "| unique", "| sort", "| count", "| window", "|filter", "|unique"})
+  for (const char* pipe :
+       {"| filter", "| unique", "| sort", "| count", "| window", "|filter", "|unique"})
     if (q.find(pipe) != std::string::npos) return std::string("PyEQL-only pipe '") + pipe + "'";
-  for (const char* kw : {"join ", "descendant of", "child of", "event of", "arrayContains", "arrayCount",
-                         "arraySearch", "wildcard(", "matchLite", "match(", "safe(", "length(\"\")"})
+  for (const char* kw :
+       {"join ", "descendant of", "child of", "event of", "arrayContains", "arrayCount",
+        "arraySearch", "wildcard(", "matchLite", "match(", "safe(", "length(\"\")"})
     if (q.find(kw) != std::string::npos) return std::string("PyEQL-only feature '") + kw + "'";
   if (q.rfind("join", 0) == 0) return "PyEQL-only 'join'";
   if (q.find("fork=") != std::string::npos) return "PyEQL-only stage option 'fork'";
   for (std::size_t i = q.find('['); i != std::string::npos; i = q.find('[', i + 1))
-    if (i > 0 && (std::isalnum(static_cast<unsigned char>(q[i - 1])) || q[i - 1] == '_') && i + 1 < q.size() &&
-        std::isdigit(static_cast<unsigned char>(q[i + 1])))
+    if (i > 0 && (std::isalnum(static_cast<unsigned char>(q[i - 1])) || q[i - 1] == '_') &&
+        i + 1 < q.size() && std::isdigit(static_cast<unsigned char>(q[i + 1])))
       return "PyEQL array indexing 'field[N]'";
   // '==' / '!=' against a string with '*': a wildcard in PyEQL, a literal in ES.
   for (const char* op : {"==", "!=", "="}) {
@@ -162,18 +171,25 @@ const Excluded kExcluded[] = {
 
 // Fold tests whose PyEQL answer differs from Elasticsearch's (eql-semantics.md §5).
 const Excluded kFoldExcluded[] = {
-    {"between(\"welcome to the planet\", \"welcome\", \"village\")", "ES returns \"\" when right is not found; PyEQL null"},
-    {"between(\"welcome to the planet\", \"goodbye\", \"planet\")", "ES returns \"\" when left is not found; PyEQL null"},
-    {"between(\"welcome to the planet\", \"welcome\", \"x\"", "ES returns \"\" when right is not found; PyEQL null"},
-    {"between(\"welcome to the planet\", \"\"", "ES returns the source unchanged when left or right is \"\""},
+    {"between(\"welcome to the planet\", \"welcome\", \"village\")",
+     "ES returns \"\" when right is not found; PyEQL null"},
+    {"between(\"welcome to the planet\", \"goodbye\", \"planet\")",
+     "ES returns \"\" when left is not found; PyEQL null"},
+    {"between(\"welcome to the planet\", \"welcome\", \"x\"",
+     "ES returns \"\" when right is not found; PyEQL null"},
+    {"between(\"welcome to the planet\", \"\"",
+     "ES returns the source unchanged when left or right is \"\""},
     {"indexOf(\"foobarbaz\", \"o\", null)", "ES folds a call with a literal null argument to null"},
     {"substring(\"hello world\", null", "ES folds a call with a literal null argument to null"},
     {"substring(\"hello world\", 6, null)", "ES folds a call with a literal null argument to null"},
-    {"substring(\"hello world\", -5, null)", "ES folds a call with a literal null argument to null"},
+    {"substring(\"hello world\", -5, null)",
+     "ES folds a call with a literal null argument to null"},
 };
 
-std::vector<std::int64_t> run(const std::string& query, const std::vector<std::string>& lines, std::string& error) {
-  auto rule = eqlpp::compile(query, eqlpp::RuleMetadata{}, {.event_category_field = "event_type"}, "<query>");
+std::vector<std::int64_t> run(const std::string& query, const std::vector<std::string>& lines,
+                              std::string& error) {
+  auto rule = eqlpp::compile(query, eqlpp::RuleMetadata{}, {.event_category_field = "event_type"},
+                             "<query>");
   if (!rule) {
     error = rule.error().render();
     return {};
@@ -197,13 +213,16 @@ std::vector<std::int64_t> run(const std::string& query, const std::vector<std::s
       if (!e.missing) return e.ordinal;
     return std::uint64_t{0};
   };
-  std::stable_sort(alerts.begin(), alerts.end(), [&](const auto& a, const auto& b) { return first(a) < first(b); });
+  std::stable_sort(alerts.begin(), alerts.end(),
+                   [&](const auto& a, const auto& b) { return first(a) < first(b); });
   if (auto t = rule->tail(); t && alerts.size() > static_cast<std::size_t>(*t))
     alerts.erase(alerts.begin(), alerts.end() - *t);
   std::vector<std::int64_t> ids;
   for (const auto& a : alerts)
     for (const auto& e : a.events)
-      ids.push_back(e.missing ? -1 : nlohmann::json::parse(*e.payload)["serial_event_id"].get<std::int64_t>());
+      ids.push_back(e.missing
+                        ? -1
+                        : nlohmann::json::parse(*e.payload)["serial_event_id"].get<std::int64_t>());
   return ids;
 }
 
@@ -240,7 +259,8 @@ TEST(PyEql, Queries) {
       continue;
     }
     std::vector<std::int64_t> expected;
-    for (const auto& v : *t["expected_event_ids"].as_array()) expected.push_back(v.value_or(std::int64_t{0}));
+    for (const auto& v : *t["expected_event_ids"].as_array())
+      expected.push_back(v.value_or(std::int64_t{0}));
     std::string error;
     std::string es = translate(q);
     // Elasticsearch rejects comparing two fields (eql-semantics.md §4): PyEQL allows it.
@@ -253,13 +273,16 @@ TEST(PyEql, Queries) {
       ++passed;
     } else {
       ++failed;
-      ADD_FAILURE() << "query: " << q << "\ntranslated: " << es << "\nexpected: " << ids_text(expected)
-                    << "\ngot:      " << ids_text(got) << "\n" << error;
+      ADD_FAILURE() << "query: " << q << "\ntranslated: " << es
+                    << "\nexpected: " << ids_text(expected) << "\ngot:      " << ids_text(got)
+                    << "\n"
+                    << error;
     }
   }
-  std::printf("python-eql queries: %zu total, %zu passed, %zu failed, %zu PyEQL-dialect only, "
-              "%zu case-insensitive-mode only, %zu excluded (semantic difference)\n",
-              total, passed, failed, dialect, insensitive_only, excluded);
+  std::printf(
+      "python-eql queries: %zu total, %zu passed, %zu failed, %zu PyEQL-dialect only, "
+      "%zu case-insensitive-mode only, %zu excluded (semantic difference)\n",
+      total, passed, failed, dialect, insensitive_only, excluded);
 }
 
 void fold_file(const char* file, std::size_t& passed, std::size_t& failed, std::size_t& skipped) {
@@ -293,17 +316,22 @@ void fold_file(const char* file, std::size_t& passed, std::size_t& failed, std::
       const toml::node* exp = t.get("expected");
       std::string want = "null";
       if (exp) {
-        if (exp->is_boolean()) want = *exp->value<bool>() ? "true" : "false";
-        else if (exp->is_integer()) want = std::to_string(*exp->value<std::int64_t>());
-        else if (exp->is_floating_point()) want = eqlpp::Value(*exp->value<double>()).to_json();
-        else if (auto s = exp->value<std::string>()) want = eqlpp::Value(std::string_view(*s)).to_json();
+        if (exp->is_boolean())
+          want = *exp->value<bool>() ? "true" : "false";
+        else if (exp->is_integer())
+          want = std::to_string(*exp->value<std::int64_t>());
+        else if (exp->is_floating_point())
+          want = eqlpp::Value(*exp->value<double>()).to_json();
+        else if (auto s = exp->value<std::string>())
+          want = eqlpp::Value(std::string_view(*s)).to_json();
       }
       std::string got = c ? c->value.to_json() : "<error: " + diags.diagnostics().render() + ">";
       if (got == want) {
         ++passed;
       } else {
         ++failed;
-        ADD_FAILURE() << file << " [" << group.str() << "] " << expr << "\nexpected " << want << "\ngot      " << got;
+        ADD_FAILURE() << file << " [" << group.str() << "] " << expr << "\nexpected " << want
+                      << "\ngot      " << got;
       }
     }
   }
@@ -313,7 +341,8 @@ TEST(PyEql, Folding) {
   std::size_t passed = 0, failed = 0, skipped = 0;
   fold_file("test_folding.toml", passed, failed, skipped);
   fold_file("test_string_functions.toml", passed, failed, skipped);
-  std::printf("python-eql fold tests: %zu passed, %zu failed, %zu skipped (PyEQL-only)\n", passed, failed, skipped);
+  std::printf("python-eql fold tests: %zu passed, %zu failed, %zu skipped (PyEQL-only)\n", passed,
+              failed, skipped);
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Loads rules, runs one event through the engine, checks the API links.
 #include <eqlpp/eqlpp.hpp>
-
 #include <iostream>
 
 int main(int argc, char** argv) {

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: Apache-2.0
+// Google Benchmark suites: parse, compile, JSON decode, filters, the sequence
+// matcher at 1 / 10k / 1M keys, and end to end. Counters report events/s,
+// MB/s and bytes of state per live partial. See bench/README.md.
+#include <benchmark/benchmark.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "compile/field_table.hpp"
+#include "diag/diag.hpp"
+#include "eqlpp/eqlpp.hpp"
+#include "ingest/json_decoder.hpp"
+#include "syntax/parser.hpp"
+
+namespace {
+
+std::vector<std::string> corpus_queries() {
+  std::vector<std::string> out;
+  for (const char* f : {"detection-rules-eql.jsonl", "detection-rules-hunting-eql.jsonl",
+                        "protections-artifacts-eql.jsonl"}) {
+    std::ifstream in(std::string(EQLPP_SHARED_DIR) + "/corpus/" + f);
+    for (std::string line; std::getline(in, line);) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded()) out.push_back(j.value("query", ""));
+    }
+  }
+  return out;
+}
+
+std::string read_file(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+eqlpp::Rule seed_rule() {
+  auto l = eqlpp::load_rules(std::string(EQLPP_SOURCE_DIR) + "/rules");
+  return l.rules.at(0);
+}
+
+void BM_ParseCorpus(benchmark::State& state) {
+  auto qs = corpus_queries();
+  std::size_t bytes = 0;
+  for (const auto& q : qs) bytes += q.size();
+  for (auto _ : state) {
+    for (const auto& q : qs) {
+      eqlpp::DiagSink d(nullptr);
+      auto ast = eqlpp::syntax::parse(q, d);
+      benchmark::DoNotOptimize(ast);
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes * state.iterations()));
+  state.counters["queries/s"] = benchmark::Counter(
+      static_cast<double>(qs.size() * state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ParseCorpus)->Unit(benchmark::kMillisecond);
+
+void BM_CompileCorpus(benchmark::State& state) {
+  auto qs = corpus_queries();
+  for (auto _ : state) {
+    for (const auto& q : qs) {
+      auto r = eqlpp::compile(q);
+      benchmark::DoNotOptimize(r);
+    }
+  }
+  state.counters["queries/s"] = benchmark::Counter(
+      static_cast<double>(qs.size() * state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_CompileCorpus)->Unit(benchmark::kMillisecond);
+
+std::vector<std::string> sample_lines() {
+  std::vector<std::string> lines;
+  std::ifstream in(std::string(EQLPP_SOURCE_DIR) + "/examples/events.jsonl");
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+void BM_JsonDecode(benchmark::State& state) {
+  auto lines = sample_lines();
+  eqlpp::compiler::FieldTable fields;
+  for (const auto& f : seed_rule().fields()) fields.intern(f);
+  fields.intern("@timestamp");
+  eqlpp::ingest::JsonDecoder dec;
+  eqlpp::Record rec;
+  std::size_t bytes = 0;
+  for (auto& l : lines) bytes += l.size() + 1;
+  for (auto _ : state) {
+    for (const auto& l : lines) {
+      auto st = dec.decode(l, fields, rec);
+      benchmark::DoNotOptimize(st);
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes * state.iterations()));
+  state.counters["events/s"] = benchmark::Counter(
+      static_cast<double>(lines.size() * state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_JsonDecode)->Unit(benchmark::kMillisecond);
+
+// Host-filled records for the seed rule over `hosts` distinct hosts; every
+// 50th pair is a termination followed by a deletion of the same file.
+struct RecordStream {
+  std::vector<std::string> strings;
+  std::vector<eqlpp::Record> records;
+};
+
+RecordStream make_records(eqlpp::Engine& engine, std::size_t n, std::size_t hosts) {
+  RecordStream s;
+  s.strings.reserve(hosts + 64);
+  for (std::size_t h = 0; h < hosts; ++h) s.strings.push_back("host-" + std::to_string(h));
+  const std::size_t first_path = s.strings.size();
+  for (int i = 0; i < 32; ++i)
+    s.strings.push_back("C:\\Users\\u\\AppData\\Local\\Temp\\tool" + std::to_string(i) + ".exe");
+  auto F = [&](const char* p) { return engine.field(p); };
+  eqlpp::FieldId cat = F("event.category"), type = F("event.type"), host = F("host.id"),
+                 os = F("host.os.type"), exe = F("process.executable"), name = F("process.name"),
+                 trusted = F("process.code_signature.trusted"), fpath = F("file.path"),
+                 ext = F("file.extension"), pexe = F("process.executable");
+  std::mt19937_64 rng(42);
+  for (std::size_t i = 0; i < n; ++i) {
+    eqlpp::Record r;
+    r.set_timestamp(static_cast<std::int64_t>(i) * 1'000'000);  // 1 ms apart
+    std::string_view h = s.strings[rng() % hosts];
+    std::string_view path = s.strings[first_path + rng() % 32];
+    r.add(host, eqlpp::Value(h));
+    r.add(os, eqlpp::Value("windows"));
+    if (i % 2 == 0) {
+      r.add(cat, eqlpp::Value("process"));
+      r.add(type, eqlpp::Value("end"));
+      r.add(exe, eqlpp::Value(path));
+      r.add(name, eqlpp::Value("tool.exe"));
+      r.add(trusted, eqlpp::Value(false));
+    } else {
+      r.add(cat, eqlpp::Value("file"));
+      r.add(type, eqlpp::Value("deletion"));
+      r.add(fpath, eqlpp::Value(path));
+      r.add(ext, eqlpp::Value("exe"));
+      r.add(pexe, eqlpp::Value("C:\\Windows\\System32\\cmd.exe"));
+    }
+    s.records.push_back(std::move(r));
+  }
+  return s;
+}
+
+void BM_SeedRuleRecords(benchmark::State& state) {
+  auto hosts = static_cast<std::size_t>(state.range(0));
+  eqlpp::Engine engine;
+  engine.add_rule(seed_rule());
+  std::uint64_t alerts = 0;
+  engine.on_alert([&](const eqlpp::Alert&) { ++alerts; });
+  auto stream = make_records(engine, 1'000'000, hosts);
+  std::uint64_t peak_live = 0, peak_bytes = 0;
+  for (auto _ : state) {
+    for (const auto& r : stream.records) {
+      auto st = engine.push(r);
+      benchmark::DoNotOptimize(st);
+    }
+    const auto& s = engine.stats();
+    peak_live = std::max<std::uint64_t>(peak_live, s.partials_live);
+    peak_bytes = std::max<std::uint64_t>(peak_bytes, s.state_bytes);
+    engine.finish();
+  }
+  state.counters["events/s"] = benchmark::Counter(
+      static_cast<double>(stream.records.size() * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["live_partials"] = static_cast<double>(peak_live);
+  state.counters["state_bytes/partial"] =
+      peak_live ? static_cast<double>(peak_bytes) / static_cast<double>(peak_live) : 0;
+  state.counters["alerts"] = static_cast<double>(alerts);
+}
+BENCHMARK(BM_SeedRuleRecords)->Arg(1)->Arg(10'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+
+void BM_SeedRuleJsonEndToEnd(benchmark::State& state) {
+  auto lines = sample_lines();
+  std::size_t bytes = 0;
+  for (auto& l : lines) bytes += l.size() + 1;
+  for (auto _ : state) {
+    eqlpp::Engine engine;
+    engine.add_rule(seed_rule());
+    std::uint64_t alerts = 0;
+    engine.on_alert([&](const eqlpp::Alert&) { ++alerts; });
+    for (const auto& l : lines) {
+      auto st = engine.push_json(l);
+      benchmark::DoNotOptimize(st);
+    }
+    engine.finish();
+    benchmark::DoNotOptimize(alerts);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes * state.iterations()));
+  state.counters["events/s"] = benchmark::Counter(
+      static_cast<double>(lines.size() * state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SeedRuleJsonEndToEnd)->Unit(benchmark::kMillisecond);
+
+void BM_AllDetectionRules(benchmark::State& state) {
+  auto loaded =
+      eqlpp::load_rules(std::string(EQLPP_SHARED_DIR) + "/corpus/detection-rules-eql.jsonl");
+  auto lines = sample_lines();
+  for (auto _ : state) {
+    eqlpp::Engine engine;
+    for (const auto& r : loaded.rules) engine.add_rule(r);
+    for (const auto& l : lines) {
+      auto st = engine.push_json(l);
+      benchmark::DoNotOptimize(st);
+    }
+    engine.finish();
+  }
+  state.counters["rules"] = static_cast<double>(loaded.rules.size());
+  state.counters["events/s"] = benchmark::Counter(
+      static_cast<double>(lines.size() * state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_AllDetectionRules)->Unit(benchmark::kMillisecond);
+
+}  // namespace
