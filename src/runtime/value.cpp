@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -29,12 +30,11 @@ std::string Value::to_json() const {
     case Kind::kInt: return std::to_string(i_);
     case Kind::kDouble: {
       if (!std::isfinite(d_)) return "null";
-      char buf[32];
-      for (int prec = 1; prec <= 17; ++prec) {
-        std::snprintf(buf, sizeof buf, "%.*g", prec, d_);
-        if (std::strtod(buf, nullptr) == d_) break;
-      }
-      return buf;
+      char buf[64];
+      auto res = std::to_chars(buf, buf + sizeof buf, d_);  // shortest round-trip form
+      std::string s(buf, res.ptr);
+      if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+      return s;
     }
     case Kind::kString: return detail::json_quote(as_string());
   }

@@ -139,7 +139,7 @@ class Lexer {
         }
         if (depth > 0) {
           diags_.error(DiagCode::kUnterminatedComment, {static_cast<std::uint32_t>(start), 2},
-                       "unterminated /* comment");
+                       "unterminated /* comment; close it with */");
           failed_ = true;
           return any;
         }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // AST -> canonical EQL text, and AST -> S-expression dump.
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -66,16 +67,8 @@ std::string quote_string(const std::string& s) {
 std::string format_double(double d) {
   if (std::isnan(d)) return "NaN";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", d);
-  std::string s = buf;
-  // Shortest representation that round-trips.
-  for (int prec = 1; prec < 17; ++prec) {
-    std::snprintf(buf, sizeof buf, "%.*g", prec, d);
-    if (std::strtod(buf, nullptr) == d) {
-      s = buf;
-      break;
-    }
-  }
+  auto res = std::to_chars(buf, buf + sizeof buf, d);  // shortest form that round-trips
+  std::string s(buf, res.ptr);
   if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
   return s;
 }
