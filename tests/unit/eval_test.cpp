@@ -1,2 +1,285 @@
 // SPDX-License-Identifier: Apache-2.0
+// Event-filter semantics, as Elasticsearch answers them (eql-semantics.md §3-§5).
+// Each case: a condition, an event, and whether `any where <condition>` matches.
 #include <gtest/gtest.h>
+
+#include "compile/matchers.hpp"
+#include "eqlpp/eqlpp.hpp"
+
+namespace {
+
+// Runs `any where cond` over one JSON event. -1 = compile error.
+int match(const std::string& cond, const std::string& event_fields) {
+  auto r = eqlpp::compile("any where " + cond);
+  if (!r) {
+    ADD_FAILURE() << cond << "\n" << r.error().render();
+    return -1;
+  }
+  eqlpp::Engine e;
+  e.add_rule(*r);
+  int n = 0;
+  e.on_alert([&](const eqlpp::Alert&) { ++n; });
+  std::string line = "{\"@timestamp\":\"2026-01-01T00:00:00Z\"" +
+                     (event_fields.empty() ? std::string() : "," + event_fields) + "}";
+  auto st = e.push_json(line);
+  EXPECT_TRUE(st.ok()) << line << ": " << st.message();
+  e.finish();
+  return n;
+}
+
+struct Case {
+  const char* cond;
+  const char* event;  // JSON members without braces
+  bool expected;
+};
+
+// Present value / missing field / null / array / wrong type, per operator.
+const Case kCases[] = {
+    // == (case-sensitive, exact, '*' literal)
+    {"f == \"a\"", "\"f\":\"a\"", true},
+    {"f == \"a\"", "\"f\":\"A\"", false},
+    {"f == \"a\"", "", false},
+    {"f == \"a\"", "\"f\":null", false},
+    {"f == \"a\"", "\"f\":[\"b\",\"a\"]", true},
+    {"f == \"a*\"", "\"f\":\"abc\"", false},
+    {"f == \"a*\"", "\"f\":\"a*\"", true},
+    {"f == 1", "\"f\":1", true},
+    {"f == 1", "\"f\":1.0", true},
+    {"f == 1", "\"f\":\"1\"", true},  // numeric string vs number literal: the mapper coerces
+    {"f == \"80\"", "\"f\":80", true},
+    {"f == 1", "\"f\":\"x\"", false},
+    {"f == true", "\"f\":true", true},
+    {"f == true", "\"f\":\"true\"", true},
+    // != is must_not(term): true on missing, null, and arrays without the value
+    {"f != \"a\"", "\"f\":\"b\"", true},
+    {"f != \"a\"", "\"f\":\"a\"", false},
+    {"f != \"a\"", "", true},
+    {"f != \"a\"", "\"f\":null", true},
+    {"f != \"a\"", "\"f\":[\"b\",\"a\"]", false},
+    {"f != true", "", true},  // the seed rule's code_signature.trusted != true
+    {"f != true", "\"f\":false", true},
+    {"f != true", "\"f\":true", false},
+    {"not f == \"a\"", "", true},
+    // ordering: false on missing, also under `not` (not (f > 1) => f <= 1)
+    {"f > 1", "\"f\":2", true},
+    {"f > 1", "", false},
+    {"not f > 1", "", false},
+    {"not f > 1", "\"f\":0", true},
+    {"not (f > 1 and g == 2)", "\"g\":3", true},
+    {"not (f > 1 and g == 2)", "\"g\":2", false},
+    {"f >= 1.5", "\"f\":[0,2]", true},
+    {"f < \"b\"", "\"f\":\"a\"", true},
+    {"f < \"B\"", "\"f\":\"a\"", false},  // case-sensitive ordering
+    {"f <= 3", "\"f\":\"x\"", false},
+    // null tests
+    {"f == null", "", true},
+    {"f == null", "\"f\":null", true},
+    {"f == null", "\"f\":\"\"", false},  // "" is a value
+    {"f != null", "", false},
+    {"f != null", "\"f\":[1]", true},
+    {"not f == null", "\"f\":1", true},
+    // : is case-insensitive (ASCII only), wildcards, whole value
+    {"f : \"ab*\"", "\"f\":\"ABC\"", true},
+    {"f : \"b*\"", "\"f\":\"abc\"", false},
+    {"f : \"a?c\"", "\"f\":\"abc\"", true},
+    {"f : \"a?c\"", "\"f\":\"a\xc3\xa9" "c\"", true},  // ? is one character, not one byte
+    {"f : \"a?c\"", "\"f\":\"abbc\"", false},
+    {"f : \"\xc3\x89\"", "\"f\":\"\xc3\xa9\"", false},  // É : é is false (ASCII folding only)
+    {"f : \"C:\\\\Windows\\\\*.exe\"", "\"f\":\"c:\\\\windows\\\\system32\\\\cmd.EXE\"", true},
+    {"f : (\"x\", \"*y\")", "\"f\":\"ZZY\"", true},
+    {"f : \"a*\"", "", false},
+    {"not f : \"a*\"", "", true},
+    {"f : 1", "\"f\":1", true},
+    {"f : \"*\"", "\"f\":\"\"", true},
+    // like is case-sensitive, like~ is not
+    {"f like \"A*\"", "\"f\":\"abc\"", false},
+    {"f like~ \"A*\"", "\"f\":\"abc\"", true},
+    {"f like (\"*.exe\", \"*.dll\")", "\"f\":[\"a.txt\",\"b.dll\"]", true},
+    {"f like \"*a*a*a*a*a*b\"", "\"f\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac\"", false},
+    // in / in~ / not in
+    {"f in (\"a\", \"b\")", "\"f\":\"b\"", true},
+    {"f in (\"a\", \"b\")", "\"f\":\"B\"", false},
+    {"f in~ (\"a\", \"b\")", "\"f\":\"B\"", true},
+    {"f in (\"a*\")", "\"f\":\"abc\"", false},  // no wildcards in `in`
+    {"f in (1, 2)", "\"f\":2.0", true},
+    {"f not in (\"a\")", "", true},
+    {"f not in (\"a\")", "\"f\":[\"a\",\"b\"]", false},
+    // regex: Lucene syntax, anchored, \d is a literal d
+    {"f regex \"[a-z]+[0-9]{2}\"", "\"f\":\"abc12\"", true},
+    {"f regex \"[a-z]+\"", "\"f\":\"abc12\"", false},
+    {"f regex~ \"ABC.*\"", "\"f\":\"abcdef\"", true},
+    {"f regex \"ABC.*\"", "\"f\":\"abcdef\"", false},
+    {"f regex \"a\\\\d\"", "\"f\":\"ad\"", true},
+    {"f regex \"a\\\\d\"", "\"f\":\"a1\"", false},
+    {"f regex \"a@\"", "\"f\":\"axyz\"", true},
+    {"f regex \"<1-10>\"", "\"f\":\"7\"", true},
+    {"f regex \"(a|b)+\\\\.exe\"", "\"f\":\"abba.exe\"", true},
+    // functions
+    {"startsWith(f, \"ab\")", "\"f\":\"abc\"", true},
+    {"startsWith(f, \"AB\")", "\"f\":\"abc\"", false},
+    {"startsWith~(f, \"AB\")", "\"f\":\"abc\"", true},
+    {"startswith~(f, \"AB\")", "\"f\":\"abc\"", true},
+    {"endsWith(f, \".exe\")", "\"f\":[\"a.dll\",\"b.exe\"]", true},
+    {"stringContains(f, \"\")", "\"f\":\"abc\"", false},
+    {"stringContains~(f, \"B\")", "\"f\":\"abc\"", true},
+    {"not startsWith(f, \"a\")", "", true},
+    {"length(f) == 3", "\"f\":\"abc\"", true},
+    {"length(f) == 2", "\"f\":\"\xf0\x9f\x98\x80\"", true},  // UTF-16 code units
+    {"length(f) > 0", "", false},
+    {"substring(f, 0, -1) == \"ab\"", "\"f\":\"abc\"", true},
+    {"substring(f, -2) == \"bc\"", "\"f\":\"abc\"", true},
+    {"indexOf(f, \"c\") == 2", "\"f\":\"abc\"", true},
+    {"indexOf(f, \"z\") == null", "\"f\":\"abc\"", true},
+    {"between(f, \"a\", \"c\") == \"b\"", "\"f\":\"abc\"", true},
+    {"concat(f, \"-\", g) == \"a-1\"", "\"f\":\"a\",\"g\":1", true},
+    {"concat(f, g) == null", "\"f\":\"a\"", true},
+    {"string(f) == \"42\"", "\"f\":42", true},
+    {"number(f) == 16", "\"f\":\"0x10\"", true},
+    {"number(f, 2) == 5", "\"f\":\"101\"", true},
+    {"add(f, 1) == 3", "\"f\":2", true},
+    {"f + 1 == 3", "\"f\":2", true},
+    {"f / 2 == 2", "\"f\":5", true},  // integer division truncates
+    {"f / 2 == 2.5", "\"f\":5.0", true},
+    {"f / 0 == null", "\"f\":5", true},
+    {"modulo(f, -6) == 4", "\"f\":10", true},
+    {"-f == -3", "\"f\":3", true},
+    {"cidrMatch(ip, \"10.0.0.0/8\", \"192.168.0.0/16\")", "\"ip\":\"10.1.2.3\"", true},
+    {"cidrMatch(ip, \"10.0.0.0/8\")", "\"ip\":\"11.1.2.3\"", false},
+    {"cidrMatch(ip, \"2001:db8::/32\")", "\"ip\":\"2001:db8::1\"", true},
+    {"cidrMatch(ip, \"10.0.0.0/8\")", "\"ip\":\"not an ip\"", false},
+    {"cidrMatch(ip, \"10.0.0.0/8\")", "", false},
+    {"not cidrMatch(ip, \"10.0.0.0/8\")", "", true},
+    // null inside a value expression is three-valued
+    {"null == (f > -1)", "", true},
+    {"null == (f > -1)", "\"f\":3", false},
+    // a boolean field as a condition
+    {"f", "\"f\":true", true},
+    {"f", "\"f\":false", false},
+    {"not f", "", true},
+    // nested objects and dotted keys both resolve
+    {"a.b.c == 1", "\"a\":{\"b\":{\"c\":1}}", true},
+    {"a.b.c == 1", "\"a.b\":{\"c\":1}", true},
+    {"a.b.c == 1", "\"a.b.c\":1", true},
+    {"a.b == \"x\"", "\"a\":[{\"b\":\"y\"},{\"b\":\"x\"}]", true},
+    {"`a b` == 1", "\"a b\":1", true},
+};
+
+TEST(Eval, Table) {
+  for (const auto& c : kCases) EXPECT_EQ(match(c.cond, c.event), c.expected ? 1 : 0) << c.cond << "  on  {" << c.event << "}";
+}
+
+TEST(Eval, CategoryIsAnArrayTestAndAnyMatchesWithoutIt) {
+  auto run = [](const char* q, const char* ev) {
+    auto r = eqlpp::compile(q);
+    EXPECT_TRUE(r.ok());
+    eqlpp::Engine e;
+    e.add_rule(*r);
+    int n = 0;
+    e.on_alert([&](const eqlpp::Alert&) { ++n; });
+    EXPECT_TRUE(e.push_json(ev).ok());
+    return n;
+  };
+  EXPECT_EQ(run("file where true", R"({"@timestamp":1,"event":{"category":["file","malware"]}})"), 1);
+  EXPECT_EQ(run("malware where true", R"({"@timestamp":1,"event":{"category":["file","malware"]}})"), 1);
+  EXPECT_EQ(run("process where true", R"({"@timestamp":1,"event":{"category":["file"]}})"), 0);
+  EXPECT_EQ(run("process where true", R"({"@timestamp":1,"event":{"category":"Process"}})"), 0);
+  EXPECT_EQ(run("any where true", R"({"@timestamp":1})"), 1);
+}
+
+TEST(Eval, CategoryOverride) {
+  eqlpp::RuleMetadata m;
+  m.event_category_override = "event.type";
+  auto r = eqlpp::compile("change where true", m, {}, "<q>");
+  ASSERT_TRUE(r.ok());
+  eqlpp::Engine e;
+  e.add_rule(*r);
+  int n = 0;
+  e.on_alert([&](const eqlpp::Alert&) { ++n; });
+  EXPECT_TRUE(e.push_json(R"({"@timestamp":1,"event":{"type":["change"],"category":["iam"]}})").ok());
+  EXPECT_EQ(n, 1);
+}
+
+struct CompileError {
+  const char* query;
+  eqlpp::DiagCode code;
+};
+
+TEST(Compile, Rejections) {
+  const CompileError cases[] = {
+      {"any where a == b", eqlpp::DiagCode::kFieldComparison},
+      {"any where a < length(b)", eqlpp::DiagCode::kFieldComparison},
+      {"any where a in (b, \"x\")", eqlpp::DiagCode::kFieldComparison},
+      {"any where a : b", eqlpp::DiagCode::kFieldComparison},
+      {"any where foo(a)", eqlpp::DiagCode::kUnknownFunction},
+      {"any where wildcard(a, \"x\")", eqlpp::DiagCode::kUnknownFunction},
+      {"any where length(a, b) == 1", eqlpp::DiagCode::kWrongArity},
+      {"any where startsWith(a)", eqlpp::DiagCode::kWrongArity},
+      {"any where length~(a) == 1", eqlpp::DiagCode::kInsensitiveNotAllowed},
+      {"any where startsWith(a, 1)", eqlpp::DiagCode::kWrongArgumentType},
+      {"any where add(a, \"x\") == 1", eqlpp::DiagCode::kWrongArgumentType},
+      {"any where cidrMatch(a, \"10.0.0.0/33\")", eqlpp::DiagCode::kInvalidCidr},
+      {"any where a regex \"a~b\"", eqlpp::DiagCode::kInvalidRegex},
+      {"any where a regex \"(ab\"", eqlpp::DiagCode::kInvalidRegex},
+      {"any where number(\"zz\") == 1", eqlpp::DiagCode::kWrongArgumentType},
+      {"any where length(a)", eqlpp::DiagCode::kNotAPredicate},
+      {"any where \"x\"", eqlpp::DiagCode::kNotAPredicate},
+      {"any where _arraysearch(a, $e, $e.x == 1)", eqlpp::DiagCode::kNotSupportedYet},
+      {"any where descendant of [process where true]", eqlpp::DiagCode::kNotSupportedYet},
+      {"sequence [a where true] as e0 [b where x : e0.y]", eqlpp::DiagCode::kNotSupportedYet},
+  };
+  for (const auto& c : cases) {
+    auto r = eqlpp::compile(c.query);
+    ASSERT_FALSE(r.ok()) << c.query;
+    EXPECT_EQ(r.error()[0].code, c.code) << c.query << "\n" << r.error().render();
+  }
+  auto r = eqlpp::compile("any where _arraysearch(a, $e, true)");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error()[0].message.rfind("not supported yet:", 0), 0u);
+}
+
+TEST(Compile, ConstantsFoldAndNotPushesDown) {
+  auto r = eqlpp::compile("process where not (a > 1 and b == 2) and 1 + 1 == 2");
+  ASSERT_TRUE(r.ok());
+  std::string plan = r->explain();
+  EXPECT_NE(plan.find("a[any] <= 1"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("not (true when the field is missing)"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("1 + 1"), std::string::npos) << plan;
+}
+
+TEST(Matchers, WildcardSetShapesAndLargeLists) {
+  using eqlpp::compiler::WildcardSet;
+  std::vector<std::string> pats = {"exact", "pre*", "*suf", "*mid*", "a?c*d"};
+  for (int i = 0; i < 40; ++i) pats.push_back("x" + std::to_string(i) + "*y?z");  // RE2::Set path
+  WildcardSet s(pats, false);
+  EXPECT_TRUE(s.match("exact"));
+  EXPECT_TRUE(s.match("prefix"));
+  EXPECT_TRUE(s.match("thesuf"));
+  EXPECT_TRUE(s.match("amidb"));
+  EXPECT_TRUE(s.match("abcxxd"));
+  EXPECT_TRUE(s.match("x17hello_ykz"));
+  EXPECT_FALSE(s.match("x17hello_ykzz"));
+  EXPECT_FALSE(s.match("exac"));
+  EXPECT_NE(s.describe().find("re2-set"), std::string::npos);
+}
+
+TEST(Matchers, PathologicalWildcardIsFast) {
+  using eqlpp::compiler::Glob;
+  Glob g("*a*a*a*a*a*a*a*a*b");
+  std::string value(1 << 20, 'a');
+  // Backtracking only to the last star keeps this O(n*m), not exponential.
+  EXPECT_FALSE(g.match(value));
+  value.back() = 'b';
+  EXPECT_TRUE(g.match(value));
+}
+
+TEST(Matchers, LuceneTranslation) {
+  std::string out, err;
+  ASSERT_TRUE(eqlpp::compiler::lucene_to_re2("a.b\\d[^x-z]", false, out, err));
+  EXPECT_EQ(out, "(?s)a.bd[^\\x{78}-\\x{7a}]") << out;
+  ASSERT_TRUE(eqlpp::compiler::lucene_to_re2("ab[a-c]", true, out, err));
+  EXPECT_EQ(out, "(?s)[Aa][Bb][\\x{61}-\\x{63}\\x{41}-\\x{43}]");
+  EXPECT_FALSE(eqlpp::compiler::lucene_to_re2("a&b", false, out, err));
+  EXPECT_NE(err.find("intersection"), std::string::npos);
+}
+
+}  // namespace
