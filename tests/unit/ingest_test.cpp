@@ -1,2 +1,87 @@
 // SPDX-License-Identifier: Apache-2.0
+// JSON ingestion: projection, nesting, arrays, timestamps, malformed input.
 #include <gtest/gtest.h>
+
+#include "compile/field_table.hpp"
+#include "eqlpp/alert.hpp"
+#include "ingest/json_decoder.hpp"
+
+namespace {
+
+std::int64_t ts(const char* s) {
+  std::int64_t ns = 0;
+  EXPECT_TRUE(eqlpp::parse_timestamp(s, ns)) << s;
+  return ns;
+}
+
+TEST(Timestamp, Iso8601AndEpochMillis) {
+  EXPECT_EQ(ts("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(ts("2026-11-29T04:03:23Z"), 1795925003LL * 1'000'000'000);
+  EXPECT_EQ(ts("2026-11-29T04:03:23.5Z"), 1795925003LL * 1'000'000'000 + 500'000'000);
+  EXPECT_EQ(ts("2026-11-29T04:03:23.123456789Z"), 1795925003LL * 1'000'000'000 + 123'456'789);
+  EXPECT_EQ(ts("2026-11-29T05:03:23+01:00"), ts("2026-11-29T04:03:23Z"));
+  EXPECT_EQ(ts("2026-11-28T23:03:23-0500"), ts("2026-11-29T04:03:23Z"));
+  EXPECT_EQ(ts("2026-11-29"), ts("2026-11-29T00:00:00Z"));
+  EXPECT_EQ(ts("1795925003000"), ts("2026-11-29T04:03:23Z"));
+  EXPECT_LT(ts("1800-01-01T00:00:00Z"), 0);  // +-200 years around 1970 fit int64 nanoseconds
+  std::int64_t ns;
+  for (const char* bad : {"", "yesterday", "2026-13-01T00:00:00Z", "2026-11-29T25:00:00Z", "2026-11-29T04:03:23X",
+                          "2026-11-29T04:03:23.Z", "99999-01-01T00:00:00Z", "1e400", "1600-01-01T00:00:00Z"})
+    EXPECT_FALSE(eqlpp::parse_timestamp(bad, ns)) << bad;
+  EXPECT_EQ(eqlpp::format_timestamp(ts("2026-11-29T04:03:23.120Z")), "2026-11-29T04:03:23.120Z");
+  EXPECT_EQ(eqlpp::format_timestamp(ts("2026-11-29T04:03:23.000000001Z")), "2026-11-29T04:03:23.000000001Z");
+  EXPECT_EQ(eqlpp::format_timestamp(-1'000'000), "1969-12-31T23:59:59.999Z");
+}
+
+TEST(JsonDecoder, ProjectionNestingArraysAndTypes) {
+  eqlpp::compiler::FieldTable t;
+  auto a = t.intern("process.name"), b = t.intern("event.type"), c = t.intern("n"), d = t.intern("x.y.z"),
+       e = t.intern("big"), f = t.intern("s");
+  eqlpp::ingest::JsonDecoder dec;
+  eqlpp::Record r;
+  auto st = dec.decode(R"({"process":{"name":"cmd.exe","pid":4},"event":{"type":["end","info"]},"n":-3,)"
+                       R"("x.y":{"z":1.5},"big":18446744073709551615,"s":"caf\u00e9 \"q\"","skip":{"deep":[1,2]}})",
+                       t, r);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(r.values(a).size(), 1u);
+  EXPECT_EQ(r.values(a)[0].as_string(), "cmd.exe");
+  ASSERT_EQ(r.values(b).size(), 2u);
+  EXPECT_EQ(r.values(b)[1].as_string(), "info");
+  EXPECT_EQ(r.values(c)[0].as_int(), -3);
+  EXPECT_EQ(r.values(d)[0].as_double(), 1.5);
+  EXPECT_EQ(r.values(e)[0].kind(), eqlpp::Value::Kind::kDouble);
+  EXPECT_EQ(r.values(f)[0].as_string(), "caf\xc3\xa9 \"q\"");
+}
+
+TEST(JsonDecoder, MalformedInputIsAStatusNotACrash) {
+  eqlpp::compiler::FieldTable t;
+  t.intern("a");
+  eqlpp::ingest::JsonDecoder dec;
+  eqlpp::Record r;
+  for (const char* bad : {"", "{", "{\"a\":}", "[1]", "\"x\"", "{\"a\":1}}", "{\"a\":\"\xff\xfe\"}"}) {
+    auto st = dec.decode(bad, t, r);
+    EXPECT_FALSE(st.ok()) << bad;
+    EXPECT_FALSE(st.message().empty());
+  }
+  EXPECT_TRUE(dec.decode("{\"a\":1}", t, r).ok());
+}
+
+TEST(Record, MultiValuedAddsStayContiguousAndOwnStrings) {
+  eqlpp::Record r;
+  std::string s1 = "one", s2 = "two";
+  r.add(0, eqlpp::Value(std::string_view(s1)));
+  r.add(1, eqlpp::Value(std::int64_t{5}));
+  r.add(0, eqlpp::Value(std::string_view(s2)));
+  r.add(2, eqlpp::Value());  // null is ignored
+  r.own_strings();
+  s1 = "xxx";
+  s2 = "yyy";
+  ASSERT_EQ(r.values(0).size(), 2u);
+  EXPECT_EQ(r.values(0)[0].as_string(), "one");
+  EXPECT_EQ(r.values(0)[1].as_string(), "two");
+  EXPECT_TRUE(r.values(2).empty());
+  r.clear();
+  EXPECT_TRUE(r.values(0).empty());
+}
+
+}  // namespace
