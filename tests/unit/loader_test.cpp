@@ -1,2 +1,118 @@
 // SPDX-License-Identifier: Apache-2.0
+// Rule loading: TOML (detection and Endpoint layouts), NDJSON, .eql, directories.
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "eqlpp/eqlpp.hpp"
+
+namespace {
+
+std::string slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const std::string kSeed = std::string(EQLPP_SOURCE_DIR) + "/rules/defense_evasion_process_termination_followed_by_deletion.toml";
+
+TEST(Loader, BundledSeedRuleWithAllItsMetadata) {
+  auto l = eqlpp::load_rules(std::string(EQLPP_SOURCE_DIR) + "/rules");
+  ASSERT_FALSE(l.diagnostics.has_errors()) << l.diagnostics.render();
+  ASSERT_EQ(l.rules.size(), 1u);
+  const auto& m = l.rules[0].metadata();
+  EXPECT_EQ(m.id, "09443c92-46b3-45a4-8f25-383b028b258d");
+  EXPECT_EQ(m.name, "Process Termination followed by Deletion");
+  EXPECT_EQ(m.severity, "medium");
+  EXPECT_EQ(m.risk_score, 47);
+  EXPECT_EQ(m.timestamp_override, "event.ingested");
+  EXPECT_EQ(m.maturity, "production");
+  EXPECT_FALSE(m.description.empty());
+  EXPECT_EQ(m.index.size(), 2u);
+  EXPECT_NE(std::find(m.tags.begin(), m.tags.end(), "Tactic: Defense Evasion"), m.tags.end());
+  ASSERT_EQ(m.threat.size(), 1u);
+  EXPECT_EQ(m.threat[0].framework, "MITRE ATT&CK");
+  EXPECT_EQ(m.threat[0].tactic.id, "TA0005");
+  ASSERT_EQ(m.threat[0].techniques.size(), 2u);
+  EXPECT_EQ(m.threat[0].techniques[0].ref.id, "T1036");
+  EXPECT_EQ(m.threat[0].techniques[0].subtechniques[0].id, "T1036.001");
+  EXPECT_EQ(m.threat[0].techniques[1].ref.id, "T1070");
+  EXPECT_EQ(m.threat[0].techniques[1].subtechniques[0].id, "T1070.004");
+  EXPECT_EQ(l.rules[0].kind(), eqlpp::QueryKind::kSequence);
+}
+
+TEST(Loader, QueryErrorInTomlPointsIntoTheFile) {
+  std::string text = slurp(kSeed);
+  auto at = text.find("] by process.executable");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 1, "");  // drop the ']' closing the first stage
+  auto l = eqlpp::load_rules_from_text("broken.toml", text);
+  ASSERT_TRUE(l.diagnostics.has_errors());
+  const auto& d = l.diagnostics[0];
+  auto [line, col] = d.source->line_col(d.span.offset);
+  // The error is on the file's line holding "by process.executable".
+  std::size_t expect_line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+  EXPECT_EQ(line, expect_line) << d.render();
+  EXPECT_EQ(d.source->name(), "broken.toml");
+  EXPECT_EQ(d.code, eqlpp::DiagCode::kUnclosedStage) << d.render();
+  (void)col;
+}
+
+TEST(Loader, TomlSyntaxErrorHasALocation) {
+  auto l = eqlpp::load_rules_from_text("bad.toml", "[rule]\nname = \"x\nquery = '''a'''\n");
+  ASSERT_TRUE(l.diagnostics.has_errors());
+  EXPECT_EQ(l.diagnostics[0].code, eqlpp::DiagCode::kTomlError);
+  EXPECT_NE(l.diagnostics[0].render().find("bad.toml:2:"), std::string::npos) << l.diagnostics[0].render();
+}
+
+TEST(Loader, EndpointLayoutNdjsonAndEql) {
+  auto ep = eqlpp::load_rules_from_text("ep.toml",
+                                        "[rule]\nid = \"abc\"\nname = \"Endpoint rule\"\nversion = \"1.0.4\"\n"
+                                        "query = '''\nprocess where process.name : \"x.exe\"\n'''\n");
+  ASSERT_EQ(ep.rules.size(), 1u) << ep.diagnostics.render();
+  EXPECT_EQ(ep.rules[0].metadata().id, "abc");
+  EXPECT_EQ(ep.rules[0].metadata().version, "1.0.4");
+
+  auto nd = eqlpp::load_rules_from_text(
+      "rules.ndjson",
+      "{\"name\":\"a\",\"rule_id\":\"1\",\"query\":\"process where true\",\"language\":\"eql\",\"risk_score\":21,"
+      "\"severity\":\"low\",\"event_category_override\":\"event.type\"}\n"
+      "\n"
+      "{\"name\":\"k\",\"rule_id\":\"2\",\"query\":\"host.name: *\",\"language\":\"kuery\"}\n"
+      "{\"name\":\"b\",\"rule_id\":\"1\",\"query\":\"file where true\"}\n"
+      "not json\n"
+      "{\"name\":\"c\",\"rule_id\":\"3\",\"query\":\"file where a ==\"}\n");
+  EXPECT_EQ(nd.rules.size(), 2u);
+  EXPECT_EQ(nd.rules[0].metadata().risk_score, 21);
+  EXPECT_EQ(nd.rules[0].metadata().event_category_override, "event.type");
+  bool skipped = false, duplicate = false, json_error = false, query_error = false;
+  for (const auto& d : nd.diagnostics) {
+    skipped |= d.code == eqlpp::DiagCode::kSkippedLanguage;
+    duplicate |= d.code == eqlpp::DiagCode::kDuplicateRuleId;
+    json_error |= d.code == eqlpp::DiagCode::kJsonError;
+    query_error |= d.code == eqlpp::DiagCode::kUnexpectedToken && d.source->name().find("rules.ndjson:6") == 0;
+  }
+  EXPECT_TRUE(skipped && duplicate && json_error && query_error) << nd.diagnostics.render();
+
+  auto eq = eqlpp::load_rules_from_text("dir/my_rule.eql", "process where a == 1");
+  ASSERT_EQ(eq.rules.size(), 1u);
+  EXPECT_EQ(eq.rules[0].metadata().name, "my_rule");
+}
+
+TEST(Loader, MissingPathIsADiagnostic) {
+  auto l = eqlpp::load_rules("/nonexistent/rules");
+  EXPECT_TRUE(l.rules.empty());
+  ASSERT_TRUE(l.diagnostics.has_errors());
+  EXPECT_EQ(l.diagnostics[0].code, eqlpp::DiagCode::kCannotRead);
+}
+
+TEST(Loader, CorpusSeedRuleFolder) {
+  auto l = eqlpp::load_rules(std::string(EQLPP_SHARED_DIR) + "/corpus/seed-rule");
+  EXPECT_EQ(l.files, 8u);
+  // The Endpoint example uses _arraysearch; the rest compile.
+  EXPECT_EQ(l.rules.size(), 7u) << l.diagnostics.render();
+}
+
+}  // namespace
