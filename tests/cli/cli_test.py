@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""End-to-end tests of the eqlpp command line against docs/CLI.md's contract.
+
+    cli_test.py EQLPP SOURCE_DIR SHARED_DIR
+Prints 'N passed, N failed' and exits 1 on failure."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+EQLPP, SRC, SHARED = sys.argv[1], sys.argv[2], sys.argv[3]
+EVENTS = os.path.join(SRC, "examples", "events.jsonl")
+passed = failed = 0
+
+
+def run(args, stdin=None):
+    p = subprocess.run([EQLPP] + args, input=stdin, capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: %s\n%s" % (name, detail))
+
+
+tmp = tempfile.mkdtemp()
+
+# --version, --help, bad usage
+rc, out, err = run(["--version"])
+check("version", rc == 0 and out.startswith("eqlpp 0."), out + err)
+for cmd in ["check", "query", "run", "explain"]:
+    rc, out, err = run([cmd, "--help"])
+    check("help " + cmd, rc == 0 and "Usage: eqlpp " + cmd in out, out + err)
+rc, out, err = run(["frobnicate"])
+check("unknown command exits 2", rc == 2 and "unknown command" in err, err)
+rc, out, err = run(["query", "--no-such-option", "x"])
+check("unknown option exits 2", rc == 2, err)
+rc, out, err = run(["run", "--reorder-window", "5 parsecs"])
+check("bad duration exits 2", rc == 2 and "duration" in err, err)
+
+# run: the bundled rule over the sample data prints exactly the planted incidents.
+rc, out, err = run(["run", EVENTS])
+alerts = [json.loads(l) for l in out.splitlines()]
+got = sorted(a["eql"]["join_keys"] for a in alerts)
+with open(os.path.join(SRC, "examples", "expected_alerts.jsonl")) as f:
+    expected = sorted(json.loads(l) for l in f)
+check("run prints the planted incidents", rc == 0 and got == expected, "%s\n%s\n%s" % (got, expected, err))
+a = alerts[0] if alerts else {}
+check("alert shape", a.get("rule", {}).get("id") == "09443c92-46b3-45a4-8f25-383b028b258d"
+      and a.get("event", {}).get("kind") == "alert" and a.get("threat", [{}])[0].get("tactic", {}).get("id") == "TA0005"
+      and a.get("host", {}).get("id") == a.get("eql", {}).get("join_keys", [None])[0]
+      and len(a.get("eql", {}).get("events", [])) == 2, json.dumps(a)[:500])
+check("run statistics on stderr", "events read: 3034" in err and "alerts: 6" in err, err)
+
+# run from stdin, with --sort and with a reorder window: same alerts.
+with open(EVENTS) as f:
+    data = f.read()
+for extra in [["--sort"], ["--reorder-window", "2s"], ["-"]]:
+    rc, out, err = run(["run"] + [x for x in extra if x != "-"] + (["-"] if "-" in extra else []), stdin=data)
+    got2 = sorted(json.loads(l)["eql"]["join_keys"] for l in out.splitlines())
+    check("run %s" % extra, rc == 0 and got2 == expected, err)
+
+# Malformed lines are reported with their line number and skipped.
+bad = os.path.join(tmp, "bad.jsonl")
+with open(bad, "w") as f:
+    f.write('{"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"process"},"x":1}\n')
+    f.write("{oops\n")
+    f.write('{"event":{"category":"process"}}\n')
+    f.write('{"@timestamp":"2026-01-01T00:00:01Z","event":{"category":"process"},"x":2}\n')
+rc, out, err = run(["query", "process where true", bad])
+check("malformed lines reported", rc == 0 and len(out.splitlines()) == 2 and bad + ":2: error:" in err
+      and bad + ":3: error: missing or invalid timestamp" in err, out + err)
+
+# query: event queries print the original line; --sort orders like Elasticsearch.
+conv = os.path.join(tmp, "pyeql.jsonl")
+with open(os.path.join(SHARED, "conformance", "python-eql", "test_data.json")) as f:
+    evs = json.load(f)
+with open(conv, "w") as f:
+    for e in evs:
+        e["@timestamp"] = e["timestamp"] // 10000 - 11644473600000
+        f.write(json.dumps(e) + "\n")
+opts = ["--sort", "--event-category-field", "event_type", "--tiebreaker-field", "serial_event_id"]
+rc, out, err = run(["query"] + opts + ["process where serial_event_id < 4", conv])
+ids = [json.loads(l)["serial_event_id"] for l in out.splitlines()]
+check("query --sort events 1,2,3", rc == 0 and ids == [1, 2, 3], out + err)
+rc, out, err = run(["query"] + opts + ["sequence [process where serial_event_id <= 3] [process where true] | tail 2", conv])
+seqs = [[e["serial_event_id"] for e in json.loads(l)["events"]] for l in out.splitlines()]
+check("query sequence | tail", rc == 0 and seqs == [[2, 3], [3, 4]], out + err)
+rc, out, err = run(["query"] + opts + ["process where true | head 2", conv])
+check("query | head", rc == 0 and len(out.splitlines()) == 2, out + err)
+rc, out, err = run(["query", "process where a = 1", conv])
+check("query error exits 1 with a caret", rc == 1 and "<query>:1:17: error:" in err and "^" in err, err)
+
+# check: per-file results and the summary line.
+rc, out, err = run(["check", os.path.join(SHARED, "corpus", "seed-rule")])
+check("check seed-rule folder", rc == 1 and "8 rules: 7 ok, 1 failed" in err and "not supported yet" in err, err)
+rc, out, err = run(["check", os.path.join(SHARED, "corpus", "detection-rules-eql.jsonl")])
+check("check detection rules", rc == 0 and "1081 rules: 1081 ok, 0 failed" in err, err[-500:])
+rc, out, err = run(["check", "--json", "-e", "process where a <"])
+d = json.loads(out.splitlines()[0]) if out else {}
+check("check --json", rc == 1 and d.get("code") == "E1006" and d.get("line") == 1, out + err)
+
+# A broken copy of the seed TOML: the error points at the right line and column of the file.
+with open(os.path.join(SRC, "rules", "defense_evasion_process_termination_followed_by_deletion.toml")) as f:
+    toml = f.read()
+broken = toml.replace('process.code_signature.trusted != true and', 'process.code_signature.trusted != true an', 1)
+bt = os.path.join(tmp, "broken.toml")
+with open(bt, "w") as f:
+    f.write(broken)
+line_no = broken[:broken.index("trusted != true an")].count("\n") + 1
+rc, out, err = run(["check", bt])
+col = len("    process.code_signature.trusted != true ") + 1
+check("broken TOML location", rc == 1 and ("%s:%d:%d: error:" % (bt, line_no, col)) in err
+      and "\n %d |     process.code_signature.trusted != true an\n" % line_no in err, err)
+
+# explain
+rc, out, err = run(["explain", "process where process.name : (\"a*\", \"b\")"])
+check("explain", rc == 0 and "wildcard-set~(2 patterns: 1 exact, 1 prefix" in out, out + err)
+
+# A closed pipe ends the program quietly.
+big = os.path.join(tmp, "big.jsonl")
+with open(big, "w") as f:
+    for i in range(20000):
+        f.write('{"@timestamp":%d,"event":{"category":"process"},"i":%d}\n' % (i, i))
+p = subprocess.run("'%s' query 'process where true' '%s' | head -1" % (EQLPP, big), shell=True,
+                   capture_output=True, text=True)
+check("closed pipe", p.returncode == 0 and p.stdout.count("\n") == 1 and p.stderr == "", p.stderr)
+
+print("cli: %d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
