@@ -21,3 +21,5 @@ install(FILES ${PROJECT_BINARY_DIR}/eqlppConfig.cmake ${PROJECT_BINARY_DIR}/eqlp
         DESTINATION ${EQLPP_CMAKE_DIR})
 configure_file(${PROJECT_SOURCE_DIR}/cmake/eqlpp.pc.in ${PROJECT_BINARY_DIR}/eqlpp.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/eqlpp.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# The build tree is a package too (tests/package builds against it).
+export(EXPORT eqlppTargets NAMESPACE eqlpp:: FILE ${PROJECT_BINARY_DIR}/eqlppTargets.cmake)

@@ -35,14 +35,17 @@ struct JsonDecoder::Impl {
       case T::DOUBLE: out->add(id, Value(v.get_double().value_unsafe())); break;
       case T::BOOL: out->add(id, Value(v.get_bool().value_unsafe())); break;
       case T::NULL_VALUE: break;
-      case T::ARRAY:
-        for (auto e : v.get_array().value_unsafe()) {
+      case T::ARRAY: {
+        simdjson::dom::array arr =
+            v.get_array().value_unsafe();  // a copy: the result is a temporary
+        for (auto e : arr) {
           if (e.type() == T::OBJECT)
             walk_object(e.get_object().value_unsafe());
           else
             add_scalar(id, e);
         }
         break;
+      }
       case T::OBJECT: walk_object(v.get_object().value_unsafe()); break;
     }
   }
