@@ -118,14 +118,10 @@ std::optional<bool> compare(const Value& a, CmpOp op, const Value& b, bool insen
     return num_cmp(a, op, is_int ? Value(i) : Value(d));
   }
   if (a.is_string() && b.is_number()) {
-    double d;
-    bool is_int;
-    std::int64_t i;
-    if (!parse_number(a.as_string(), d, is_int, i)) {
-      if (op != CmpOp::kEq) return std::nullopt;
-      return false;
-    }
-    return num_cmp(is_int ? Value(i) : Value(d), op, b);
+    // A string (keyword) field against a number: the literal becomes its text,
+    // compared as a string, as a term or range query on a keyword field does.
+    std::string text = to_text(b);
+    return str_cmp(a.as_string(), op, text, insensitive);
   }
   if (a.kind() == K::kBool && b.is_string()) {
     std::string_view s = b.as_string();

@@ -108,7 +108,9 @@ class InSet {
  private:
   bool insensitive_;
   StringSet strings_;
-  std::vector<double> numbers_;  // sorted
+  StringSet number_texts_;              // text of numeric members, for string values
+  std::vector<double> numbers_;         // sorted
+  std::vector<double> string_numbers_;  // numeric string members, for numeric values (sorted)
   bool has_true_ = false, has_false_ = false;
   std::size_t bools_ = 0;
 };

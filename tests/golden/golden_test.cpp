@@ -31,7 +31,8 @@ void check(const fs::path& expected_path, const std::string& actual) {
     std::ofstream(expected_path, std::ios::binary) << actual;
     return;
   }
-  ASSERT_TRUE(fs::exists(expected_path)) << expected_path << " is missing; run with EQLPP_UPDATE_GOLDEN=1";
+  ASSERT_TRUE(fs::exists(expected_path))
+      << expected_path << " is missing; run with EQLPP_UPDATE_GOLDEN=1";
   EXPECT_EQ(slurp(expected_path), actual) << expected_path;
 }
 
@@ -69,7 +70,8 @@ TEST(Golden, Plans) {
 }
 
 TEST(Golden, CorpusRulePlans) {
-  auto loaded = eqlpp::load_rules(std::string(EQLPP_SHARED_DIR) + "/corpus/detection-rules-eql.jsonl");
+  auto loaded =
+      eqlpp::load_rules(std::string(EQLPP_SHARED_DIR) + "/corpus/detection-rules-eql.jsonl");
   auto inputs = files(kDir / "plan" / "corpus", ".plan");
   ASSERT_GE(inputs.size(), 4u);
   for (const auto& p : inputs) {

@@ -45,7 +45,11 @@ const Case kCases[] = {
     {"f == \"a*\"", "\"f\":\"a*\"", true},
     {"f == 1", "\"f\":1", true},
     {"f == 1", "\"f\":1.0", true},
-    {"f == 1", "\"f\":\"1\"", true},  // numeric string vs number literal: the mapper coerces
+    {"f == 1", "\"f\":\"1\"", true},  // keyword field: the literal 1 becomes the term "1"
+    {"f == 1", "\"f\":\"1.0\"", false},
+    {"f < 5", "\"f\":\"10\"", true},  // keyword range: compared as text
+    {"f in (1, 2)", "\"f\":\"2\"", true},
+    {"f in (\"2\")", "\"f\":2", true},  // numeric field: the literal "2" becomes 2
     {"f == \"80\"", "\"f\":80", true},
     {"f == 1", "\"f\":\"x\"", false},
     {"f == true", "\"f\":true", true},
@@ -82,7 +86,10 @@ const Case kCases[] = {
     {"f : \"ab*\"", "\"f\":\"ABC\"", true},
     {"f : \"b*\"", "\"f\":\"abc\"", false},
     {"f : \"a?c\"", "\"f\":\"abc\"", true},
-    {"f : \"a?c\"", "\"f\":\"a\xc3\xa9" "c\"", true},  // ? is one character, not one byte
+    {"f : \"a?c\"",
+     "\"f\":\"a\xc3\xa9"
+     "c\"",
+     true},  // ? is one character, not one byte
     {"f : \"a?c\"", "\"f\":\"abbc\"", false},
     {"f : \"\xc3\x89\"", "\"f\":\"\xc3\xa9\"", false},  // É : é is false (ASCII folding only)
     {"f : \"C:\\\\Windows\\\\*.exe\"", "\"f\":\"c:\\\\windows\\\\system32\\\\cmd.EXE\"", true},
@@ -165,7 +172,8 @@ const Case kCases[] = {
 };
 
 TEST(Eval, Table) {
-  for (const auto& c : kCases) EXPECT_EQ(match(c.cond, c.event), c.expected ? 1 : 0) << c.cond << "  on  {" << c.event << "}";
+  for (const auto& c : kCases)
+    EXPECT_EQ(match(c.cond, c.event), c.expected ? 1 : 0) << c.cond << "  on  {" << c.event << "}";
 }
 
 TEST(Eval, CategoryIsAnArrayTestAndAnyMatchesWithoutIt) {
@@ -179,8 +187,10 @@ TEST(Eval, CategoryIsAnArrayTestAndAnyMatchesWithoutIt) {
     EXPECT_TRUE(e.push_json(ev).ok());
     return n;
   };
-  EXPECT_EQ(run("file where true", R"({"@timestamp":1,"event":{"category":["file","malware"]}})"), 1);
-  EXPECT_EQ(run("malware where true", R"({"@timestamp":1,"event":{"category":["file","malware"]}})"), 1);
+  EXPECT_EQ(run("file where true", R"({"@timestamp":1,"event":{"category":["file","malware"]}})"),
+            1);
+  EXPECT_EQ(
+      run("malware where true", R"({"@timestamp":1,"event":{"category":["file","malware"]}})"), 1);
   EXPECT_EQ(run("process where true", R"({"@timestamp":1,"event":{"category":["file"]}})"), 0);
   EXPECT_EQ(run("process where true", R"({"@timestamp":1,"event":{"category":"Process"}})"), 0);
   EXPECT_EQ(run("any where true", R"({"@timestamp":1})"), 1);
@@ -195,7 +205,8 @@ TEST(Eval, CategoryOverride) {
   e.add_rule(*r);
   int n = 0;
   e.on_alert([&](const eqlpp::Alert&) { ++n; });
-  EXPECT_TRUE(e.push_json(R"({"@timestamp":1,"event":{"type":["change"],"category":["iam"]}})").ok());
+  EXPECT_TRUE(
+      e.push_json(R"({"@timestamp":1,"event":{"type":["change"],"category":["iam"]}})").ok());
   EXPECT_EQ(n, 1);
 }
 

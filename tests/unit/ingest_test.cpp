@@ -25,23 +25,26 @@ TEST(Timestamp, Iso8601AndEpochMillis) {
   EXPECT_EQ(ts("1795925003000"), ts("2026-11-29T04:03:23Z"));
   EXPECT_LT(ts("1800-01-01T00:00:00Z"), 0);  // +-200 years around 1970 fit int64 nanoseconds
   std::int64_t ns;
-  for (const char* bad : {"", "yesterday", "2026-13-01T00:00:00Z", "2026-11-29T25:00:00Z", "2026-11-29T04:03:23X",
-                          "2026-11-29T04:03:23.Z", "99999-01-01T00:00:00Z", "1e400", "1600-01-01T00:00:00Z"})
+  for (const char* bad :
+       {"", "yesterday", "2026-13-01T00:00:00Z", "2026-11-29T25:00:00Z", "2026-11-29T04:03:23X",
+        "2026-11-29T04:03:23.Z", "99999-01-01T00:00:00Z", "1e400", "1600-01-01T00:00:00Z"})
     EXPECT_FALSE(eqlpp::parse_timestamp(bad, ns)) << bad;
   EXPECT_EQ(eqlpp::format_timestamp(ts("2026-11-29T04:03:23.120Z")), "2026-11-29T04:03:23.120Z");
-  EXPECT_EQ(eqlpp::format_timestamp(ts("2026-11-29T04:03:23.000000001Z")), "2026-11-29T04:03:23.000000001Z");
+  EXPECT_EQ(eqlpp::format_timestamp(ts("2026-11-29T04:03:23.000000001Z")),
+            "2026-11-29T04:03:23.000000001Z");
   EXPECT_EQ(eqlpp::format_timestamp(-1'000'000), "1969-12-31T23:59:59.999Z");
 }
 
 TEST(JsonDecoder, ProjectionNestingArraysAndTypes) {
   eqlpp::compiler::FieldTable t;
-  auto a = t.intern("process.name"), b = t.intern("event.type"), c = t.intern("n"), d = t.intern("x.y.z"),
-       e = t.intern("big"), f = t.intern("s");
+  auto a = t.intern("process.name"), b = t.intern("event.type"), c = t.intern("n"),
+       d = t.intern("x.y.z"), e = t.intern("big"), f = t.intern("s");
   eqlpp::ingest::JsonDecoder dec;
   eqlpp::Record r;
-  auto st = dec.decode(R"({"process":{"name":"cmd.exe","pid":4},"event":{"type":["end","info"]},"n":-3,)"
-                       R"("x.y":{"z":1.5},"big":18446744073709551615,"s":"caf\u00e9 \"q\"","skip":{"deep":[1,2]}})",
-                       t, r);
+  auto st = dec.decode(
+      R"({"process":{"name":"cmd.exe","pid":4},"event":{"type":["end","info"]},"n":-3,)"
+      R"("x.y":{"z":1.5},"big":18446744073709551615,"s":"caf\u00e9 \"q\"","skip":{"deep":[1,2]}})",
+      t, r);
   ASSERT_TRUE(st.ok()) << st.message();
   ASSERT_EQ(r.values(a).size(), 1u);
   EXPECT_EQ(r.values(a)[0].as_string(), "cmd.exe");
@@ -58,7 +61,8 @@ TEST(JsonDecoder, MalformedInputIsAStatusNotACrash) {
   t.intern("a");
   eqlpp::ingest::JsonDecoder dec;
   eqlpp::Record r;
-  for (const char* bad : {"", "{", "{\"a\":}", "[1]", "\"x\"", "{\"a\":1}}", "{\"a\":\"\xff\xfe\"}"}) {
+  for (const char* bad :
+       {"", "{", "{\"a\":}", "[1]", "\"x\"", "{\"a\":1}}", "{\"a\":\"\xff\xfe\"}"}) {
     auto st = dec.decode(bad, t, r);
     EXPECT_FALSE(st.ok()) << bad;
     EXPECT_FALSE(st.message().empty());

@@ -16,7 +16,8 @@ std::string slurp(const std::string& p) {
   return ss.str();
 }
 
-const std::string kSeed = std::string(EQLPP_SOURCE_DIR) + "/rules/defense_evasion_process_termination_followed_by_deletion.toml";
+const std::string kSeed = std::string(EQLPP_SOURCE_DIR) +
+                          "/rules/defense_evasion_process_termination_followed_by_deletion.toml";
 
 TEST(Loader, BundledSeedRuleWithAllItsMetadata) {
   auto l = eqlpp::load_rules(std::string(EQLPP_SOURCE_DIR) + "/rules");
@@ -53,7 +54,9 @@ TEST(Loader, QueryErrorInTomlPointsIntoTheFile) {
   const auto& d = l.diagnostics[0];
   auto [line, col] = d.source->line_col(d.span.offset);
   // The error is on the file's line holding "by process.executable".
-  std::size_t expect_line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+  std::size_t expect_line =
+      1 + static_cast<std::size_t>(
+              std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
   EXPECT_EQ(line, expect_line) << d.render();
   EXPECT_EQ(d.source->name(), "broken.toml");
   EXPECT_EQ(d.code, eqlpp::DiagCode::kUnclosedStage) << d.render();
@@ -64,20 +67,23 @@ TEST(Loader, TomlSyntaxErrorHasALocation) {
   auto l = eqlpp::load_rules_from_text("bad.toml", "[rule]\nname = \"x\nquery = '''a'''\n");
   ASSERT_TRUE(l.diagnostics.has_errors());
   EXPECT_EQ(l.diagnostics[0].code, eqlpp::DiagCode::kTomlError);
-  EXPECT_NE(l.diagnostics[0].render().find("bad.toml:2:"), std::string::npos) << l.diagnostics[0].render();
+  EXPECT_NE(l.diagnostics[0].render().find("bad.toml:2:"), std::string::npos)
+      << l.diagnostics[0].render();
 }
 
 TEST(Loader, EndpointLayoutNdjsonAndEql) {
-  auto ep = eqlpp::load_rules_from_text("ep.toml",
-                                        "[rule]\nid = \"abc\"\nname = \"Endpoint rule\"\nversion = \"1.0.4\"\n"
-                                        "query = '''\nprocess where process.name : \"x.exe\"\n'''\n");
+  auto ep = eqlpp::load_rules_from_text(
+      "ep.toml",
+      "[rule]\nid = \"abc\"\nname = \"Endpoint rule\"\nversion = \"1.0.4\"\n"
+      "query = '''\nprocess where process.name : \"x.exe\"\n'''\n");
   ASSERT_EQ(ep.rules.size(), 1u) << ep.diagnostics.render();
   EXPECT_EQ(ep.rules[0].metadata().id, "abc");
   EXPECT_EQ(ep.rules[0].metadata().version, "1.0.4");
 
   auto nd = eqlpp::load_rules_from_text(
       "rules.ndjson",
-      "{\"name\":\"a\",\"rule_id\":\"1\",\"query\":\"process where true\",\"language\":\"eql\",\"risk_score\":21,"
+      "{\"name\":\"a\",\"rule_id\":\"1\",\"query\":\"process where "
+      "true\",\"language\":\"eql\",\"risk_score\":21,"
       "\"severity\":\"low\",\"event_category_override\":\"event.type\"}\n"
       "\n"
       "{\"name\":\"k\",\"rule_id\":\"2\",\"query\":\"host.name: *\",\"language\":\"kuery\"}\n"
@@ -92,7 +98,8 @@ TEST(Loader, EndpointLayoutNdjsonAndEql) {
     skipped |= d.code == eqlpp::DiagCode::kSkippedLanguage;
     duplicate |= d.code == eqlpp::DiagCode::kDuplicateRuleId;
     json_error |= d.code == eqlpp::DiagCode::kJsonError;
-    query_error |= d.code == eqlpp::DiagCode::kUnexpectedToken && d.source->name().find("rules.ndjson:6") == 0;
+    query_error |=
+        d.code == eqlpp::DiagCode::kUnexpectedToken && d.source->name().find("rules.ndjson:6") == 0;
   }
   EXPECT_TRUE(skipped && duplicate && json_error && query_error) << nd.diagnostics.render();
 

@@ -53,7 +53,8 @@ struct Runner {
 };
 
 std::string proc(int id, const std::string& extra = "") {
-  return "\"id\":" + std::to_string(id) + ",\"event\":{\"category\":\"process\"}" + (extra.empty() ? "" : "," + extra);
+  return "\"id\":" + std::to_string(id) + ",\"event\":{\"category\":\"process\"}" +
+         (extra.empty() ? "" : "," + extra);
 }
 
 TEST(Sequence, WorkedExampleOfTheStateMachine) {
@@ -68,8 +69,10 @@ TEST(Sequence, WorkedExampleOfTheStateMachine) {
 TEST(Sequence, NewestPartialWinsAndOlderAreDiscarded) {
   Runner r;
   auto ids = r.run("sequence by k [process where a == 1] [process where b == 1]",
-                   {{1, proc(1, "\"k\":\"x\",\"a\":1")}, {2, proc(2, "\"k\":\"x\",\"a\":1")},
-                    {3, proc(3, "\"k\":\"x\",\"b\":1")}, {4, proc(4, "\"k\":\"x\",\"b\":1")}});
+                   {{1, proc(1, "\"k\":\"x\",\"a\":1")},
+                    {2, proc(2, "\"k\":\"x\",\"a\":1")},
+                    {3, proc(3, "\"k\":\"x\",\"b\":1")},
+                    {4, proc(4, "\"k\":\"x\",\"b\":1")}});
   EXPECT_EQ(ids, (Ids{{2, 3}}));
 }
 
@@ -80,8 +83,12 @@ TEST(Sequence, MaxspanIsInclusive) {
   EXPECT_EQ(r.run(q, {{0, proc(1, "\"a\":1")}, {5001, proc(2, "\"b\":1")}}), Ids{});
   EXPECT_EQ(r.stats.partials_expired, 1u);
   // Measured from the first event, not the previous one.
-  const char* q3 = "sequence with maxspan=5s [process where a == 1] [process where b == 1] [process where c == 1]";
-  EXPECT_EQ(r.run(q3, {{0, proc(1, "\"a\":1")}, {4000, proc(2, "\"b\":1")}, {5001, proc(3, "\"c\":1")}}), Ids{});
+  const char* q3 =
+      "sequence with maxspan=5s [process where a == 1] [process where b == 1] [process where c == "
+      "1]";
+  EXPECT_EQ(
+      r.run(q3, {{0, proc(1, "\"a\":1")}, {4000, proc(2, "\"b\":1")}, {5001, proc(3, "\"c\":1")}}),
+      Ids{});
 }
 
 TEST(Sequence, EqualTimestampsUseTiebreakerThenArrival) {
@@ -95,23 +102,32 @@ TEST(Sequence, EqualTimestampsUseTiebreakerThenArrival) {
   // With a tiebreaker and a reorder window, the tiebreaker orders equal timestamps.
   r.opts.tiebreaker_field = "seq";
   r.opts.reorder_window = std::chrono::seconds(1);
-  EXPECT_EQ(r.run(q, {{7, proc(2, "\"b\":1,\"seq\":2")}, {7, proc(1, "\"a\":1,\"seq\":1")}}), (Ids{{1, 2}}));
+  EXPECT_EQ(r.run(q, {{7, proc(2, "\"b\":1,\"seq\":2")}, {7, proc(1, "\"a\":1,\"seq\":1")}}),
+            (Ids{{1, 2}}));
   // Nulls last: an event without a tiebreaker sorts after one with it.
   EXPECT_EQ(r.run(q, {{7, proc(2, "\"b\":1")}, {7, proc(1, "\"a\":1,\"seq\":5")}}), (Ids{{1, 2}}));
 }
 
 TEST(Sequence, UntilCancelsInclusiveOfThePartialsLastEvent) {
   Runner r;
-  const char* q = "sequence by k [process where a == 1] [process where b == 1] until [process where u == 1]";
-  EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":1,\"a\":1")}, {2, proc(2, "\"k\":1,\"u\":1")}, {3, proc(3, "\"k\":1,\"b\":1")}}),
+  const char* q =
+      "sequence by k [process where a == 1] [process where b == 1] until [process where u == 1]";
+  EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":1,\"a\":1")},
+                      {2, proc(2, "\"k\":1,\"u\":1")},
+                      {3, proc(3, "\"k\":1,\"b\":1")}}),
             Ids{});
   // until for another key does not cancel.
-  EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":1,\"a\":1")}, {2, proc(2, "\"k\":2,\"u\":1")}, {3, proc(3, "\"k\":1,\"b\":1")}}),
+  EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":1,\"a\":1")},
+                      {2, proc(2, "\"k\":2,\"u\":1")},
+                      {3, proc(3, "\"k\":1,\"b\":1")}}),
             (Ids{{1, 3}}));
   // An event that is both the partial's last event and an until event kills it.
-  EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":1,\"a\":1,\"u\":1")}, {3, proc(3, "\"k\":1,\"b\":1")}}), Ids{});
+  EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":1,\"a\":1,\"u\":1")}, {3, proc(3, "\"k\":1,\"b\":1")}}),
+            Ids{});
   // until before the partial started does not matter.
-  EXPECT_EQ(r.run(q, {{0, proc(9, "\"k\":1,\"u\":1")}, {1, proc(1, "\"k\":1,\"a\":1")}, {3, proc(3, "\"k\":1,\"b\":1")}}),
+  EXPECT_EQ(r.run(q, {{0, proc(9, "\"k\":1,\"u\":1")},
+                      {1, proc(1, "\"k\":1,\"a\":1")},
+                      {3, proc(3, "\"k\":1,\"b\":1")}}),
             (Ids{{1, 3}}));
 }
 
@@ -119,7 +135,8 @@ TEST(Sequence, Runs) {
   Runner r;
   std::vector<Ev> evs;
   for (int i = 1; i <= 4; ++i) evs.push_back({i, proc(i, "\"k\":1")});
-  EXPECT_EQ(r.run("sequence by k [process where true] with runs=3", evs), (Ids{{1, 2, 3}, {2, 3, 4}}));
+  EXPECT_EQ(r.run("sequence by k [process where true] with runs=3", evs),
+            (Ids{{1, 2, 3}, {2, 3, 4}}));
   EXPECT_EQ(r.run("sequence by k [process where true] with runs=2 [process where id == 4]", evs),
             (Ids{{2, 3, 4}}));
 }
@@ -127,30 +144,48 @@ TEST(Sequence, Runs) {
 TEST(Sequence, MissingEventBetween) {
   // missingInBetween_match: t=1 normal, 2 normal, 3 missing, 4 normal -> only (1, -1, 2).
   Runner r;
-  auto ids = r.run("sequence with maxspan=1h [process where t == \"normal\"] ![process where t == \"missing\"] "
-                   "[process where t == \"normal\"]",
-                   {{1000, proc(1, "\"t\":\"normal\"")}, {2000, proc(2, "\"t\":\"normal\"")},
-                    {3000, proc(3, "\"t\":\"missing\"")}, {4000, proc(4, "\"t\":\"normal\"")}});
+  auto ids = r.run(
+      "sequence with maxspan=1h [process where t == \"normal\"] ![process where t == \"missing\"] "
+      "[process where t == \"normal\"]",
+      {{1000, proc(1, "\"t\":\"normal\"")},
+       {2000, proc(2, "\"t\":\"normal\"")},
+       {3000, proc(3, "\"t\":\"missing\"")},
+       {4000, proc(4, "\"t\":\"normal\"")}});
   EXPECT_EQ(ids, (Ids{{1, -1, 2}}));
 }
 
 TEST(Sequence, MissingEventLeadingAndTrailing) {
   Runner r;
-  const char* lead = "sequence by k with maxspan=5s ![process where m == 1] [process where a == 1] [process where b == 1]";
-  EXPECT_EQ(r.run(lead, {{0, proc(9, "\"k\":1,\"m\":1")}, {1000, proc(1, "\"k\":1,\"a\":1")}, {2000, proc(2, "\"k\":1,\"b\":1")}}),
+  const char* lead =
+      "sequence by k with maxspan=5s ![process where m == 1] [process where a == 1] [process where "
+      "b == 1]";
+  EXPECT_EQ(r.run(lead, {{0, proc(9, "\"k\":1,\"m\":1")},
+                         {1000, proc(1, "\"k\":1,\"a\":1")},
+                         {2000, proc(2, "\"k\":1,\"b\":1")}}),
             Ids{});
-  EXPECT_EQ(r.run(lead, {{0, proc(9, "\"k\":1,\"m\":1")}, {6000, proc(1, "\"k\":1,\"a\":1")}, {7000, proc(2, "\"k\":1,\"b\":1")}}),
+  EXPECT_EQ(r.run(lead, {{0, proc(9, "\"k\":1,\"m\":1")},
+                         {6000, proc(1, "\"k\":1,\"a\":1")},
+                         {7000, proc(2, "\"k\":1,\"b\":1")}}),
             (Ids{{-1, 1, 2}}));
-  const char* trail = "sequence by k with maxspan=5s [process where a == 1] [process where b == 1] ![process where m == 1]";
+  const char* trail =
+      "sequence by k with maxspan=5s [process where a == 1] [process where b == 1] ![process where "
+      "m == 1]";
   // A missing event inside (last, first + maxspan] cancels.
-  EXPECT_EQ(r.run(trail, {{0, proc(1, "\"k\":1,\"a\":1")}, {1000, proc(2, "\"k\":1,\"b\":1")}, {5000, proc(9, "\"k\":1,\"m\":1")}}),
+  EXPECT_EQ(r.run(trail, {{0, proc(1, "\"k\":1,\"a\":1")},
+                          {1000, proc(2, "\"k\":1,\"b\":1")},
+                          {5000, proc(9, "\"k\":1,\"m\":1")}}),
             Ids{});
   // After first + maxspan it does not; the sequence is reported once the window passes.
-  EXPECT_EQ(r.run(trail, {{0, proc(1, "\"k\":1,\"a\":1")}, {1000, proc(2, "\"k\":1,\"b\":1")}, {5001, proc(9, "\"k\":1,\"m\":1")}},
+  EXPECT_EQ(r.run(trail,
+                  {{0, proc(1, "\"k\":1,\"a\":1")},
+                   {1000, proc(2, "\"k\":1,\"b\":1")},
+                   {5001, proc(9, "\"k\":1,\"m\":1")}},
                   false),
             (Ids{{1, 2, -1}}));
   // For another key it does not; the stream's end reports it (finish).
-  EXPECT_EQ(r.run(trail, {{0, proc(1, "\"k\":1,\"a\":1")}, {1000, proc(2, "\"k\":1,\"b\":1")}, {2000, proc(9, "\"k\":2,\"m\":1")}}),
+  EXPECT_EQ(r.run(trail, {{0, proc(1, "\"k\":1,\"a\":1")},
+                          {1000, proc(2, "\"k\":1,\"b\":1")},
+                          {2000, proc(9, "\"k\":2,\"m\":1")}}),
             (Ids{{1, 2, -1}}));
 }
 
@@ -158,15 +193,19 @@ TEST(Sequence, NullAndOptionalKeys) {
   Runner r;
   std::vector<Ev> evs = {{1, proc(1, "\"a\":1")}, {2, proc(2, "\"b\":1")}};
   EXPECT_EQ(r.run("sequence by k [process where a == 1] [process where b == 1]", evs), Ids{});
-  EXPECT_EQ(r.run("sequence by ?k [process where a == 1] [process where b == 1]", evs), (Ids{{1, 2}}));
+  EXPECT_EQ(r.run("sequence by ?k [process where a == 1] [process where b == 1]", evs),
+            (Ids{{1, 2}}));
 }
 
 TEST(Sequence, KeysAreExactAndTypeSensitive) {
   Runner r;
   const char* q = "sequence by k [process where a == 1] [process where b == 1]";
-  EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":\"1\",\"a\":1")}, {2, proc(2, "\"k\":1,\"b\":1")}}), Ids{});
-  EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":\"Ab\",\"a\":1")}, {2, proc(2, "\"k\":\"ab\",\"b\":1")}}), Ids{});
-  EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":\"ab\",\"a\":1")}, {2, proc(2, "\"k\":\"ab\",\"b\":1")}}), (Ids{{1, 2}}));
+  EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":\"1\",\"a\":1")}, {2, proc(2, "\"k\":1,\"b\":1")}}),
+            Ids{});
+  EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":\"Ab\",\"a\":1")}, {2, proc(2, "\"k\":\"ab\",\"b\":1")}}),
+            Ids{});
+  EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":\"ab\",\"a\":1")}, {2, proc(2, "\"k\":\"ab\",\"b\":1")}}),
+            (Ids{{1, 2}}));
   EXPECT_EQ(r.alerts[0].join_keys.size(), 1u);
   EXPECT_EQ(r.alerts[0].join_keys[0].as_string(), "ab");
 }
@@ -174,9 +213,11 @@ TEST(Sequence, KeysAreExactAndTypeSensitive) {
 TEST(Sequence, MultiKeyJoinsByPosition) {
   Runner r;
   const char* q = "sequence by h [process where a == 1] by pid [process where b == 1] by ppid";
-  EXPECT_EQ(r.run(q, {{1, proc(1, "\"h\":\"x\",\"pid\":7,\"a\":1")}, {2, proc(2, "\"h\":\"x\",\"ppid\":7,\"b\":1")}}),
+  EXPECT_EQ(r.run(q, {{1, proc(1, "\"h\":\"x\",\"pid\":7,\"a\":1")},
+                      {2, proc(2, "\"h\":\"x\",\"ppid\":7,\"b\":1")}}),
             (Ids{{1, 2}}));
-  EXPECT_EQ(r.run(q, {{1, proc(1, "\"h\":\"x\",\"pid\":7,\"a\":1")}, {2, proc(2, "\"h\":\"y\",\"ppid\":7,\"b\":1")}}),
+  EXPECT_EQ(r.run(q, {{1, proc(1, "\"h\":\"x\",\"pid\":7,\"a\":1")},
+                      {2, proc(2, "\"h\":\"y\",\"ppid\":7,\"b\":1")}}),
             Ids{});
 }
 
@@ -186,16 +227,21 @@ TEST(Sequence, ManyHostsInterleaved) {
   int id = 0;
   for (int round = 0; round < 2; ++round)
     for (int h = 0; h < 100; ++h)
-      evs.push_back({round * 1000 + h, proc(++id, "\"h\":" + std::to_string(h) + (round ? ",\"b\":1" : ",\"a\":1"))});
-  auto ids = r.run("sequence by h with maxspan=2s [process where a == 1] [process where b == 1]", evs);
+      evs.push_back({round * 1000 + h,
+                     proc(++id, "\"h\":" + std::to_string(h) + (round ? ",\"b\":1" : ",\"a\":1"))});
+  auto ids =
+      r.run("sequence by h with maxspan=2s [process where a == 1] [process where b == 1]", evs);
   ASSERT_EQ(ids.size(), 100u);
-  for (int h = 0; h < 100; ++h) EXPECT_EQ(ids[static_cast<std::size_t>(h)], (std::vector<std::int64_t>{h + 1, h + 101}));
+  for (int h = 0; h < 100; ++h)
+    EXPECT_EQ(ids[static_cast<std::size_t>(h)], (std::vector<std::int64_t>{h + 1, h + 101}));
 }
 
 TEST(Sequence, SampleIsUnorderedPerKey) {
   Runner r;
   auto ids = r.run("sample by h [process where a == 1] [process where b == 1]",
-                   {{1, proc(1, "\"h\":1,\"b\":1")}, {2, proc(2, "\"h\":1,\"a\":1")}, {3, proc(3, "\"h\":2,\"a\":1")}});
+                   {{1, proc(1, "\"h\":1,\"b\":1")},
+                    {2, proc(2, "\"h\":1,\"a\":1")},
+                    {3, proc(3, "\"h\":2,\"a\":1")}});
   EXPECT_EQ(ids, (Ids{{2, 1}}));
 }
 
@@ -219,9 +265,12 @@ TEST(Ordering, LateEventsAreCountedAndHandedOver) {
     EXPECT_NE(le.payload->find("\"id\":3"), std::string::npos);
   });
   EXPECT_TRUE(e.push_json("{\"@timestamp\":10000," + proc(1) + "}").ok());
-  EXPECT_TRUE(e.push_json("{\"@timestamp\":9500," + proc(2) + "}").ok());   // within the window: reordered
-  EXPECT_TRUE(e.push_json("{\"@timestamp\":20000," + proc(4) + "}").ok());  // releases 9500 and 10000
-  EXPECT_TRUE(e.push_json("{\"@timestamp\":9000," + proc(3) + "}").ok());   // older than released: late
+  EXPECT_TRUE(
+      e.push_json("{\"@timestamp\":9500," + proc(2) + "}").ok());  // within the window: reordered
+  EXPECT_TRUE(
+      e.push_json("{\"@timestamp\":20000," + proc(4) + "}").ok());  // releases 9500 and 10000
+  EXPECT_TRUE(
+      e.push_json("{\"@timestamp\":9000," + proc(3) + "}").ok());  // older than released: late
   e.finish();
   EXPECT_EQ(alerts, 3);
   EXPECT_EQ(late, 1);
@@ -250,8 +299,9 @@ TEST(Ordering, MalformedLinesAreReportedAndTheStreamGoesOn) {
 // large as the disorder gives exactly the alerts of sorted (batch) evaluation.
 TEST(Ordering, StreamingWithEnoughWindowEqualsBatch) {
   std::mt19937 rng(7);
-  const char* q = "sequence by h with maxspan=3s [process where a == 1] by p [process where b == 1] by p "
-                  "until [process where u == 1] by p";
+  const char* q =
+      "sequence by h with maxspan=3s [process where a == 1] by p [process where b == 1] by p "
+      "until [process where u == 1] by p";
   for (int trial = 0; trial < 20; ++trial) {
     std::vector<Ev> sorted;
     for (int i = 0; i < 300; ++i) {
@@ -262,8 +312,10 @@ TEST(Ordering, StreamingWithEnoughWindowEqualsBatch) {
     }
     // Arrival order: each event is delayed by less than 1 s, so the disorder is below the window.
     std::vector<std::pair<std::int64_t, Ev>> arrival;
-    for (const auto& ev : sorted) arrival.emplace_back(ev.ms + static_cast<std::int64_t>(rng() % 1000), ev);
-    std::stable_sort(arrival.begin(), arrival.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (const auto& ev : sorted)
+      arrival.emplace_back(ev.ms + static_cast<std::int64_t>(rng() % 1000), ev);
+    std::stable_sort(arrival.begin(), arrival.end(),
+                     [](const auto& x, const auto& y) { return x.first < y.first; });
     std::vector<Ev> shuffled;
     for (auto& [t, ev] : arrival) shuffled.push_back(ev);
     Runner batch;
@@ -284,7 +336,8 @@ TEST(Ordering, StreamingWithEnoughWindowEqualsBatch) {
 
 // Memory stays bounded under a flood of stage-1 events for distinct keys.
 void flood(std::size_t n) {
-  auto rule = eqlpp::compile("sequence by h with maxspan=1h [process where a == 1] [process where b == 1]");
+  auto rule =
+      eqlpp::compile("sequence by h with maxspan=1h [process where a == 1] [process where b == 1]");
   ASSERT_TRUE(rule.ok());
   const std::size_t limit = 4u << 20;
   eqlpp::Engine e({.max_state_bytes = limit});
@@ -307,9 +360,11 @@ void flood(std::size_t n) {
   EXPECT_LE(s.peak_state_bytes, limit + 4096);
   EXPECT_GT(s.partials_evicted, n / 2);
   EXPECT_EQ(s.partials_evicted + s.partials_live, n);
-  std::printf("flood of %zu keys: peak state %llu bytes (limit %zu), %llu partials evicted, %llu live\n", n,
-              static_cast<unsigned long long>(s.peak_state_bytes), limit,
-              static_cast<unsigned long long>(s.partials_evicted), static_cast<unsigned long long>(s.partials_live));
+  std::printf(
+      "flood of %zu keys: peak state %llu bytes (limit %zu), %llu partials evicted, %llu live\n", n,
+      static_cast<unsigned long long>(s.peak_state_bytes), limit,
+      static_cast<unsigned long long>(s.partials_evicted),
+      static_cast<unsigned long long>(s.partials_live));
 }
 
 TEST(Limits, FloodOfDistinctKeysStaysUnderTheStateLimit) { flood(200'000); }
@@ -325,7 +380,9 @@ TEST(Limits, KeysPerRule) {
   eqlpp::Engine e({.max_keys_per_rule = 100});
   e.add_rule(*rule);
   for (int i = 0; i < 1000; ++i)
-    ASSERT_TRUE(e.push_json("{\"@timestamp\":" + std::to_string(i) + "," + proc(i, "\"a\":1,\"h\":" + std::to_string(i)) + "}").ok());
+    ASSERT_TRUE(e.push_json("{\"@timestamp\":" + std::to_string(i) + "," +
+                            proc(i, "\"a\":1,\"h\":" + std::to_string(i)) + "}")
+                    .ok());
   EXPECT_EQ(e.stats().partials_live, 100u);
   EXPECT_EQ(e.stats().partials_evicted, 900u);
   EXPECT_EQ(e.stats().keys_evicted, 900u);

@@ -37,7 +37,8 @@ const AstCase kAstCases[] = {
     {"\"my-category\" where x == 1", "(where \"my-category\" (== (field x) 1))"},
     {"process where a == 1 and b != \"x\" or not c < 2",
      "(where \"process\" (or (and (== (field a) 1) (!= (field b) \"x\")) (not (< (field c) 2))))"},
-    {"process where not a == 1 and b == 2", "(where \"process\" (and (not (== (field a) 1)) (== (field b) 2)))"},
+    {"process where not a == 1 and b == 2",
+     "(where \"process\" (and (not (== (field a) 1)) (== (field b) 2)))"},
     {"process where a + b in (1, 2)", "(where \"process\" (+ (field a) (in (field b) 1 2)))"},
     {"process where a * 2 + 1 > -3", "(where \"process\" (> (+ (* (field a) 2) 1) (neg 3)))"},
     {"process where a not in (\"x\", \"y\")", "(where \"process\" (not-in (field a) \"x\" \"y\"))"},
@@ -46,34 +47,42 @@ const AstCase kAstCases[] = {
     {"process where a : (\"x*\", \"y\")", "(where \"process\" (: (field a) \"x*\" \"y\"))"},
     {"process where a like~ \"X\"", "(where \"process\" (like~ (field a) \"X\"))"},
     {"process where a regex \"[a-z]+\"", "(where \"process\" (regex (field a) \"[a-z]+\"))"},
-    {"process where startsWith~(a, \"x\")", "(where \"process\" (call startsWith~ (field a) \"x\"))"},
+    {"process where startsWith~(a, \"x\")",
+     "(where \"process\" (call startsWith~ (field a) \"x\"))"},
     {"process where ?a.b == null", "(where \"process\" (== (field ?a.b) null))"},
     {"process where `my field`.x == 1", "(where \"process\" (== (field `my field`.x) 1))"},
     {"process where a.`0`.b == 1", "(where \"process\" (== (field a.`0`.b) 1))"},
     {"process where `a``b` == 1", "(where \"process\" (== (field `a``b`) 1))"},
-    {"process where a == \"\\t\\n\\\\\\\"\\u{e9}\"", "(where \"process\" (== (field a) \"\\t\\n\\\\\\\"\xc3\xa9\"))"},
-    {"process where a == \"\"\"C:\\x\\\"\"\"", "(where \"process\" (== (field a) \"C:\\\\x\\\\\"))"},
+    {"process where a == \"\\t\\n\\\\\\\"\\u{e9}\"",
+     "(where \"process\" (== (field a) \"\\t\\n\\\\\\\"\xc3\xa9\"))"},
+    {"process where a == \"\"\"C:\\x\\\"\"\"",
+     "(where \"process\" (== (field a) \"C:\\\\x\\\\\"))"},
     {"process where a == \"\"\"x=1\"\"\"\"", "(where \"process\" (== (field a) \"x=1\\\"\"))"},
-    {"process where a == 1.5e3 and b == .5", "(where \"process\" (and (== (field a) 1500.0) (== (field b) 0.5)))"},
+    {"process where a == 1.5e3 and b == .5",
+     "(where \"process\" (and (== (field a) 1500.0) (== (field b) 0.5)))"},
     {"process where /* c */ a // line\n == 1", "(where \"process\" (== (field a) 1))"},
     {"sequence by h with maxspan=5s [process where true] by a [file where true] by b",
-     "(sequence (by (field h)) (maxspan 5000ms) (stage (where \"process\" true) (by (field a))) (stage (where "
+     "(sequence (by (field h)) (maxspan 5000ms) (stage (where \"process\" true) (by (field a))) "
+     "(stage (where "
      "\"file\" true) (by (field b))))"},
     {"sequence [a where true] with runs=3", "(sequence (stage (where \"a\" true) (runs 3)))"},
     {"sequence with maxspan=1h [a where true] ![b where true]",
      "(sequence (maxspan 3600000ms) (stage (where \"a\" true)) (missing (where \"b\" true)))"},
     {"sequence [a where true] [b where true] until [c where true]",
-     "(sequence (stage (where \"a\" true)) (stage (where \"b\" true)) (until (stage (where \"c\" true))))"},
+     "(sequence (stage (where \"a\" true)) (stage (where \"b\" true)) (until (stage (where \"c\" "
+     "true))))"},
     {"sample by h [a where true] [b where true]",
      "(sample (by (field h)) (stage (where \"a\" true)) (stage (where \"b\" true)))"},
     {"process where true | head 5 | tail 2", "(where \"process\" true) (head 5) (tail 2)"},
     {"sequence [a where true] as e0 [b where x == e0.y]",
-     "(sequence (stage (where \"a\" true) (as e0)) (stage (where \"b\" (== (field x) (field e0.y)))))"},
+     "(sequence (stage (where \"a\" true) (as e0)) (stage (where \"b\" (== (field x) (field "
+     "e0.y)))))"},
     {"process where _arraysearch(a, $entry, $entry.b == 1)",
      "(where \"process\" (call _arraysearch (field a) (field $entry) (== (field $entry.b) 1)))"},
     {"process where descendant of [process where a == 1]",
      "(where \"process\" (descendant-of process (== (field a) 1)))"},
-    {"process where a == 9223372036854775808", "(where \"process\" (== (field a) 9223372036854775808.0))"},
+    {"process where a == 9223372036854775808",
+     "(where \"process\" (== (field a) 9223372036854775808.0))"},
 };
 
 TEST(Parser, TableOfAsts) {
@@ -109,21 +118,27 @@ const ErrorCase kErrors[] = {
     {"process where a == 1 /* x", DiagCode::kUnterminatedComment, "*/"},
     {"process where a == #", DiagCode::kUnexpectedCharacter, "unexpected character"},
     {"sequence with maxspan=5 [a where true] [b where true]", DiagCode::kInvalidMaxspan, "[5s]"},
-    {"sequence with maxspan=5y [a where true] [b where true]", DiagCode::kInvalidMaxspan, "[ms, s, m, h, d]"},
-    {"sequence with maxspan=0s [a where true] [b where true]", DiagCode::kInvalidMaxspan, "positive"},
-    {"sequence with maxspan=1.5h [a where true] [b where true]", DiagCode::kInvalidMaxspan, "ecimal"},
-    {"sequence with maxspan=5s by a [x where true] [y where true]", DiagCode::kInvalidSequence, "before [with]"},
+    {"sequence with maxspan=5y [a where true] [b where true]", DiagCode::kInvalidMaxspan,
+     "[ms, s, m, h, d]"},
+    {"sequence with maxspan=0s [a where true] [b where true]", DiagCode::kInvalidMaxspan,
+     "positive"},
+    {"sequence with maxspan=1.5h [a where true] [b where true]", DiagCode::kInvalidMaxspan,
+     "ecimal"},
+    {"sequence with maxspan=5s by a [x where true] [y where true]", DiagCode::kInvalidSequence,
+     "before [with]"},
     {"sequence [a where true] with runs=101", DiagCode::kInvalidRuns, "between 1 and 100"},
     {"sequence [a where true] with runs=0", DiagCode::kInvalidRuns, "between 1 and 100"},
     {"sequence [a where true]", DiagCode::kInvalidSequence, "at least two stages"},
-    {"sequence [a where true] ![b where true]", DiagCode::kInvalidSequence, "requires 'with maxspan'"},
+    {"sequence [a where true] ![b where true]", DiagCode::kInvalidSequence,
+     "requires 'with maxspan'"},
     {"sequence [a where true] by x [b where true]", DiagCode::kInvalidSequence, "same number"},
     {"sequence [a where true] [b where true", DiagCode::kUnclosedStage, "']'"},
     {"process where true | unique a", DiagCode::kUnsupportedPipe, "only 'head' and 'tail'"},
     {"process where a : ~ \"x\"", DiagCode::kInsensitiveNotAllowed, "already case-insensitive"},
     {"process where", DiagCode::kUnexpectedToken, "expected a value"},
     {"process where a == 1 )", DiagCode::kUnexpectedToken, "end of query"},
-    {"sample by a [x where true] [y where true] until [z where true]", DiagCode::kInvalidSequence, "until"},
+    {"sample by a [x where true] [y where true] until [z where true]", DiagCode::kInvalidSequence,
+     "until"},
 };
 
 TEST(Parser, TableOfErrors) {
@@ -132,7 +147,8 @@ TEST(Parser, TableOfErrors) {
     EXPECT_FALSE(p.q) << c.query;
     ASSERT_FALSE(p.diags.empty()) << c.query;
     EXPECT_EQ(p.diags[0].code, c.code) << c.query << "\n" << p.diags.render();
-    EXPECT_NE(p.diags[0].message.find(c.message_part), std::string::npos) << c.query << "\n" << p.diags.render();
+    EXPECT_NE(p.diags[0].message.find(c.message_part), std::string::npos) << c.query << "\n"
+                                                                          << p.diags.render();
   }
 }
 
@@ -143,7 +159,8 @@ TEST(Parser, SeveralStageErrorsAreAllReported) {
 }
 
 TEST(Parser, DeepNestingIsADiagnosticNotACrash) {
-  std::string deep = "process where " + std::string(100000, '(') + "true" + std::string(100000, ')');
+  std::string deep =
+      "process where " + std::string(100000, '(') + "true" + std::string(100000, ')');
   auto p = parse(deep);
   EXPECT_FALSE(p.q);
   ASSERT_FALSE(p.diags.empty());
@@ -191,7 +208,8 @@ TEST(Diagnostics, CaretIsUtf8AndTabAware) {
   std::string r = p.diags[0].render();
   // Column counts characters (the tab is one); the excerpt expands the tab to 4.
   EXPECT_EQ(r,
-            "<q>:1:23: error: use double quotes [\"] to define string literals, not single quotes ['] [E1004]\n"
+            "<q>:1:23: error: use double quotes [\"] to define string literals, not single quotes "
+            "['] [E1004]\n"
             " 1 | process where   \"\xc3\xa9\xc3\xa9\" == 'x'\n"
             "   |                         ^~~");
 }
@@ -200,8 +218,10 @@ TEST(Diagnostics, JsonForm) {
   auto p = parse("process where a = 1");
   ASSERT_FALSE(p.q);
   EXPECT_EQ(p.diags[0].to_json(),
-            "{\"file\":\"<q>\",\"line\":1,\"column\":17,\"offset\":16,\"length\":1,\"severity\":\"error\","
-            "\"code\":\"E1008\",\"message\":\"'=' is not an equality operator in EQL: write '=='\",\"notes\":[]}");
+            "{\"file\":\"<q>\",\"line\":1,\"column\":17,\"offset\":16,\"length\":1,\"severity\":"
+            "\"error\","
+            "\"code\":\"E1008\",\"message\":\"'=' is not an equality operator in EQL: write "
+            "'=='\",\"notes\":[]}");
 }
 
 }  // namespace
