@@ -19,6 +19,11 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/eqlppConfigVersion.cmake
                                  COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/eqlppConfig.cmake ${PROJECT_BINARY_DIR}/eqlppConfigVersion.cmake
         DESTINATION ${EQLPP_CMAKE_DIR})
+if(BUILD_SHARED_LIBS)
+  set(EQLPP_PC_CFLAGS "")
+else()
+  set(EQLPP_PC_CFLAGS " -DEQLPP_STATIC_DEFINE")
+endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/eqlpp.pc.in ${PROJECT_BINARY_DIR}/eqlpp.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/eqlpp.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 # The build tree is a package too (tests/package builds against it).

@@ -6,6 +6,11 @@ function(eqlpp_warnings target)
                                            # GCC 12 warns on designated initializers that leave
                                            # members to their defaults, which is how options are set.
                                            -Wno-missing-field-initializers)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC 12 at -O3 reports false -Wrestrict positives inside libstdc++'s
+    # operator+(const char*, std::string&&) (GCC bug 105329).
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
   if(EQLPP_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
