@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: Apache-2.0
+// Whole-engine fuzzer: a rule from a fixed set (or fuzzed text) and a stream
+// of structured events built from the input. Invariants checked:
+//  - streaming with a window at least as large as the disorder equals batch;
+//  - on in-order input, window 0 equals batch;
+//  - alerts of a rule come with their events in stage order (ordinals rise);
+//  - statistics add up.
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "eqlpp/eqlpp.hpp"
+
+namespace {
+
+const char* const kRules[] = {
+    "sequence by h with maxspan=3s [process where a == 1] by p [file where b == 1] by p",
+    "sequence by h [process where a == 1] [process where b == 1] until [process where u == 1]",
+    "sequence by h with maxspan=2s [process where a == 1] ![file where b == 1] [process where c == "
+    "1]",
+    "sequence by h with maxspan=2s ![file where u == 1] [process where a == 1] [process where b == "
+    "1]",
+    "sequence by h with maxspan=5s [process where a == 1] [file where b == 1] ![network where "
+    "true]",
+    "sequence by ?h [any where a == 1] with runs=3",
+    "sample by h [process where a == 1] [file where b == 1]",
+    "process where a == 1 and not p : (\"x*\", \"*y\")",
+    "sequence with maxspan=1s [process where true] [file where true] [network where true]",
+};
+
+struct Out {
+  std::vector<std::vector<std::uint64_t>> alerts;  // arrival indexes of each alert's events
+};
+
+Out run(const eqlpp::Rule& rule, const std::vector<std::string>& lines, eqlpp::EngineOptions o) {
+  Out out;
+  o.tiebreaker_field = "i";  // a total order, so every run sees the same order
+  const bool ordered = rule.kind() == eqlpp::QueryKind::kSequence;
+  eqlpp::Engine e(o);
+  e.add_rule(rule);
+  e.on_alert([&](const eqlpp::Alert& a) {
+    std::vector<std::uint64_t> ids;
+    std::uint64_t last = 0;
+    bool first = true;
+    for (const auto& ev : a.events) {
+      if (ev.missing) continue;
+      if (ordered && !first && ev.ordinal <= last)
+        __builtin_trap();  // stage order = processing order
+      first = false;
+      last = ev.ordinal;
+      auto at = ev.payload->find("\"i\":");
+      ids.push_back(std::stoull(ev.payload->substr(at + 4)));
+    }
+    out.alerts.push_back(ids);
+  });
+  for (const auto& l : lines)
+    if (!e.push_json(l)) __builtin_trap();  // every generated line is valid
+  e.finish();
+  const auto& s = e.stats();
+  if (s.events_in != s.events_processed + s.malformed + s.late) __builtin_trap();
+  if (s.partials_live != 0 || s.buffered != 0) __builtin_trap();
+  return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  FuzzedDataProvider fdp(data, size);
+  std::string query;
+  if (fdp.ConsumeBool())
+    query = kRules[fdp.ConsumeIntegralInRange<std::size_t>(0, std::size(kRules) - 1)];
+  else
+    query = fdp.ConsumeRandomLengthString(256);
+  auto rule = eqlpp::compile(query);
+  if (!rule) return 0;
+  static constexpr const char* kCats[] = {"process", "file", "network"};
+  std::vector<std::pair<std::int64_t, std::string>> events;
+  std::int64_t t = 0;
+  for (int i = 0; i < 200 && fdp.remaining_bytes() > 0; ++i) {
+    t += fdp.ConsumeIntegralInRange<int>(0, 800);
+    std::string line = "{\"@timestamp\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) +
+                       ",\"event\":{\"category\":\"" + kCats[fdp.ConsumeIntegralInRange(0, 2)] +
+                       "\"}";
+    if (fdp.ConsumeBool()) line += ",\"h\":" + std::to_string(fdp.ConsumeIntegralInRange(0, 2));
+    line += ",\"p\":\"" + std::string(fdp.ConsumeBool() ? "x1" : "y2") + "\"";
+    for (const char* f : {"a", "b", "c", "u"})
+      if (fdp.ConsumeBool()) line += std::string(",\"") + f + "\":1";
+    events.emplace_back(t, line + "}");
+  }
+  std::vector<std::string> sorted;
+  for (auto& [ts, l] : events) sorted.push_back(l);
+  eqlpp::EngineOptions batch;
+  batch.reorder_window = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::max());
+  batch.max_buffered_events = std::numeric_limits<std::size_t>::max();
+  Out b = run(*rule, sorted, batch);
+  Out s = run(*rule, sorted, eqlpp::EngineOptions{});
+  if (b.alerts != s.alerts) __builtin_trap();
+  // Delay each event by less than 1 s of event time and stream with a 1 s window.
+  std::vector<std::pair<std::int64_t, std::string>> arrival;
+  for (auto& [ts, l] : events)
+    arrival.emplace_back(ts + fdp.ConsumeIntegralInRange<int>(0, 999), l);
+  std::stable_sort(arrival.begin(), arrival.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<std::string> shuffled;
+  for (auto& [ts, l] : arrival) shuffled.push_back(l);
+  eqlpp::EngineOptions windowed;
+  windowed.reorder_window = std::chrono::seconds(1);
+  Out w = run(*rule, shuffled, windowed);
+  if (b.alerts != w.alerts) __builtin_trap();
+  return 0;
+}

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// Fuzzes JSON event ingestion through an engine running the seed rule's shape
+// and an event query: any bytes are a Status, never a crash.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "eqlpp/eqlpp.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size > 1 << 16) return 0;
+  static const eqlpp::Rule kSeq = *eqlpp::compile(
+      "sequence by host.id with maxspan=5s [process where event.type == \"end\" and "
+      "process.code_signature.trusted != true] by process.executable [file where "
+      "file.extension in~ (\"exe\") and not file.path like \"?:\\\\Program Files\\\\*\"] by "
+      "file.path");
+  static const eqlpp::Rule kEvent = *eqlpp::compile(
+      "any where process.name : (\"cmd*\", \"*.exe\") or length(a.b) > 2 or cidrMatch(ip, "
+      "\"10.0.0.0/8\")");
+  eqlpp::Engine engine({.reorder_window = std::chrono::seconds(1)});
+  engine.add_rule(kSeq);
+  engine.add_rule(kEvent);
+  engine.on_alert([](const eqlpp::Alert& a) { (void)a.to_json(); });
+  std::string_view all(reinterpret_cast<const char*>(data), size);
+  // Several lines per input: state carries between them.
+  while (!all.empty()) {
+    std::size_t nl = all.find('\n');
+    std::string_view line = all.substr(0, nl);
+    (void)engine.push_json(line);
+    if (nl == std::string_view::npos) break;
+    all.remove_prefix(nl + 1);
+  }
+  engine.finish();
+  const auto& s = engine.stats();
+  if (s.events_in != s.events_processed + s.malformed + s.late) __builtin_trap();
+  return 0;
+}
