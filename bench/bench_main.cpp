@@ -161,6 +161,7 @@ void BM_SeedRuleFilters(benchmark::State& state) {
   for (auto _ : state) {
     for (const auto& r : stream.records) {
       ctx.rec = &r;
+      ctx.new_event();
       matched += eqlpp::runtime::eval_pred(*plan.stages[0].filter, ctx);
       matched += eqlpp::runtime::eval_pred(*plan.stages[1].filter, ctx);
       ctx.scratch.clear();

@@ -133,22 +133,23 @@ WildcardSet::WildcardSet(const std::vector<std::string>& patterns, bool insensit
     }
     general.push_back(std::move(p));
   }
-  if (general.size() > 16) {
+  // Many non-exact patterns: one RE2::Set matches them all in one linear pass.
+  // The linear lists stay as the fallback should the DFA run out of memory.
+  std::size_t non_exact = prefixes_.size() + suffixes_.size() + contains_.size() + general.size();
+  if (non_exact > 16) {
     RE2::Options o;
     o.set_log_errors(false);
     o.set_max_mem(64 << 20);
     auto set = std::make_unique<RE2::Set>(o, RE2::ANCHOR_BOTH);
     bool ok = true;
-    for (const auto& g : general) {
-      if (set->Add(glob_to_re2(g), nullptr) < 0) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok && set->Compile()) {
-      set_ = std::make_unique<SetHolder>(std::move(set));
-      return;
-    }
+    auto add = [&](const std::string& glob) {
+      ok = ok && set->Add(glob_to_re2(glob), nullptr) >= 0;
+    };
+    for (const auto& p : prefixes_) add(p + "*");
+    for (const auto& x : suffixes_) add("*" + x);
+    for (const auto& c : contains_) add("*" + c + "*");
+    for (const auto& g : general) add(g);
+    if (ok && set->Compile()) set_ = std::make_unique<SetHolder>(std::move(set));
   }
   for (auto& g : general) globs_.emplace_back(std::move(g));
 }
@@ -157,6 +158,13 @@ WildcardSet::~WildcardSet() = default;
 
 bool WildcardSet::match(std::string_view v) const {
   if (!exact_.empty() && exact_.find(v) != exact_.end()) return true;
+  if (set_) {
+    RE2::Set::ErrorInfo info{};
+    std::vector<int>* none = nullptr;
+    if (set_->set->Match(re2::StringPiece(v.data(), v.size()), none, &info)) return true;
+    if (info.kind == RE2::Set::kNoError || info.kind == RE2::Set::kInconsistent) return false;
+    // The DFA ran out of memory: fall back to the linear matchers below.
+  }
   for (const auto& p : prefixes_)
     if (v.size() >= p.size() && std::memcmp(v.data(), p.data(), p.size()) == 0) return true;
   for (const auto& s : suffixes_)
@@ -167,7 +175,6 @@ bool WildcardSet::match(std::string_view v) const {
     if (v.find(c) != std::string_view::npos) return true;
   for (const auto& g : globs_)
     if (g.match(v)) return true;
-  if (set_) return set_->set->Match(re2::StringPiece(v.data(), v.size()), nullptr);
   return false;
 }
 

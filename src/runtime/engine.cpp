@@ -281,6 +281,7 @@ class EngineImpl {
     watermark = ev.ts;
     for (auto& rr : rules) rr->expire(ev.ts);
     ++epoch;
+    ctx.new_event();
     auto run = [&](std::size_t i) {
       if (visited[i] == epoch) return;
       visited[i] = epoch;

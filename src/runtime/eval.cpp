@@ -8,6 +8,17 @@ namespace eqlpp::runtime {
 using compiler::PNode;
 using compiler::VExpr;
 
+std::string_view EvalCtx::folded_field_value(std::string_view v) {
+  for (std::size_t i = 0; i < fold_used; ++i)
+    if (fold_cache[i].data == v.data() && fold_cache[i].size == v.size()) return fold_cache[i].text;
+  if (fold_used == fold_cache.size()) fold_cache.push_back({nullptr, 0, {}});
+  Folded& f = fold_cache[fold_used++];
+  f.data = v.data();
+  f.size = v.size();
+  compiler::ascii_fold(v, f.text);
+  return f.text;
+}
+
 namespace {
 
 Value eval_call(const VExpr& e, EvalCtx& ctx, const Value* arg0) {
@@ -90,8 +101,10 @@ bool eval_pred(const PNode& p, EvalCtx& ctx) {
     case PNode::Kind::kIn:
       return any_operand(p, ctx, [&](const Value& v) {
         if (p.insensitive && v.is_string()) {
-          compiler::ascii_fold(v.as_string(), ctx.fold);
-          return p.in->contains(Value(std::string_view(ctx.fold)));
+          std::string_view f = p.operand_is_field ? ctx.folded_field_value(v.as_string())
+                                                  : (compiler::ascii_fold(v.as_string(), ctx.fold),
+                                                     std::string_view(ctx.fold));
+          return p.in->contains(Value(f));
         }
         return p.in->contains(v);
       });
@@ -99,6 +112,7 @@ bool eval_pred(const PNode& p, EvalCtx& ctx) {
       return any_operand(p, ctx, [&](const Value& v) {
         std::string_view s = text_of(v, ctx);
         if (p.insensitive) {
+          if (p.operand_is_field && v.is_string()) return p.wild->match(ctx.folded_field_value(s));
           compiler::ascii_fold(s, ctx.fold);
           return p.wild->match(ctx.fold);
         }

@@ -15,6 +15,18 @@ struct EvalCtx {
   const FieldId* map = nullptr;  // rule slot -> engine FieldId
   compiler::Scratch scratch;
   std::string fold;
+  // ASCII-folded copies of field values, shared by every rule for one event
+  // (keyed by the value's bytes, which live as long as the event). Call
+  // new_event() between events.
+  struct Folded {
+    const char* data;
+    std::size_t size;
+    std::string text;
+  };
+  std::vector<Folded> fold_cache;
+  std::size_t fold_used = 0;
+  void new_event() { fold_used = 0; }
+  std::string_view folded_field_value(std::string_view v);
 
   [[nodiscard]] std::span<const Value> field(std::uint32_t slot) const {
     return rec->values(map[slot]);
