@@ -390,9 +390,10 @@ class LuceneTranslator {
     }
     if (ins_) {
       auto copy = ranges;
-      for (auto [a, b] : copy) {
+      for (const auto& range : copy) {
         // Add the other ASCII case of any letters in [a, b].
-        auto add_shift = [&](std::uint32_t lo, std::uint32_t hi, int delta) {
+        std::uint32_t a = range.first, b = range.second;
+        auto add_shift = [&, a, b](std::uint32_t lo, std::uint32_t hi, int delta) {
           std::uint32_t x = std::max(a, lo), y = std::min(b, hi);
           if (x <= y)
             ranges.emplace_back(static_cast<std::uint32_t>(static_cast<int>(x) + delta),

@@ -161,6 +161,7 @@ class Lexer {
       return true;
     };
     if (is_ident_start(c)) {
+      ++i_;  // the first character ('@' is a start but not a continuation)
       while (i_ < s_.size() && is_ident_char(s_[i_])) ++i_;
       t.kind = Tok::kIdent;
       t.span = span_from(start);
@@ -211,6 +212,7 @@ class Lexer {
                        "expected a variable name after '$'");
           return false;
         }
+        ++i_;
         while (i_ < s_.size() && is_ident_char(s_[i_])) ++i_;
         t.kind = Tok::kVariable;
         t.span = span_from(start);

@@ -81,6 +81,9 @@ const AstCase kAstCases[] = {
      "(where \"process\" (call _arraysearch (field a) (field $entry) (== (field $entry.b) 1)))"},
     {"process where descendant of [process where a == 1]",
      "(where \"process\" (descendant-of process (== (field a) 1)))"},
+    // '@' starts an identifier but does not continue one (a fuzzer found a hang here).
+    {"process where @timestamp > 1 and a.@b == 2",
+     "(where \"process\" (and (> (field @timestamp) 1) (== (field a.@b) 2)))"},
     {"process where a == 9223372036854775808",
      "(where \"process\" (== (field a) 9223372036854775808.0))"},
 };
