@@ -1,5 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
+option(EQLPP_SANITIZE_THREAD "Build with ThreadSanitizer" OFF)
 if(EQLPP_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
+endif()
+if(EQLPP_SANITIZE_THREAD)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
 endif()

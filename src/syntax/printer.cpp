@@ -143,7 +143,9 @@ std::string print(const Node& n) {
       }
       return out + ")";
     }
-    case NodeKind::kNeg: return "-" + wrap(*n.children[0], 8);
+    case NodeKind::kNeg:
+      // "--x" re-parses as -(-x): no parentheses, so printing never deepens the tree.
+      return "-" + wrap(*n.children[0], 7);
     case NodeKind::kArith: {
       int p = prec(n);
       return wrap(*n.children[0], p) + " " + std::string(1, n.op) + " " +
