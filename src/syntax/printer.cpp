@@ -14,10 +14,13 @@ bool plain_ident(const std::string& s) {
   if (s.empty()) return false;
   char c = s[0];
   if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '@')) return false;
-  for (char ch : s)
+  // '@' may start an identifier but not continue it (the lexer's rule).
+  for (std::size_t i = 1; i < s.size(); ++i) {
+    char ch = s[i];
     if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-          ch == '_' || ch == '@'))
+          ch == '_'))
       return false;
+  }
   static constexpr const char* kw[] = {
       "and",  "or",      "not",   "in",  "like", "regex", "where", "sequence", "sample", "by",
       "with", "maxspan", "until", "any", "true", "false", "null",  "of",       "join",   "runs"};

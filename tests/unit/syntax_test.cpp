@@ -84,6 +84,7 @@ const AstCase kAstCases[] = {
     // '@' starts an identifier but does not continue one (a fuzzer found a hang here).
     {"process where @timestamp > 1 and a.@b == 2",
      "(where \"process\" (and (> (field @timestamp) 1) (== (field a.@b) 2)))"},
+    {"process where `a@b`.x == 1", "(where \"process\" (== (field `a@b`.x) 1))"},
     {"process where a == - -1 and b == -(-(2))",
      "(where \"process\" (and (== (field a) (neg (neg 1))) (== (field b) (neg (neg 2)))))"},
     {"process where a == 9223372036854775808",
