@@ -219,6 +219,14 @@ std::int64_t char_index_of_byte(const std::vector<std::size_t>& off, std::size_t
   return static_cast<std::int64_t>(it - off.begin());
 }
 
+// For the `~` forms: ASCII-folded copies of both strings, viewed through a and b.
+void fold_both(std::string_view& a, std::string_view& b, std::string& fa, std::string& fb) {
+  fa = ascii_fold(a);
+  fb = ascii_fold(b);
+  a = fa;
+  b = fb;
+}
+
 }  // namespace
 
 Value call_fn(Fn fn, bool insensitive, std::span<const Value> args, const CidrSet* cidr,
@@ -257,12 +265,7 @@ Value call_fn(Fn fn, bool insensitive, std::span<const Value> args, const CidrSe
       std::string_view s, sub;
       if (!str_arg(0, s) || !str_arg(1, sub)) return Value();
       std::string fs, fsub;
-      if (insensitive) {
-        fs = ascii_fold(s);
-        fsub = ascii_fold(sub);
-        s = fs;
-        sub = fsub;
-      }
+      if (insensitive) fold_both(s, sub, fs, fsub);
       if (fn == Fn::kStartsWith) return Value(s.substr(0, sub.size()) == sub);
       if (fn == Fn::kEndsWith)
         return Value(s.size() >= sub.size() && s.substr(s.size() - sub.size()) == sub);
@@ -280,12 +283,7 @@ Value call_fn(Fn fn, bool insensitive, std::span<const Value> args, const CidrSe
                     : static_cast<std::int64_t>(args[2].as_double());
       }
       std::string fs, fsub;
-      if (insensitive) {
-        fs = ascii_fold(s);
-        fsub = ascii_fold(sub);
-        s = fs;
-        sub = fsub;
-      }
+      if (insensitive) fold_both(s, sub, fs, fsub);
       auto off = char_offsets(s);
       auto nchars = static_cast<std::int64_t>(off.size() - 1);
       if (start < 0) start = 0;

@@ -120,6 +120,7 @@ class RuleRuntime {
   void add_bytes(KeyState& st, std::ptrdiff_t delta);
   std::size_t partial_bytes(const Partial& p) const;
   void complete(std::uint32_t s, Partial&& p);
+  void store_partial(std::uint32_t s, std::size_t stage, Partial&& p);
   void emit(const Key& key, std::vector<AlertEvent> events);
   void emit_event(EventCtx& ev);
   void process_sequence(EventCtx& ev, runtime::EvalCtx& ctx);
@@ -696,6 +697,27 @@ void RuleRuntime::complete(std::uint32_t s, Partial&& p) {
   push_heap(deadline, s, -1, id);
 }
 
+// Makes `p` the partial waiting after positive stage `stage` of key slot `s`.
+// A partial already there is superseded: only the newest one can complete.
+void RuleRuntime::store_partial(std::uint32_t s, std::size_t stage, Partial&& p) {
+  KeyState& ks = slots_[s].st;
+  auto& slot = ks.at[stage];
+  if (slot) {
+    add_bytes(ks, -static_cast<std::ptrdiff_t>(slot->bytes));
+    --ks.live;
+    --live_partials_;
+  }
+  p.id = next_id_++;
+  p.bytes = partial_bytes(p);
+  add_bytes(ks, static_cast<std::ptrdiff_t>(p.bytes));
+  const std::uint64_t id = p.id;
+  const std::int64_t deadline = p.first_ts + plan->maxspan_ns;
+  slot = std::move(p);
+  ++ks.live;
+  ++live_partials_;
+  if (plan->maxspan_ns) push_heap(deadline, s, static_cast<std::int32_t>(stage), id);
+}
+
 void RuleRuntime::process(EventCtx& ev, runtime::EvalCtx& ctx) {
   switch (plan->kind) {
     case QueryKind::kEvent:
@@ -741,21 +763,7 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
         complete(s, std::move(p));
         continue;
       }
-      KeyState& ks = slots_[s].st;
-      auto& slot = ks.at[0];
-      if (slot) {  // superseded: only the newest partial can ever complete
-        add_bytes(ks, -static_cast<std::ptrdiff_t>(slot->bytes));
-        --ks.live;
-        --live_partials_;
-      }
-      p.id = next_id_++;
-      p.bytes = partial_bytes(p);
-      add_bytes(ks, static_cast<std::ptrdiff_t>(p.bytes));
-      std::uint64_t id = p.id;
-      slot = std::move(p);
-      ++ks.live;
-      ++live_partials_;
-      if (maxspan) push_heap(ev.ts + maxspan, s, 0, id);
+      store_partial(s, 0, std::move(p));
       continue;
     }
     std::uint32_t s = find_slot(scratch_key_);
@@ -787,21 +795,7 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
       maybe_free(s);
       continue;
     }
-    auto& next = ks.at[pi];
-    if (next) {
-      add_bytes(ks, -static_cast<std::ptrdiff_t>(next->bytes));
-      --ks.live;
-      --live_partials_;
-    }
-    p.id = next_id_++;
-    p.bytes = partial_bytes(p);
-    add_bytes(ks, static_cast<std::ptrdiff_t>(p.bytes));
-    std::uint64_t id = p.id;
-    std::int64_t deadline = p.first_ts + maxspan;
-    next = std::move(p);
-    ++ks.live;
-    ++live_partials_;
-    if (maxspan) push_heap(deadline, s, static_cast<std::int32_t>(pi), id);
+    store_partial(s, pi, std::move(p));
   }
   // Missing-event stages: remember the latest matching event per key.
   for (std::size_t i = 0; i < plan->stages.size(); ++i) {

@@ -508,15 +508,15 @@ class Parser {
 
   NodePtr parse_expr() { return parse_or(); }
 
-  NodePtr parse_or() {
-    DepthGuard g(*this);
-    if (!g.ok) return nullptr;
-    auto first = parse_and();
-    if (failed_ || !is_kw("or")) return first;
-    auto n = make(NodeKind::kOr, first->span);
+  // An n-ary chain `operand (kw operand)*` (and/or stay flat, so long chains stay shallow).
+  template <class Operand>
+  NodePtr parse_chain(std::string_view kw, NodeKind kind, Operand operand) {
+    auto first = (this->*operand)();
+    if (failed_ || !is_kw(kw)) return first;
+    auto n = make(kind, first->span);
     n->children.push_back(std::move(first));
-    while (accept_kw("or")) {
-      auto rhs = parse_and();
+    while (accept_kw(kw)) {
+      auto rhs = (this->*operand)();
       if (failed_) return nullptr;
       n->span = join(n->span, rhs->span);
       n->children.push_back(std::move(rhs));
@@ -524,19 +524,13 @@ class Parser {
     return n;
   }
 
-  NodePtr parse_and() {
-    auto first = parse_not();
-    if (failed_ || !is_kw("and")) return first;
-    auto n = make(NodeKind::kAnd, first->span);
-    n->children.push_back(std::move(first));
-    while (accept_kw("and")) {
-      auto rhs = parse_not();
-      if (failed_) return nullptr;
-      n->span = join(n->span, rhs->span);
-      n->children.push_back(std::move(rhs));
-    }
-    return n;
+  NodePtr parse_or() {
+    DepthGuard g(*this);
+    if (!g.ok) return nullptr;
+    return parse_chain("or", NodeKind::kOr, &Parser::parse_and);
   }
+
+  NodePtr parse_and() { return parse_chain("and", NodeKind::kAnd, &Parser::parse_not); }
 
   NodePtr parse_not() {
     if (is_kw("not")) {
@@ -589,17 +583,24 @@ class Parser {
     return n;
   }
 
-  NodePtr parse_arith() {
-    auto lhs = parse_term();
+  static char additive_op(Tok k) { return k == Tok::kPlus ? '+' : k == Tok::kMinus ? '-' : 0; }
+  static char multiplicative_op(Tok k) {
+    return k == Tok::kStar ? '*' : k == Tok::kSlash ? '/' : k == Tok::kPercent ? '%' : 0;
+  }
+
+  // A left-associative binary chain; each fold counts toward the depth limit.
+  template <class Operand>
+  NodePtr parse_left_assoc(char (*op_of)(Tok), Operand operand) {
+    auto lhs = (this->*operand)();
     std::size_t folds = 0;
-    while (!failed_ && (peek().kind == Tok::kPlus || peek().kind == Tok::kMinus)) {
+    while (!failed_ && op_of(peek().kind)) {
       if (++folds + depth_ > opts_.max_depth) {
         fail(DiagCode::kNestingTooDeep, peek().span, "the arithmetic expression is too long");
         return nullptr;
       }
-      char op = peek().kind == Tok::kPlus ? '+' : '-';
+      char op = op_of(peek().kind);
       advance();
-      auto rhs = parse_term();
+      auto rhs = (this->*operand)();
       if (failed_) return nullptr;
       auto n = make(NodeKind::kArith, join(lhs->span, rhs->span));
       n->op = op;
@@ -610,26 +611,9 @@ class Parser {
     return failed_ ? nullptr : std::move(lhs);
   }
 
+  NodePtr parse_arith() { return parse_left_assoc(&Parser::additive_op, &Parser::parse_term); }
   NodePtr parse_term() {
-    auto lhs = parse_unary();
-    std::size_t folds = 0;
-    while (!failed_ && (peek().kind == Tok::kStar || peek().kind == Tok::kSlash ||
-                        peek().kind == Tok::kPercent)) {
-      if (++folds + depth_ > opts_.max_depth) {
-        fail(DiagCode::kNestingTooDeep, peek().span, "the arithmetic expression is too long");
-        return nullptr;
-      }
-      char op = peek().kind == Tok::kStar ? '*' : peek().kind == Tok::kSlash ? '/' : '%';
-      advance();
-      auto rhs = parse_unary();
-      if (failed_) return nullptr;
-      auto n = make(NodeKind::kArith, join(lhs->span, rhs->span));
-      n->op = op;
-      n->children.push_back(std::move(lhs));
-      n->children.push_back(std::move(rhs));
-      lhs = std::move(n);
-    }
-    return failed_ ? nullptr : std::move(lhs);
+    return parse_left_assoc(&Parser::multiplicative_op, &Parser::parse_unary);
   }
 
   NodePtr parse_unary() {
