@@ -351,35 +351,51 @@ eqlpp::LoadedRules gather_rules(const std::vector<std::string>& paths,
   return all;
 }
 
+// Reads a subcommand's arguments: `--help`/`-h` prints `help` and returns
+// false (the caller exits 0); `option` takes the options it knows and returns
+// true; any other `-x` is a usage error; the rest are positional.
+template <class Option>
+bool read_args(Args& args, const char* cmd, const std::string& help, Option option,
+               std::vector<std::string>& positional) {
+  while (!args.done()) {
+    std::string a = args.take();
+    if (a == "--help" || a == "-h") {
+      std::fputs(help.c_str(), stdout);
+      return false;
+    }
+    if (option(a)) continue;
+    if (a.size() > 1 && a[0] == '-')
+      throw UsageError{std::string(cmd) + ": unknown option '" + a + "'"};
+    positional.push_back(a);
+  }
+  return true;
+}
+
 // ---- check --------------------------------------------------------------------
 
 int cmd_check(Args& args) {
   std::vector<std::string> paths, queries;
   bool json = false;
   EventOptions eo;
-  while (!args.done()) {
-    std::string a = args.take();
-    if (a == "--help" || a == "-h") {
-      std::printf(
-          "Usage: eqlpp check [--json] [-e QUERY]... [RULES...]\n\n"
-          "Parse and compile every rule (TOML, NDJSON/JSONL, .eql files, directories) and every\n"
-          "-e query. Prints compiler-style diagnostics on stderr (or JSON objects on stdout with\n"
-          "--json) and a summary line 'N rules: N ok, N failed' on stderr.\n"
-          "Exit: 0 all compile, 1 otherwise, 2 bad usage.\n"
-          "  --event-category-field F  default category field for rules without an override\n");
-      return kOk;
-    }
+  const std::string help =
+      "Usage: eqlpp check [--json] [-e QUERY]... [RULES...]\n\n"
+      "Parse and compile every rule (TOML, NDJSON/JSONL, .eql files, directories) and every\n"
+      "-e query. Prints compiler-style diagnostics on stderr (or JSON objects on stdout with\n"
+      "--json) and a summary line 'N rules: N ok, N failed' on stderr.\n"
+      "Exit: 0 all compile, 1 otherwise, 2 bad usage.\n"
+      "  --event-category-field F  default category field for rules without an override\n";
+  auto option = [&](const std::string& a) {
     if (a == "--json")
       json = true;
     else if (a == "-e")
       queries.push_back(args.value(a));
     else if (a == "--event-category-field")
       eo.category_field = args.value(a);
-    else if (a.size() > 1 && a[0] == '-')
-      throw UsageError{"check: unknown option '" + a + "'"};
     else
-      paths.push_back(a);
-  }
+      return false;
+    return true;
+  };
+  if (!read_args(args, "check", help, option, paths)) return kOk;
   if (paths.empty() && queries.empty())
     throw UsageError{"check: give rule files, directories or -e QUERY"};
   Out out;
@@ -471,23 +487,17 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
 int cmd_query(Args& args) {
   EventOptions eo;
   std::vector<std::string> pos;
-  while (!args.done()) {
-    std::string a = args.take();
-    if (a == "--help" || a == "-h") {
-      std::printf(
+  const std::string help =
+      std::string(
           "Usage: eqlpp query [OPTIONS] QUERY [EVENTS...]\n\n"
           "Run one EQL query over JSON lines (files, or stdin when none or '-').\n"
           "Prints each matching event's original JSON for an event query, and\n"
           "{\"join_keys\":[...],\"events\":[...]} for a sequence or sample (null for a\n"
           "missing-event stage). With --sort, results come in Elasticsearch's order and\n"
-          "'| head N' / '| tail N' apply to it.\n\n%s",
-          kEventOptionsHelp);
-      return kOk;
-    }
-    if (event_option(a, args, eo)) continue;
-    if (a.size() > 1 && a[0] == '-') throw UsageError{"query: unknown option '" + a + "'"};
-    pos.push_back(a);
-  }
+          "'| head N' / '| tail N' apply to it.\n\n") +
+      kEventOptionsHelp;
+  auto option = [&](const std::string& a) { return event_option(a, args, eo); };
+  if (!read_args(args, "query", help, option, pos)) return kOk;
   if (pos.empty()) throw UsageError{"query: missing QUERY"};
   std::string q = pos.front();
   std::vector<std::string> files(pos.begin() + 1, pos.end());
@@ -520,25 +530,17 @@ std::string bundled_rules() {
 int cmd_run(Args& args) {
   EventOptions eo;
   std::vector<std::string> rule_paths, files;
-  while (!args.done()) {
-    std::string a = args.take();
-    if (a == "--help" || a == "-h") {
-      std::printf(
-          "Usage: eqlpp run [--rules PATH]... [OPTIONS] [EVENTS...]\n\n"
-          "Run every rule over JSON lines (files, or stdin when none or '-') and print one\n"
-          "ECS-style alert per line. Without --rules the bundled rules are used (%s).\n"
-          "Statistics go to stderr at the end.\n\n%s",
-          bundled_rules().c_str(), kEventOptionsHelp);
-      return kOk;
-    }
-    if (a == "--rules") {
-      rule_paths.push_back(args.value(a));
-      continue;
-    }
-    if (event_option(a, args, eo)) continue;
-    if (a.size() > 1 && a[0] == '-') throw UsageError{"run: unknown option '" + a + "'"};
-    files.push_back(a);
-  }
+  const std::string help =
+      "Usage: eqlpp run [--rules PATH]... [OPTIONS] [EVENTS...]\n\n"
+      "Run every rule over JSON lines (files, or stdin when none or '-') and print one\n"
+      "ECS-style alert per line. Without --rules the bundled rules are used (" +
+      bundled_rules() + ").\nStatistics go to stderr at the end.\n\n" + kEventOptionsHelp;
+  auto option = [&](const std::string& a) {
+    if (a != "--rules") return event_option(a, args, eo);
+    rule_paths.push_back(args.value(a));
+    return true;
+  };
+  if (!read_args(args, "run", help, option, files)) return kOk;
   if (rule_paths.empty()) rule_paths.push_back(bundled_rules());
   if (files.empty()) files.push_back("-");
   auto loaded = gather_rules(rule_paths, {}, compile_options(eo));
@@ -559,22 +561,16 @@ int cmd_run(Args& args) {
 int cmd_explain(Args& args) {
   EventOptions eo;
   std::vector<std::string> pos;
-  while (!args.done()) {
-    std::string a = args.take();
-    if (a == "--help" || a == "-h") {
-      std::printf(
-          "Usage: eqlpp explain [--event-category-field F] QUERY|RULE_FILE...\n\n"
-          "Print the compiled plan: stages, join keys, maxspan, until, each filter with its\n"
-          "compiled matchers (wildcard sets, regexes, in-sets) and the fields read.\n");
-      return kOk;
-    }
-    if (a == "--event-category-field") {
-      eo.category_field = args.value(a);
-      continue;
-    }
-    if (a.size() > 1 && a[0] == '-') throw UsageError{"explain: unknown option '" + a + "'"};
-    pos.push_back(a);
-  }
+  const std::string help =
+      "Usage: eqlpp explain [--event-category-field F] QUERY|RULE_FILE...\n\n"
+      "Print the compiled plan: stages, join keys, maxspan, until, each filter with its\n"
+      "compiled matchers (wildcard sets, regexes, in-sets) and the fields read.\n";
+  auto option = [&](const std::string& a) {
+    if (a != "--event-category-field") return false;
+    eo.category_field = args.value(a);
+    return true;
+  };
+  if (!read_args(args, "explain", help, option, pos)) return kOk;
   if (pos.empty()) throw UsageError{"explain: missing QUERY or RULE"};
   int rc = kOk;
   Out out;

@@ -2,7 +2,7 @@
 // File: eqlpp/alert.hpp
 //
 // An Alert is what a rule produces: for an event query one event, for a
-// sequence the events in stage order (a placeholder for a missing-event
+// sequence the events in stage order (an empty entry marking each missing-event
 // stage), for a sample the events in filter order. Alerts are values: copy
 // them to keep them past the callback.
 #pragma once
@@ -19,11 +19,11 @@
 namespace eqlpp {
 
 struct AlertEvent {
-  /// The original event (its JSON text); null for a missing-event placeholder.
+  /// The original event (its JSON text); null for the entry of a missing-event stage.
   std::shared_ptr<const std::string> payload;
   std::int64_t timestamp = 0;  ///< nanoseconds since the epoch
   std::uint64_t ordinal = 0;   ///< position in the engine's processing order
-  bool missing = false;        ///< placeholder of a `![...]` stage
+  bool missing = false;        ///< this entry stands for a `![...]` stage (no event)
 };
 
 class EQLPP_EXPORT Alert {

@@ -748,6 +748,8 @@ class Binder {
       return;
     }
     r_.kind = q_.kind == syntax::QueryKind::kSequence ? QueryKind::kSequence : QueryKind::kSample;
+    for (const auto& k : q_.shared_keys)
+      r_.shared_key_fields.push_back(k->kind == NodeKind::kField ? k->field_name() : std::string());
     if (q_.maxspan_ms) r_.maxspan_ns = *q_.maxspan_ms * 1'000'000;
     for (std::size_t i = 0; i < q_.stages.size(); ++i) {
       const auto& s = q_.stages[i];

@@ -23,8 +23,7 @@ class FieldTable {
   FieldId intern(std::string_view path) {
     auto it = ids_.find(path);
     if (it != ids_.end()) return it->second;
-    auto id = static_cast<FieldId>(paths_.size());
-    paths_.emplace_back(path);
+    auto id = static_cast<FieldId>(ids_.size());
     ids_.emplace(std::string(path), id);
     for (std::size_t dot = path.find('.'); dot != std::string_view::npos;
          dot = path.find('.', dot + 1))
@@ -38,11 +37,9 @@ class FieldTable {
   [[nodiscard]] bool is_prefix(std::string_view path) const {
     return prefixes_.find(path) != prefixes_.end();
   }
-  [[nodiscard]] std::size_t size() const noexcept { return paths_.size(); }
-  [[nodiscard]] const std::string& path(FieldId id) const { return paths_[id]; }
+  [[nodiscard]] std::size_t size() const noexcept { return ids_.size(); }
 
  private:
-  std::vector<std::string> paths_;
   std::unordered_map<std::string, FieldId, StringHash, std::equal_to<>> ids_;
   std::unordered_set<std::string, StringHash, std::equal_to<>> prefixes_;
 };

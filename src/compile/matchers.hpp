@@ -39,7 +39,6 @@ class Glob {
  public:
   explicit Glob(std::string pattern);
   [[nodiscard]] bool match(std::string_view s) const noexcept;
-  [[nodiscard]] const std::string& pattern() const noexcept { return pattern_; }
 
  private:
   std::string pattern_;
@@ -56,7 +55,6 @@ class WildcardSet {
   WildcardSet& operator=(const WildcardSet&) = delete;
   /// `value` must already be folded when the set is insensitive.
   [[nodiscard]] bool match(std::string_view value) const;
-  [[nodiscard]] bool insensitive() const noexcept { return insensitive_; }
   [[nodiscard]] std::string describe() const;
 
  private:
@@ -81,7 +79,6 @@ class RegexSet {
   bool add(const std::string& lucene, bool insensitive, std::string& error);
   [[nodiscard]] bool match(std::string_view value) const;
   [[nodiscard]] std::string describe() const;
-  [[nodiscard]] const std::vector<std::string>& translated() const noexcept { return re2_text_; }
 
  private:
   std::vector<std::unique_ptr<re2::RE2>> res_;
@@ -103,7 +100,6 @@ class InSet {
   [[nodiscard]] std::size_t size() const noexcept {
     return strings_.size() + numbers_.size() + bools_;
   }
-  [[nodiscard]] bool insensitive() const noexcept { return insensitive_; }
 
  private:
   bool insensitive_;
@@ -120,7 +116,6 @@ class CidrSet {
  public:
   bool add(std::string_view cidr);
   [[nodiscard]] bool contains(std::string_view ip) const;
-  [[nodiscard]] std::size_t size() const noexcept { return nets_.size(); }
 
  private:
   struct Net {

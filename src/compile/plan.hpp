@@ -135,6 +135,8 @@ struct CompiledRule {
   std::vector<compiler::StagePlan> stages;  // event query: one stage; runs expanded
   std::optional<compiler::StagePlan> until;
   std::size_t key_count = 0;
+  std::vector<std::string>
+      shared_key_fields;  // field path of each `sequence by` key ("" if not a field)
   Diagnostics warnings;
 };
 

@@ -18,9 +18,6 @@ class DiagSink {
   void error(DiagCode code, SourceSpan span, std::string message) {
     add(code, Severity::kError, span, std::move(message));
   }
-  void warning(DiagCode code, SourceSpan span, std::string message) {
-    add(code, Severity::kWarning, span, std::move(message));
-  }
   void add(DiagCode code, Severity sev, SourceSpan span, std::string message) {
     Diagnostic d;
     d.code = code;

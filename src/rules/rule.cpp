@@ -24,6 +24,13 @@ const Diagnostics& Rule::warnings() const noexcept { return impl_->warnings; }
 
 namespace detail {
 
+static syntax::ParseOptions parse_options(const CompileOptions& options) {
+  syntax::ParseOptions po;
+  po.max_depth = options.max_depth;
+  po.max_query_length = options.max_query_length;
+  return po;
+}
+
 Result<Rule> compile_query(std::string_view query, RuleMetadata meta, const CompileOptions& options,
                            const QueryLocation& where) {
   std::shared_ptr<const SourceFile> file = where.file;
@@ -34,10 +41,7 @@ Result<Rule> compile_query(std::string_view query, RuleMetadata meta, const Comp
     base = 0;
   }
   DiagSink diags(file, base, where.note);
-  syntax::ParseOptions po;
-  po.max_depth = options.max_depth;
-  po.max_query_length = options.max_query_length;
-  auto ast = syntax::parse(query, diags, po);
+  auto ast = syntax::parse(query, diags, parse_options(options));
   if (!ast) return diags.take();
   auto plan = compiler::bind(*ast, query, std::move(meta), options, diags);
   if (!plan) return diags.take();
@@ -61,10 +65,7 @@ Result<Rule> compile(std::string_view query, RuleMetadata metadata, const Compil
 Result<std::string> format_query(std::string_view query, const CompileOptions& options) {
   auto file = std::make_shared<SourceFile>("<query>", std::string(query));
   DiagSink diags(file);
-  syntax::ParseOptions po;
-  po.max_depth = options.max_depth;
-  po.max_query_length = options.max_query_length;
-  auto ast = syntax::parse(query, diags, po);
+  auto ast = syntax::parse(query, diags, detail::parse_options(options));
   if (!ast) return diags.take();
   return syntax::print(*ast);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "eqlpp/alert.hpp"
 
+#include "compile/plan.hpp"
 #include "util/json_text.hpp"
 
 namespace eqlpp {
@@ -74,12 +75,10 @@ std::string Alert::to_json() const {
     out += "]}";
   }
   out += "]";
-  // host.id: the first join key when the sequence is joined on host.id.
-  if (!join_keys.empty() && rule.kind() != QueryKind::kEvent) {
-    const std::string& q = rule.canonical_query();
-    if (q.rfind("sequence by host.id", 0) == 0 || q.rfind("sample by host.id", 0) == 0)
-      out += ",\"host\":{\"id\":" + join_keys[0].to_json() + "}";
-  }
+  // host.id: the first join key when the sequence or sample is joined on host.id.
+  const auto& shared = rule.impl()->shared_key_fields;
+  if (!join_keys.empty() && !shared.empty() && shared.front() == "host.id")
+    out += ",\"host\":{\"id\":" + join_keys[0].to_json() + "}";
   out += ",\"eql\":{\"join_keys\":";
   append_keys(out, join_keys);
   out += ",\"events\":[";

@@ -94,6 +94,7 @@ class RuleRuntime {
   void expire(std::int64_t now);
   void finish();
   void evict_for_bytes();
+  [[nodiscard]] std::size_t live_partials() const noexcept { return live_partials_; }
 
   Rule rule;
   const CompiledRule* plan;
@@ -313,9 +314,11 @@ class EngineImpl {
     stats.rules.clear();
     stats.partials_live = 0;
     for (auto& rr : rules) {
+      rr->stats.partials_live = rr->live_partials();
       stats.rules.push_back(rr->stats);
       stats.partials_live += rr->stats.partials_live;
     }
+    stats.state_bytes = state_bytes;
     stats.buffered = buffer.size();
     return stats;
   }
@@ -493,9 +496,8 @@ void RuleRuntime::add_bytes(KeyState& st, std::ptrdiff_t delta) {
   state_bytes = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(state_bytes) + delta);
   engine_.state_bytes =
       static_cast<std::size_t>(static_cast<std::ptrdiff_t>(engine_.state_bytes) + delta);
-  engine_.stats.state_bytes = engine_.state_bytes;
   engine_.stats.peak_state_bytes =
-      std::max(engine_.stats.peak_state_bytes, engine_.stats.state_bytes);
+      std::max<std::uint64_t>(engine_.stats.peak_state_bytes, engine_.state_bytes);
 }
 
 std::size_t RuleRuntime::partial_bytes(const Partial& p) const {
@@ -513,7 +515,6 @@ void RuleRuntime::free_slot(std::uint32_t s, bool evicted) {
     if (dropped || plan->kind == QueryKind::kSample) ++engine_.stats.keys_evicted;
   }
   live_partials_ -= dropped;
-  stats.partials_live = live_partials_;
   add_bytes(ks.st, -static_cast<std::ptrdiff_t>(ks.st.bytes));
   unlink(s);
   index_.erase(*ks.key);
@@ -592,13 +593,12 @@ void RuleRuntime::expire(std::int64_t now) {
       for (auto& m : st.missing)
         if (m.set && m.ts + plan->maxspan_ns < now) m.set = false;
     }
-    stats.partials_live = live_partials_;
     maybe_free(e.slot);
   }
 }
 
 void RuleRuntime::emit(const Key& key, std::vector<AlertEvent> positive) {
-  // Put placeholders for missing stages back in stage order.
+  // Interleave an empty `missing` entry for each missing-event stage, in stage order.
   std::vector<AlertEvent> events;
   if (plan->kind == QueryKind::kSequence && positive_.size() != plan->stages.size()) {
     std::size_t p = 0;
@@ -729,7 +729,6 @@ void RuleRuntime::process(EventCtx& ev, runtime::EvalCtx& ctx) {
     case QueryKind::kSequence: process_sequence(ev, ctx); break;
     case QueryKind::kSample: process_sample(ev, ctx); break;
   }
-  stats.partials_live = live_partials_;
   if (engine_.state_bytes > engine_.opts.max_state_bytes) evict_for_bytes();
 }
 
@@ -889,7 +888,6 @@ void RuleRuntime::finish() {
     free_slot(s, false);
   }
   live_partials_ = 0;
-  stats.partials_live = 0;
   heap_ = {};
   rate_window_ = kNoTime;
 }
