@@ -128,6 +128,7 @@ struct EventOptions {
   std::optional<std::chrono::nanoseconds> reorder_window;
   std::optional<std::size_t> max_partials_per_key, max_state_bytes;
   bool progress = false;
+  std::vector<std::string> trace;  // rule ids to trace ("" = every rule)
 };
 
 std::chrono::nanoseconds parse_duration(const std::string& s) {
@@ -420,6 +421,14 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
       std::fprintf(stderr, "note: '| tail' of rule '%s' applies only with --sort\n",
                    r.metadata().name.c_str());
   }
+  for (const auto& id : eo.trace) {
+    auto st = engine.trace(
+        id, [](const eqlpp::TraceEntry& t) { std::fputs(t.to_string().c_str(), stderr); });
+    if (!st) {
+      std::fprintf(stderr, "eqlpp: --trace: %s\n", st.message().c_str());
+      return kFail;
+    }
+  }
   std::vector<eqlpp::Alert> collected;
   auto render = [&](const eqlpp::Alert& a) {
     if (!query_output) return a.to_json();
@@ -494,9 +503,16 @@ int cmd_query(Args& args) {
           "Prints each matching event's original JSON for an event query, and\n"
           "{\"join_keys\":[...],\"events\":[...]} for a sequence or sample (null for a\n"
           "missing-event stage). With --sort, results come in Elasticsearch's order and\n"
-          "'| head N' / '| tail N' apply to it.\n\n") +
+          "'| head N' / '| tail N' apply to it.\n\n"
+          "  --trace                   explain on stderr, event by event, which stages matched,\n"
+          "                            the condition that rejected each one, and what became of\n"
+          "                            the partial sequences (why an event did not alert)\n\n") +
       kEventOptionsHelp;
-  auto option = [&](const std::string& a) { return event_option(a, args, eo); };
+  auto option = [&](const std::string& a) {
+    if (a != "--trace") return event_option(a, args, eo);
+    eo.trace = {""};
+    return true;
+  };
   if (!read_args(args, "query", help, option, pos)) return kOk;
   if (pos.empty()) throw UsageError{"query: missing QUERY"};
   std::string q = pos.front();
@@ -534,8 +550,17 @@ int cmd_run(Args& args) {
       "Usage: eqlpp run [--rules PATH]... [OPTIONS] [EVENTS...]\n\n"
       "Run every rule over JSON lines (files, or stdin when none or '-') and print one\n"
       "ECS-style alert per line. Without --rules the bundled rules are used (" +
-      bundled_rules() + ").\nStatistics go to stderr at the end.\n\n" + kEventOptionsHelp;
+      bundled_rules() +
+      ").\nStatistics go to stderr at the end.\n\n"
+      "  --rules PATH              a rule file or directory (repeatable)\n"
+      "  --trace RULE_ID           explain on stderr, event by event, what the rule (by id,\n"
+      "                            or name when it has none) did with each event (repeatable)\n\n" +
+      kEventOptionsHelp;
   auto option = [&](const std::string& a) {
+    if (a == "--trace") {
+      eo.trace.push_back(args.value(a));
+      return true;
+    }
     if (a != "--rules") return event_option(a, args, eo);
     rule_paths.push_back(args.value(a));
     return true;
@@ -554,6 +579,47 @@ int cmd_run(Args& args) {
   std::fprintf(stderr, "loaded %zu rules\n", loaded.rules.size());
   int rc = run_engine(std::move(loaded.rules), files, eo, false, true);
   return loaded.diagnostics.has_errors() ? kFail : rc;
+}
+
+// ---- test ---------------------------------------------------------------------
+
+int cmd_test(Args& args) {
+  std::vector<std::string> paths;
+  const std::string help =
+      "Usage: eqlpp test [RULES...]\n\n"
+      "Run rule test files: for a rule file R, tests/<R without extension>.toml beside\n"
+      "it; for a directory, every such file in its tests/ folders; a test file itself\n"
+      "is accepted too. Without RULES the bundled rules are tested (" +
+      bundled_rules() +
+      ").\nPrints a line per case (PASS or FAIL, with the reason and the trace of the\n"
+      "events involved on failure) and 'N passed, N failed'. Exit: 0 all pass, 1 a\n"
+      "case failed, a test file is invalid or no case was found, 2 bad usage.\n";
+  auto option = [&](const std::string&) { return false; };
+  if (!read_args(args, "test", help, option, paths)) return kOk;
+  if (paths.empty()) paths.push_back(bundled_rules());
+  auto report = eqlpp::run_rule_tests(paths);
+  Out out;
+  print_diagnostics(report.diagnostics, false, out);
+  for (const auto& c : report.cases) {
+    std::string rule = std::filesystem::path(c.rule_file).filename().string();
+    out.line(std::string(c.passed ? "PASS " : "FAIL ") + rule + ": " + c.name);
+    if (!c.passed) {
+      std::string msg = c.message;
+      while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+      std::string indented = "  ";
+      for (char ch : msg) {
+        indented += ch;
+        if (ch == '\n') indented += "  ";
+      }
+      out.line(indented);
+    }
+  }
+  out.line(std::to_string(report.passed) + " passed, " + std::to_string(report.failed) + " failed");
+  out.flush();
+  if (report.cases.empty() && report.diagnostics.empty())
+    std::fprintf(stderr, "eqlpp test: no rule test cases found\n");
+  bool bad = report.failed > 0 || report.diagnostics.has_errors() || report.cases.empty();
+  return bad ? kFail : kOk;
 }
 
 // ---- explain ------------------------------------------------------------------
@@ -600,7 +666,8 @@ void usage(std::FILE* f) {
                "  check RULES...           parse and compile rules, print diagnostics\n"
                "  query QUERY [EVENTS]     run one query, print matching events or sequences\n"
                "  run [--rules P] [EVENTS] run rules, print ECS-style alerts\n"
-               "  explain QUERY|RULE       print the compiled plan\n\n"
+               "  explain QUERY|RULE       print the compiled plan\n"
+               "  test [RULES...]          run the rules' test cases (rules/tests/*.toml)\n\n"
                "  --version                print the version\n"
                "'eqlpp COMMAND --help' describes each command.\n");
 }
@@ -628,6 +695,7 @@ int main(int argc, char** argv) {
     if (cmd == "query") return cmd_query(args);
     if (cmd == "run") return cmd_run(args);
     if (cmd == "explain") return cmd_explain(args);
+    if (cmd == "test") return cmd_test(args);
     throw UsageError{"unknown command '" + cmd + "'"};
   } catch (const UsageError& e) {
     std::fprintf(stderr, "eqlpp: %s\n(see 'eqlpp --help')\n", e.message.c_str());

@@ -12,6 +12,14 @@ endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/rules/ DESTINATION ${CMAKE_INSTALL_DATADIR}/eqlpp/rules
         PATTERN "tests" EXCLUDE)
 install(EXPORT eqlppTargets NAMESPACE eqlpp:: DESTINATION ${EQLPP_CMAKE_DIR})
+if(TARGET eqlpp_testing)
+  # A component of its own: find_package(eqlpp COMPONENTS testing) finds GTest.
+  install(TARGETS eqlpp_testing EXPORT eqlppTestingTargets
+          FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT eqlppTestingTargets NAMESPACE eqlpp:: DESTINATION ${EQLPP_CMAKE_DIR})
+  export(EXPORT eqlppTestingTargets NAMESPACE eqlpp::
+         FILE ${PROJECT_BINARY_DIR}/eqlppTestingTargets.cmake)
+endif()
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/eqlppConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/eqlppConfig.cmake
                               INSTALL_DESTINATION ${EQLPP_CMAKE_DIR})

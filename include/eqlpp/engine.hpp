@@ -29,6 +29,7 @@
 #include "eqlpp/options.hpp"
 #include "eqlpp/result.hpp"
 #include "eqlpp/rule.hpp"
+#include "eqlpp/trace.hpp"
 
 namespace eqlpp {
 
@@ -95,6 +96,13 @@ class EQLPP_EXPORT Engine {
   /// Drains the reorder buffer and expires all sequence state (trailing
   /// missing-event stages complete here). The engine may be reused after.
   void finish();
+
+  /// Traces the rule whose id (or, for a rule without one, name) is `rule`,
+  /// or every rule when `rule` is empty: `sink` receives one TraceEntry per
+  /// event the rule was tested on or skipped, and one per partial that
+  /// expired or was evicted (eqlpp/trace.hpp). An empty `sink` stops tracing.
+  /// Call after add_rule(); an error when no added rule matches. Off by default.
+  Status trace(std::string_view rule, std::function<void(const TraceEntry&)> sink);
 
   [[nodiscard]] const EngineStats& stats();
   [[nodiscard]] const EngineOptions& options() const noexcept;

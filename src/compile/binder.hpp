@@ -19,6 +19,8 @@ std::shared_ptr<detail::CompiledRule> bind(const syntax::Query& q, std::string_v
 
 /// Human-readable plan (eqlpp explain).
 std::string explain(const detail::CompiledRule& rule);
+/// A value expression in readable form ("length(process.name)").
+std::string vexpr(const detail::CompiledRule& rule, const VExpr& e);
 
 }  // namespace eqlpp::compiler
 

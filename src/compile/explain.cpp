@@ -20,6 +20,8 @@ const char* cmp_name(CmpOp op) {
   }
 }
 
+}  // namespace
+
 std::string vexpr(const detail::CompiledRule& r, const VExpr& e) {
   switch (e.kind) {
     case VExpr::Kind::kConst: return e.c.value.to_json();
@@ -45,6 +47,8 @@ std::string vexpr(const detail::CompiledRule& r, const VExpr& e) {
     default: return "?";
   }
 }
+
+namespace {
 
 void pnode(const detail::CompiledRule& r, const PNode& p, int indent, std::string& out) {
   std::string pad(static_cast<std::size_t>(indent) * 2, ' ');

@@ -13,6 +13,7 @@
 #include "ingest/json_decoder.hpp"
 #include "runtime/eval.hpp"
 #include "runtime/sequence_state.hpp"
+#include "runtime/trace.hpp"
 
 namespace eqlpp::detail {
 
@@ -95,6 +96,9 @@ class RuleRuntime {
   void finish();
   void evict_for_bytes();
   [[nodiscard]] std::size_t live_partials() const noexcept { return live_partials_; }
+  void set_trace(std::function<void(const TraceEntry&)> sink);
+  [[nodiscard]] bool traced() const noexcept { return tracer_ != nullptr; }
+  void trace_not_dispatched(EventCtx& ev, std::span<const Value> categories);
 
   Rule rule;
   const CompiledRule* plan;
@@ -108,6 +112,22 @@ class RuleRuntime {
   std::vector<std::vector<std::size_t>>
       gap_;                        // gap_[p]: missing stages before positive p; gap_[k]: trailing
   std::vector<int> missing_slot_;  // plan stage index -> index in KeyState::missing
+
+  // Tracing (eqlpp/trace.hpp): off when tracer_ is null; every hook is behind that test.
+  struct Tracer {
+    std::function<void(const TraceEntry&)> sink;
+    TraceEntry cur;
+    bool open = false;
+  };
+  std::unique_ptr<Tracer> tracer_;
+  std::vector<std::string> categories_;  // categories the rule reads (for the trace)
+  bool test(const StagePlan& st, int stage, runtime::EvalCtx& ctx);
+  void trace_test(const StagePlan& st, int stage, bool ok, runtime::EvalCtx& ctx);
+  void note(std::string text);
+  void trace_begin(EventCtx& ev);
+  void trace_end();
+  void trace_state(TraceEntry::Kind kind, std::int64_t ts, std::string text);
+  [[nodiscard]] std::string stage_name(std::size_t positive_index) const;
 
   bool compute_key(const StagePlan& st, runtime::EvalCtx& ctx, Key& out);
   std::uint32_t find_slot(const Key& k);
@@ -301,6 +321,26 @@ class EngineImpl {
         for (std::size_t i : it->second) run(i);
       }
     }
+    if (traced_rules) [[unlikely]] {
+      for (std::size_t i = 0; i < rules.size(); ++i)
+        if (visited[i] != epoch && rules[i]->traced())
+          rules[i]->trace_not_dispatched(ev, r.values(cat_field));
+    }
+  }
+
+  Status trace(std::string_view rule_id, std::function<void(const TraceEntry&)> sink) {
+    bool found = false;
+    for (auto& rr : rules) {
+      if (!rule_id.empty() && rr->stats.rule_id != rule_id && rr->plan->meta.name != rule_id)
+        continue;
+      rr->set_trace(sink);
+      found = true;
+    }
+    traced_rules = 0;
+    for (auto& rr : rules) traced_rules += rr->traced() ? 1 : 0;
+    if (!found)
+      return Status::error("no rule with id or name '" + std::string(rule_id) + "' was added");
+    return {};
   }
 
   void finish() {
@@ -351,6 +391,7 @@ class EngineImpl {
   std::vector<std::size_t> always_rules;
   std::vector<std::uint64_t> visited;
   std::uint64_t epoch = 0;
+  std::size_t traced_rules = 0;
   ingest::JsonDecoder decoder;
   Record record;
   runtime::EvalCtx ctx;
@@ -382,6 +423,94 @@ RuleRuntime::RuleRuntime(EngineImpl& engine, Rule r, std::vector<FieldId> m)
       gap_.emplace_back();
     }
   }
+  for (const auto& st : plan->stages)
+    if (!st.category.empty()) categories_.push_back(st.category);
+  if (plan->until && !plan->until->category.empty()) categories_.push_back(plan->until->category);
+  std::sort(categories_.begin(), categories_.end());
+  categories_.erase(std::unique(categories_.begin(), categories_.end()), categories_.end());
+}
+
+// ---- tracing ------------------------------------------------------------------
+
+void RuleRuntime::set_trace(std::function<void(const TraceEntry&)> sink) {
+  if (!sink) {
+    tracer_.reset();
+    return;
+  }
+  tracer_ = std::make_unique<Tracer>();
+  tracer_->sink = std::move(sink);
+}
+
+bool RuleRuntime::test(const StagePlan& st, int stage, runtime::EvalCtx& ctx) {
+  bool ok = runtime::eval_pred(*st.filter, ctx);
+  if (tracer_) [[unlikely]]
+    trace_test(st, stage, ok, ctx);
+  return ok;
+}
+
+void RuleRuntime::trace_test(const StagePlan& st, int stage, bool ok, runtime::EvalCtx& ctx) {
+  if (!tracer_->open) return;
+  TraceStage ts;
+  ts.stage = stage;
+  ts.category = st.category.empty() ? "any" : st.category;
+  ts.missing_stage = st.missing;
+  ts.matched = ok;
+  if (!ok) ts.rejected_by = runtime::explain_rejection(*plan, *st.filter, ctx);
+  tracer_->cur.stages.push_back(std::move(ts));
+}
+
+void RuleRuntime::note(std::string text) {
+  if (!tracer_->open || tracer_->cur.stages.empty()) return;
+  tracer_->cur.stages.back().outcome.push_back(std::move(text));
+}
+
+void RuleRuntime::trace_begin(EventCtx& ev) {
+  TraceEntry& t = tracer_->cur;
+  t = TraceEntry{};
+  t.kind = TraceEntry::Kind::kEvent;
+  t.rule_id = stats.rule_id;
+  t.timestamp = ev.ts;
+  t.ordinal = ev.ordinal;
+  t.payload = ev.get_payload();
+  tracer_->open = true;
+}
+
+void RuleRuntime::trace_end() {
+  tracer_->open = false;
+  auto& st = tracer_->cur.stages;
+  std::stable_sort(st.begin(), st.end(), [](const TraceStage& a, const TraceStage& b) {
+    return static_cast<unsigned>(a.stage) < static_cast<unsigned>(b.stage);  // until (-1) last
+  });
+  tracer_->sink(tracer_->cur);
+}
+
+void RuleRuntime::trace_state(TraceEntry::Kind kind, std::int64_t ts, std::string text) {
+  TraceEntry t;
+  t.kind = kind;
+  t.rule_id = stats.rule_id;
+  t.timestamp = ts;
+  t.ordinal = engine_.next_ordinal ? engine_.next_ordinal - 1 : 0;
+  t.note = std::move(text);
+  tracer_->sink(t);
+}
+
+void RuleRuntime::trace_not_dispatched(EventCtx& ev, std::span<const Value> categories) {
+  TraceEntry t;
+  t.kind = TraceEntry::Kind::kNotDispatched;
+  t.rule_id = stats.rule_id;
+  t.timestamp = ev.ts;
+  t.ordinal = ev.ordinal;
+  t.payload = ev.get_payload();
+  std::string seen = "[";
+  for (std::size_t i = 0; i < categories.size(); ++i)
+    seen += (i ? "," : "") + categories[i].to_json();
+  t.note = engine_.opts.event_category_field + " is " + seen + "]; the rule reads only";
+  for (std::size_t i = 0; i < categories_.size(); ++i) t.note += (i ? ", " : " ") + categories_[i];
+  tracer_->sink(t);
+}
+
+std::string RuleRuntime::stage_name(std::size_t positive_index) const {
+  return "stage " + std::to_string(plan->stages[positive_[positive_index]].source_stage);
 }
 
 bool RuleRuntime::compute_key(const StagePlan& st, runtime::EvalCtx& ctx, Key& out) {
@@ -510,6 +639,12 @@ std::size_t RuleRuntime::partial_bytes(const Partial& p) const {
 void RuleRuntime::free_slot(std::uint32_t s, bool evicted) {
   KeySlot& ks = slots_[s];
   std::size_t dropped = ks.st.live;
+  if (evicted && tracer_)
+    trace_state(TraceEntry::Kind::kEvicted, engine_.watermark,
+                "key " + runtime::key_text(*ks.key) + " and its " + std::to_string(dropped) +
+                    " partial(s), least recently used (max_keys_per_rule " +
+                    std::to_string(engine_.opts.max_keys_per_rule) + " or max_state_bytes " +
+                    std::to_string(engine_.opts.max_state_bytes) + " reached)");
   if (evicted) {
     engine_.stats.partials_evicted += dropped;
     if (dropped || plan->kind == QueryKind::kSample) ++engine_.stats.keys_evicted;
@@ -571,6 +706,12 @@ void RuleRuntime::expire(std::int64_t now) {
     if (e.stage >= 0) {
       auto& slot = st.at[static_cast<std::size_t>(e.stage)];
       if (slot && slot->id == e.id) {
+        if (tracer_)
+          trace_state(TraceEntry::Kind::kExpired, now,
+                      "the partial for key " + runtime::key_text(*ks.key) + " waiting after " +
+                          stage_name(static_cast<std::size_t>(e.stage)) + " began at " +
+                          format_timestamp(slot->first_ts) + "; maxspan " +
+                          runtime::duration_text(plan->maxspan_ns) + " has passed");
         add_bytes(st, -static_cast<std::ptrdiff_t>(slot->bytes));
         slot.reset();
         --st.live;
@@ -583,6 +724,10 @@ void RuleRuntime::expire(std::int64_t now) {
         if (it->id != e.id) continue;
         Partial p = std::move(*it);
         st.pending.erase(it);
+        if (tracer_)
+          trace_state(TraceEntry::Kind::kExpired, now,
+                      "the missing-event window for key " + runtime::key_text(*ks.key) +
+                          " passed without the missing event: alert");
         add_bytes(st, -static_cast<std::ptrdiff_t>(p.bytes));
         --st.live;
         --live_partials_;
@@ -615,6 +760,7 @@ void RuleRuntime::emit(const Key& key, std::vector<AlertEvent> positive) {
     events = std::move(positive);
   }
   if (plan->head && emitted_ >= static_cast<std::uint64_t>(*plan->head)) {
+    if (tracer_) note("alert suppressed: `| head " + std::to_string(*plan->head) + "` reached");
     ++stats.alerts_suppressed;
     ++engine_.stats.alerts_suppressed;
     return;
@@ -632,6 +778,7 @@ void RuleRuntime::emit(const Key& key, std::vector<AlertEvent> positive) {
       rate_count_ = 0;
     }
     if (++rate_count_ > engine_.opts.max_alerts_per_second) {
+      if (tracer_) note("alert suppressed: max_alerts_per_second reached");
       ++stats.alerts_suppressed;
       ++engine_.stats.alerts_suppressed;
       return;
@@ -660,6 +807,7 @@ void RuleRuntime::emit(const Key& key, std::vector<AlertEvent> positive) {
   a.events = std::move(events);
   a.first_timestamp = first;
   a.last_timestamp = last;
+  if (tracer_) note("alert");
   ++stats.alerts;
   engine_.emit(a);
 }
@@ -674,12 +822,21 @@ void RuleRuntime::emit_event(EventCtx& ev) {
 void RuleRuntime::complete(std::uint32_t s, Partial&& p) {
   KeySlot& ks = slots_[s];
   if (gap_.back().empty()) {
+    if (tracer_) note("completed the sequence for key " + runtime::key_text(*ks.key));
     emit(*ks.key, std::move(p.events));
     return;
   }
+  if (tracer_)
+    note("completed the positive stages for key " + runtime::key_text(*ks.key) + "; held until " +
+         format_timestamp(p.first_ts + plan->maxspan_ns) + " for the trailing missing-event stage");
   // Wait until first + maxspan for a trailing missing event.
   KeyState& st = ks.st;
   while (st.pending.size() >= engine_.opts.max_partials_per_key) {
+    if (tracer_)
+      trace_state(TraceEntry::Kind::kEvicted, p.events.back().timestamp,
+                  "the oldest completed sequence held for key " + runtime::key_text(*ks.key) +
+                      " (max_partials_per_key " +
+                      std::to_string(engine_.opts.max_partials_per_key) + ")");
     add_bytes(st, -static_cast<std::ptrdiff_t>(st.pending.front().bytes));
     st.pending.pop_front();
     --st.live;
@@ -703,6 +860,9 @@ void RuleRuntime::store_partial(std::uint32_t s, std::size_t stage, Partial&& p)
   KeyState& ks = slots_[s].st;
   auto& slot = ks.at[stage];
   if (slot) {
+    if (tracer_)
+      note("replaced an older partial waiting after " + stage_name(stage) + " that began at " +
+           format_timestamp(slot->first_ts) + " (only the newest can complete)");
     add_bytes(ks, -static_cast<std::ptrdiff_t>(slot->bytes));
     --ks.live;
     --live_partials_;
@@ -719,17 +879,22 @@ void RuleRuntime::store_partial(std::uint32_t s, std::size_t stage, Partial&& p)
 }
 
 void RuleRuntime::process(EventCtx& ev, runtime::EvalCtx& ctx) {
+  if (tracer_) [[unlikely]]
+    trace_begin(ev);
   switch (plan->kind) {
     case QueryKind::kEvent:
-      if (runtime::eval_pred(*plan->stages[0].filter, ctx)) {
+      if (test(plan->stages[0], 0, ctx)) {
         ++stats.matches;
         emit_event(ev);
       }
-      return;
+      break;
     case QueryKind::kSequence: process_sequence(ev, ctx); break;
     case QueryKind::kSample: process_sample(ev, ctx); break;
   }
-  if (engine_.state_bytes > engine_.opts.max_state_bytes) evict_for_bytes();
+  if (plan->kind != QueryKind::kEvent && engine_.state_bytes > engine_.opts.max_state_bytes)
+    evict_for_bytes();
+  if (tracer_) [[unlikely]]
+    trace_end();
 }
 
 void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
@@ -738,9 +903,12 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
   // Positive stages, in descending order so an event never extends a partial it just made.
   for (std::size_t pi = k; pi-- > 0;) {
     const StagePlan& st = plan->stages[positive_[pi]];
-    if (!runtime::eval_pred(*st.filter, ctx)) continue;
+    if (!test(st, st.source_stage, ctx)) continue;
     ++stats.matches;
-    if (!compute_key(st, ctx, scratch_key_)) continue;
+    if (!compute_key(st, ctx, scratch_key_)) {
+      if (tracer_) note("a join key is null: this stage does not take the event");
+      continue;
+    }
     if (pi == 0) {
       // Leading missing-event stages: no such event in [t - maxspan, t).
       std::uint32_t s = find_slot(scratch_key_);
@@ -748,7 +916,13 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
         bool blocked = false;
         for (std::size_t m : gap_[0]) {
           const Mark& mk = slots_[s].st.missing[static_cast<std::size_t>(missing_slot_[m])];
-          if (mk.set && mk.ordinal < ev.ordinal && mk.ts >= ev.ts - maxspan) blocked = true;
+          if (mk.set && mk.ordinal < ev.ordinal && mk.ts >= ev.ts - maxspan) {
+            blocked = true;
+            if (tracer_)
+              note("blocked: missing-event stage " + std::to_string(plan->stages[m].source_stage) +
+                   " matched at " + format_timestamp(mk.ts) + ", within maxspan before, for key " +
+                   runtime::key_text(scratch_key_));
+          }
         }
         if (blocked) continue;
       }
@@ -758,6 +932,8 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
       p.last_ordinal = ev.ordinal;
       s = get_or_create(scratch_key_);
       ++engine_.stats.partials_created;
+      if (tracer_ && k > 1)
+        note("started a partial sequence for key " + runtime::key_text(*slots_[s].key));
       if (k == 1) {
         complete(s, std::move(p));
         continue;
@@ -766,21 +942,52 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
       continue;
     }
     std::uint32_t s = find_slot(scratch_key_);
-    if (s == kNil) continue;
+    if (s == kNil) {
+      if (tracer_) note("no partial sequence for key " + runtime::key_text(scratch_key_));
+      continue;
+    }
     KeyState& ks = slots_[s].st;
     auto& prev = ks.at[pi - 1];
-    if (!prev || prev->last_ordinal >= ev.ordinal) continue;
+    if (!prev || prev->last_ordinal >= ev.ordinal) {
+      if (tracer_)
+        note(std::string(prev ? "the partial for key " + runtime::key_text(scratch_key_) +
+                                    " waiting after " + stage_name(pi - 1) +
+                                    " was made by this same event"
+                              : "no partial for key " + runtime::key_text(scratch_key_) +
+                                    " is waiting after " + stage_name(pi - 1)));
+      continue;
+    }
     Partial p = std::move(*prev);
     prev.reset();
     add_bytes(ks, -static_cast<std::ptrdiff_t>(p.bytes));
     --ks.live;
     --live_partials_;
     bool reject = false;
-    if (maxspan && ev.ts - p.first_ts > maxspan) reject = true;
-    if (ks.until.set && ks.until.ordinal >= p.last_ordinal) reject = true;
+    if (maxspan && ev.ts - p.first_ts > maxspan) {
+      reject = true;
+      if (tracer_)
+        note("maxspan exceeded by " + runtime::duration_text(ev.ts - p.first_ts - maxspan) +
+             ": the partial for key " + runtime::key_text(scratch_key_) + " began at " +
+             format_timestamp(p.first_ts) + ", " + runtime::duration_text(ev.ts - p.first_ts) +
+             " before this event (maxspan " + runtime::duration_text(maxspan) +
+             "); the partial is dropped");
+    }
+    if (ks.until.set && ks.until.ordinal >= p.last_ordinal) {
+      reject = true;
+      if (tracer_)
+        note("the partial for key " + runtime::key_text(scratch_key_) +
+             " was ended by `until` at " + format_timestamp(ks.until.ts) +
+             "; the partial is dropped");
+    }
     for (std::size_t m : gap_[pi]) {
       const Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[m])];
-      if (mk.set && mk.ordinal > p.last_ordinal && mk.ordinal < ev.ordinal) reject = true;
+      if (mk.set && mk.ordinal > p.last_ordinal && mk.ordinal < ev.ordinal) {
+        reject = true;
+        if (tracer_)
+          note("missing-event stage " + std::to_string(plan->stages[m].source_stage) +
+               " matched at " + format_timestamp(mk.ts) + " between the partial for key " +
+               runtime::key_text(scratch_key_) + " and this event; the partial is dropped");
+      }
     }
     if (reject) {
       maybe_free(s);
@@ -789,6 +996,9 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
     p.events.push_back(ev.ref());
     p.last_ordinal = ev.ordinal;
     touch(s);
+    if (tracer_ && pi != k - 1)
+      note("extended the partial for key " + runtime::key_text(scratch_key_) + " (waiting after " +
+           stage_name(pi - 1) + ")");
     if (pi == k - 1) {
       complete(s, std::move(p));
       maybe_free(s);
@@ -799,11 +1009,19 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
   // Missing-event stages: remember the latest matching event per key.
   for (std::size_t i = 0; i < plan->stages.size(); ++i) {
     const StagePlan& st = plan->stages[i];
-    if (!st.missing || !runtime::eval_pred(*st.filter, ctx)) continue;
-    if (!compute_key(st, ctx, scratch_key_)) continue;
+    if (!st.missing || !test(st, st.source_stage, ctx)) continue;
+    if (!compute_key(st, ctx, scratch_key_)) {
+      if (tracer_) note("a join key is null: this stage does not take the event");
+      continue;
+    }
     bool leading = std::find(gap_[0].begin(), gap_[0].end(), i) != gap_[0].end();
     std::uint32_t s = leading ? get_or_create(scratch_key_) : find_slot(scratch_key_);
-    if (s == kNil) continue;
+    if (s == kNil) {
+      if (tracer_) note("no sequence state for key " + runtime::key_text(scratch_key_));
+      continue;
+    }
+    if (tracer_)
+      note("recorded as the latest missing-event match for key " + runtime::key_text(scratch_key_));
     KeyState& ks = slots_[s].st;
     Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[i])];
     mk.set = true;
@@ -815,6 +1033,9 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
     if (trailing) {
       for (auto it = ks.pending.begin(); it != ks.pending.end();) {
         if (it->last_ordinal < ev.ordinal && ev.ts <= it->first_ts + maxspan) {
+          if (tracer_)
+            note("cancelled a completed sequence for key " + runtime::key_text(scratch_key_) +
+                 " that began at " + format_timestamp(it->first_ts));
           add_bytes(ks, -static_cast<std::ptrdiff_t>(it->bytes));
           it = ks.pending.erase(it);
           --ks.live;
@@ -827,14 +1048,17 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
     maybe_free(s);
   }
   // until: cancels partials of the key whose last event is at or before it.
-  if (plan->until && runtime::eval_pred(*plan->until->filter, ctx) &&
-      compute_key(*plan->until, ctx, scratch_key_)) {
+  if (plan->until && test(*plan->until, -1, ctx) && compute_key(*plan->until, ctx, scratch_key_)) {
     std::uint32_t s = find_slot(scratch_key_);
     if (s != kNil) {
       KeyState& ks = slots_[s].st;
       ks.until.set = true;
       ks.until.ts = ev.ts;
       ks.until.ordinal = ev.ordinal;
+      if (tracer_)
+        note("ends the partials for key " + runtime::key_text(scratch_key_) + " made before it");
+    } else if (tracer_) {
+      note("no sequence state for key " + runtime::key_text(scratch_key_));
     }
   }
 }
@@ -842,12 +1066,22 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
 void RuleRuntime::process_sample(EventCtx& ev, runtime::EvalCtx& ctx) {
   for (std::size_t i = 0; i < plan->stages.size(); ++i) {
     const StagePlan& st = plan->stages[i];
-    if (!runtime::eval_pred(*st.filter, ctx)) continue;
+    if (!test(st, static_cast<int>(i), ctx)) continue;
     ++stats.matches;
-    if (!compute_key(st, ctx, scratch_key_)) continue;
+    if (!compute_key(st, ctx, scratch_key_)) {
+      if (tracer_) note("a join key is null: this filter does not take the event");
+      continue;
+    }
     std::uint32_t s = get_or_create(scratch_key_);
     KeyState& ks = slots_[s].st;
-    if (ks.sample_done || ks.sample[i]) continue;
+    if (ks.sample_done || ks.sample[i]) {
+      if (tracer_)
+        note(std::string(ks.sample_done ? "the sample for key "
+                                        : "this filter already holds an event for key ") +
+             runtime::key_text(scratch_key_) + (ks.sample_done ? " was already reported" : ""));
+      continue;
+    }
+    if (tracer_) note("taken for key " + runtime::key_text(scratch_key_));
     ks.sample[i] = ev.ref();
     std::size_t b =
         sizeof(AlertEvent) + (ks.sample[i]->payload ? ks.sample[i]->payload->size() : 0);
@@ -877,6 +1111,10 @@ void RuleRuntime::finish() {
   std::sort(pend.begin(), pend.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [o, sp] : pend) {
+    if (tracer_)
+      trace_state(TraceEntry::Kind::kExpired, sp.second.first_ts + plan->maxspan_ns,
+                  "the stream ended without the missing event for key " +
+                      runtime::key_text(*slots_[sp.first].key) + ": alert");
     --live_partials_;
     emit(*slots_[sp.first].key, std::move(sp.second.events));
   }
@@ -911,5 +1149,8 @@ Status Engine::push(const Record& record) { return impl_->push(record); }
 void Engine::finish() { impl_->finish(); }
 const EngineStats& Engine::stats() { return impl_->snapshot(); }
 const EngineOptions& Engine::options() const noexcept { return impl_->opts; }
+Status Engine::trace(std::string_view rule, std::function<void(const TraceEntry&)> sink) {
+  return impl_->trace(rule, std::move(sink));
+}
 
 }  // namespace eqlpp
