@@ -20,9 +20,11 @@ if(TARGET eqlpp_testing)
   export(EXPORT eqlppTestingTargets NAMESPACE eqlpp::
          FILE ${PROJECT_BINARY_DIR}/eqlppTestingTargets.cmake)
 endif()
+set(EQLPP_RULES_INSTALL_DIR ${CMAKE_INSTALL_DATADIR}/eqlpp/rules)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/eqlppConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/eqlppConfig.cmake
-                              INSTALL_DESTINATION ${EQLPP_CMAKE_DIR})
+                              INSTALL_DESTINATION ${EQLPP_CMAKE_DIR}
+                              PATH_VARS EQLPP_RULES_INSTALL_DIR)
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/eqlppConfigVersion.cmake
                                  COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/eqlppConfig.cmake ${PROJECT_BINARY_DIR}/eqlppConfigVersion.cmake

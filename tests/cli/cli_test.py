@@ -34,7 +34,7 @@ tmp = tempfile.mkdtemp()
 # --version, --help, bad usage
 rc, out, err = run(["--version"])
 check("version", rc == 0 and out.startswith("eqlpp 0."), out + err)
-for cmd in ["check", "query", "run", "explain"]:
+for cmd in ["check", "query", "run", "explain", "test"]:
     rc, out, err = run([cmd, "--help"])
     check("help " + cmd, rc == 0 and "Usage: eqlpp " + cmd in out, out + err)
 rc, out, err = run(["frobnicate"])
@@ -122,6 +122,50 @@ check("broken TOML location", rc == 1 and ("%s:%d:%d: error:" % (bt, line_no, co
 # explain
 rc, out, err = run(["explain", "process where process.name : (\"a*\", \"b\")"])
 check("explain", rc == 0 and "wildcard-set~(2 patterns: 1 exact, 1 prefix" in out, out + err)
+
+# test: the bundled seed rule's cases pass; a wrong expectation fails and
+# names the stage and the condition that rejected the event.
+rc, out, err = run(["test"])
+last = out.splitlines()[-1] if out else ""
+check("test bundled rules", rc == 0 and last.endswith(" passed, 0 failed") and int(last.split()[0]) >= 30
+      and out.count("PASS ") == int(last.split()[0]), out[-800:] + err)
+seed_toml = os.path.join(SRC, "rules", "defense_evasion_process_termination_followed_by_deletion.toml")
+rt = os.path.join(tmp, "rt")
+os.makedirs(os.path.join(rt, "tests"))
+with open(seed_toml) as f, open(os.path.join(rt, "seed.toml"), "w") as g:
+    g.write(f.read())
+host = {"id": "h1", "os": {"type": "windows"}}
+case_events = "\n".join(json.dumps(e) for e in [
+    {"@timestamp": "2026-01-01T00:00:00Z", "event": {"id": "p1", "category": "process", "type": "end"},
+     "host": host, "process": {"executable": "C:\\t\\x.exe", "name": "x.exe"}},
+    {"@timestamp": "2026-01-01T00:00:01Z", "event": {"id": "f1", "category": "file", "type": "creation"},
+     "host": host, "file": {"path": "C:\\t\\x.exe", "extension": "exe"},
+     "process": {"executable": "C:\\t\\y.exe"}}])
+with open(os.path.join(rt, "tests", "seed.toml"), "w") as f:
+    for name, alerts in [("creation is not deletion", "[]"), ("wrong expectation", '[["p1", "f1"]]')]:
+        f.write("[[case]]\nname = \"%s\"\nevents = '''\n%s\n'''\nalerts = %s\n\n" % (name, case_events, alerts))
+rc, out, err = run(["test", os.path.join(rt, "seed.toml")])
+check("test: a wrong expectation fails naming stage and condition", rc == 1
+      and "PASS seed.toml: creation is not deletion" in out and "FAIL seed.toml: wrong expectation" in out
+      and 'stage 1 (file): rejected: `event.type == "deletion"` (query 14:46) is false; event.type is "creation"' in out
+      and out.splitlines()[-1] == "1 passed, 1 failed", out + err)
+rc, out, err = run(["test", os.path.join(tmp, "nothing-here")])
+check("test: a missing path exits 1", rc == 1 and "no such file" in err, out + err)
+
+# query --trace / run --trace explain on stderr and leave stdout alone.
+tq = os.path.join(tmp, "trace.jsonl")
+with open(tq, "w") as f:
+    f.write('{"@timestamp":0,"event":{"category":"process","type":"start"},"process":{"name":"a.exe"}}\n')
+    f.write('{"@timestamp":1,"event":{"category":"process","type":"end"},"process":{"name":"a.exe"}}\n')
+rc, out, err = run(["query", "--trace", 'process where event.type == "end"', tq])
+check("query --trace", rc == 0 and len(out.splitlines()) == 1
+      and 'stage 0 (process): rejected: `event.type == "end"` (query 1:15) is false; event.type is "start"' in err
+      and "stage 0 (process): matched\n    -> alert" in err, out + err)
+rc, out, err = run(["run", "--trace", "09443c92-46b3-45a4-8f25-383b028b258d", EVENTS])
+check("run --trace RULE_ID", rc == 0 and len(out.splitlines()) == 6 and "completed the sequence for key" in err
+      and "not tested: event.category is" in err, err[-500:])
+rc, out, err = run(["run", "--trace", "no-such-rule", EVENTS])
+check("run --trace unknown rule exits 1", rc == 1 and "no-such-rule" in err, err[-500:])
 
 # A closed pipe ends the program quietly.
 big = os.path.join(tmp, "big.jsonl")
