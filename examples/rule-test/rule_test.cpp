@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Unit tests for a detection rule, with eqlpp::testing (GoogleTest + GoogleMock).
-#include <eqlpp/testing.hpp>
 #include <gtest/gtest.h>
+
+#include <eqlpp/testing.hpp>
 
 namespace {
 

@@ -91,7 +91,10 @@ class RuleRuntime {
  public:
   RuleRuntime(EngineImpl& engine, Rule rule, std::vector<FieldId> map);
 
+  /// Processes one event; `untraced` skips the check for a tracer (the
+  /// engine knows no rule is traced), so tracing costs nothing when off.
   void process(EventCtx& ev, runtime::EvalCtx& ctx);
+  void process_untraced(EventCtx& ev, runtime::EvalCtx& ctx) { process_impl<false>(ev, ctx); }
   void expire(std::int64_t now);
   void finish();
   void evict_for_bytes();
@@ -121,6 +124,7 @@ class RuleRuntime {
   };
   std::unique_ptr<Tracer> tracer_;
   std::vector<std::string> categories_;  // categories the rule reads (for the trace)
+  template <bool kTrace>
   bool test(const StagePlan& st, int stage, runtime::EvalCtx& ctx);
   void trace_test(const StagePlan& st, int stage, bool ok, runtime::EvalCtx& ctx);
   void note(std::string text);
@@ -144,7 +148,12 @@ class RuleRuntime {
   void store_partial(std::uint32_t s, std::size_t stage, Partial&& p);
   void emit(const Key& key, std::vector<AlertEvent> events);
   void emit_event(EventCtx& ev);
+  // Instantiated twice: without tracing (no trace code at all) and with it.
+  template <bool kTrace>
+  void process_impl(EventCtx& ev, runtime::EvalCtx& ctx);
+  template <bool kTrace>
   void process_sequence(EventCtx& ev, runtime::EvalCtx& ctx);
+  template <bool kTrace>
   void process_sample(EventCtx& ev, runtime::EvalCtx& ctx);
   void compact_heap();
 
@@ -304,28 +313,34 @@ class EngineImpl {
     for (auto& rr : rules) rr->expire(ev.ts);
     ++epoch;
     ctx.new_event();
-    auto run = [&](std::size_t i) {
-      if (visited[i] == epoch) return;
-      visited[i] = epoch;
-      ctx.rec = &r;
-      ctx.map = rules[i]->map.data();
-      rules[i]->process(ev, ctx);
-      ctx.scratch.clear();
-    };
-    for (std::size_t i : always_rules) run(i);
-    if (!by_category.empty()) {
-      for (const Value& c : r.values(cat_field)) {
-        if (!c.is_string()) continue;
-        auto it = by_category.find(c.as_string());
-        if (it == by_category.end()) continue;
-        for (std::size_t i : it->second) run(i);
+    // Two copies of the dispatch loop: the common one has no trace check at all.
+    auto dispatch = [&](auto process_rule) {
+      auto run = [&](std::size_t i) {
+        if (visited[i] == epoch) return;
+        visited[i] = epoch;
+        ctx.rec = &r;
+        ctx.map = rules[i]->map.data();
+        process_rule(*rules[i]);
+        ctx.scratch.clear();
+      };
+      for (std::size_t i : always_rules) run(i);
+      if (!by_category.empty()) {
+        for (const Value& c : r.values(cat_field)) {
+          if (!c.is_string()) continue;
+          auto it = by_category.find(c.as_string());
+          if (it == by_category.end()) continue;
+          for (std::size_t i : it->second) run(i);
+        }
       }
+    };
+    if (traced_rules == 0) [[likely]] {
+      dispatch([&](RuleRuntime& rr) { rr.process_untraced(ev, ctx); });
+      return;
     }
-    if (traced_rules) [[unlikely]] {
-      for (std::size_t i = 0; i < rules.size(); ++i)
-        if (visited[i] != epoch && rules[i]->traced())
-          rules[i]->trace_not_dispatched(ev, r.values(cat_field));
-    }
+    dispatch([&](RuleRuntime& rr) { rr.process(ev, ctx); });
+    for (std::size_t i = 0; i < rules.size(); ++i)
+      if (visited[i] != epoch && rules[i]->traced())
+        rules[i]->trace_not_dispatched(ev, r.values(cat_field));
   }
 
   Status trace(std::string_view rule_id, std::function<void(const TraceEntry&)> sink) {
@@ -441,10 +456,10 @@ void RuleRuntime::set_trace(std::function<void(const TraceEntry&)> sink) {
   tracer_->sink = std::move(sink);
 }
 
+template <bool kTrace>
 bool RuleRuntime::test(const StagePlan& st, int stage, runtime::EvalCtx& ctx) {
   bool ok = runtime::eval_pred(*st.filter, ctx);
-  if (tracer_) [[unlikely]]
-    trace_test(st, stage, ok, ctx);
+  if constexpr (kTrace) trace_test(st, stage, ok, ctx);
   return ok;
 }
 
@@ -879,34 +894,41 @@ void RuleRuntime::store_partial(std::uint32_t s, std::size_t stage, Partial&& p)
 }
 
 void RuleRuntime::process(EventCtx& ev, runtime::EvalCtx& ctx) {
-  if (tracer_) [[unlikely]]
+  if (tracer_) [[unlikely]] {
     trace_begin(ev);
+    process_impl<true>(ev, ctx);
+    trace_end();
+    return;
+  }
+  process_impl<false>(ev, ctx);
+}
+
+template <bool kTrace>
+void RuleRuntime::process_impl(EventCtx& ev, runtime::EvalCtx& ctx) {
   switch (plan->kind) {
     case QueryKind::kEvent:
-      if (test(plan->stages[0], 0, ctx)) {
+      if (test<kTrace>(plan->stages[0], 0, ctx)) {
         ++stats.matches;
         emit_event(ev);
       }
-      break;
-    case QueryKind::kSequence: process_sequence(ev, ctx); break;
-    case QueryKind::kSample: process_sample(ev, ctx); break;
+      return;
+    case QueryKind::kSequence: process_sequence<kTrace>(ev, ctx); break;
+    case QueryKind::kSample: process_sample<kTrace>(ev, ctx); break;
   }
-  if (plan->kind != QueryKind::kEvent && engine_.state_bytes > engine_.opts.max_state_bytes)
-    evict_for_bytes();
-  if (tracer_) [[unlikely]]
-    trace_end();
+  if (engine_.state_bytes > engine_.opts.max_state_bytes) evict_for_bytes();
 }
 
+template <bool kTrace>
 void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
   const std::size_t k = positive_.size();
   const std::int64_t maxspan = plan->maxspan_ns;
   // Positive stages, in descending order so an event never extends a partial it just made.
   for (std::size_t pi = k; pi-- > 0;) {
     const StagePlan& st = plan->stages[positive_[pi]];
-    if (!test(st, st.source_stage, ctx)) continue;
+    if (!test<kTrace>(st, st.source_stage, ctx)) continue;
     ++stats.matches;
     if (!compute_key(st, ctx, scratch_key_)) {
-      if (tracer_) note("a join key is null: this stage does not take the event");
+      if constexpr (kTrace) note("a join key is null: this stage does not take the event");
       continue;
     }
     if (pi == 0) {
@@ -918,7 +940,7 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
           const Mark& mk = slots_[s].st.missing[static_cast<std::size_t>(missing_slot_[m])];
           if (mk.set && mk.ordinal < ev.ordinal && mk.ts >= ev.ts - maxspan) {
             blocked = true;
-            if (tracer_)
+            if constexpr (kTrace)
               note("blocked: missing-event stage " + std::to_string(plan->stages[m].source_stage) +
                    " matched at " + format_timestamp(mk.ts) + ", within maxspan before, for key " +
                    runtime::key_text(scratch_key_));
@@ -932,7 +954,7 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
       p.last_ordinal = ev.ordinal;
       s = get_or_create(scratch_key_);
       ++engine_.stats.partials_created;
-      if (tracer_ && k > 1)
+      if (kTrace && k > 1)
         note("started a partial sequence for key " + runtime::key_text(*slots_[s].key));
       if (k == 1) {
         complete(s, std::move(p));
@@ -943,13 +965,13 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
     }
     std::uint32_t s = find_slot(scratch_key_);
     if (s == kNil) {
-      if (tracer_) note("no partial sequence for key " + runtime::key_text(scratch_key_));
+      if constexpr (kTrace) note("no partial sequence for key " + runtime::key_text(scratch_key_));
       continue;
     }
     KeyState& ks = slots_[s].st;
     auto& prev = ks.at[pi - 1];
     if (!prev || prev->last_ordinal >= ev.ordinal) {
-      if (tracer_)
+      if constexpr (kTrace)
         note(std::string(prev ? "the partial for key " + runtime::key_text(scratch_key_) +
                                     " waiting after " + stage_name(pi - 1) +
                                     " was made by this same event"
@@ -965,7 +987,7 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
     bool reject = false;
     if (maxspan && ev.ts - p.first_ts > maxspan) {
       reject = true;
-      if (tracer_)
+      if constexpr (kTrace)
         note("maxspan exceeded by " + runtime::duration_text(ev.ts - p.first_ts - maxspan) +
              ": the partial for key " + runtime::key_text(scratch_key_) + " began at " +
              format_timestamp(p.first_ts) + ", " + runtime::duration_text(ev.ts - p.first_ts) +
@@ -974,7 +996,7 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
     }
     if (ks.until.set && ks.until.ordinal >= p.last_ordinal) {
       reject = true;
-      if (tracer_)
+      if constexpr (kTrace)
         note("the partial for key " + runtime::key_text(scratch_key_) +
              " was ended by `until` at " + format_timestamp(ks.until.ts) +
              "; the partial is dropped");
@@ -983,7 +1005,7 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
       const Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[m])];
       if (mk.set && mk.ordinal > p.last_ordinal && mk.ordinal < ev.ordinal) {
         reject = true;
-        if (tracer_)
+        if constexpr (kTrace)
           note("missing-event stage " + std::to_string(plan->stages[m].source_stage) +
                " matched at " + format_timestamp(mk.ts) + " between the partial for key " +
                runtime::key_text(scratch_key_) + " and this event; the partial is dropped");
@@ -996,7 +1018,7 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
     p.events.push_back(ev.ref());
     p.last_ordinal = ev.ordinal;
     touch(s);
-    if (tracer_ && pi != k - 1)
+    if (kTrace && pi != k - 1)
       note("extended the partial for key " + runtime::key_text(scratch_key_) + " (waiting after " +
            stage_name(pi - 1) + ")");
     if (pi == k - 1) {
@@ -1009,18 +1031,18 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
   // Missing-event stages: remember the latest matching event per key.
   for (std::size_t i = 0; i < plan->stages.size(); ++i) {
     const StagePlan& st = plan->stages[i];
-    if (!st.missing || !test(st, st.source_stage, ctx)) continue;
+    if (!st.missing || !test<kTrace>(st, st.source_stage, ctx)) continue;
     if (!compute_key(st, ctx, scratch_key_)) {
-      if (tracer_) note("a join key is null: this stage does not take the event");
+      if constexpr (kTrace) note("a join key is null: this stage does not take the event");
       continue;
     }
     bool leading = std::find(gap_[0].begin(), gap_[0].end(), i) != gap_[0].end();
     std::uint32_t s = leading ? get_or_create(scratch_key_) : find_slot(scratch_key_);
     if (s == kNil) {
-      if (tracer_) note("no sequence state for key " + runtime::key_text(scratch_key_));
+      if constexpr (kTrace) note("no sequence state for key " + runtime::key_text(scratch_key_));
       continue;
     }
-    if (tracer_)
+    if constexpr (kTrace)
       note("recorded as the latest missing-event match for key " + runtime::key_text(scratch_key_));
     KeyState& ks = slots_[s].st;
     Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[i])];
@@ -1033,7 +1055,7 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
     if (trailing) {
       for (auto it = ks.pending.begin(); it != ks.pending.end();) {
         if (it->last_ordinal < ev.ordinal && ev.ts <= it->first_ts + maxspan) {
-          if (tracer_)
+          if constexpr (kTrace)
             note("cancelled a completed sequence for key " + runtime::key_text(scratch_key_) +
                  " that began at " + format_timestamp(it->first_ts));
           add_bytes(ks, -static_cast<std::ptrdiff_t>(it->bytes));
@@ -1048,40 +1070,42 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
     maybe_free(s);
   }
   // until: cancels partials of the key whose last event is at or before it.
-  if (plan->until && test(*plan->until, -1, ctx) && compute_key(*plan->until, ctx, scratch_key_)) {
+  if (plan->until && test<kTrace>(*plan->until, -1, ctx) &&
+      compute_key(*plan->until, ctx, scratch_key_)) {
     std::uint32_t s = find_slot(scratch_key_);
     if (s != kNil) {
       KeyState& ks = slots_[s].st;
       ks.until.set = true;
       ks.until.ts = ev.ts;
       ks.until.ordinal = ev.ordinal;
-      if (tracer_)
+      if constexpr (kTrace)
         note("ends the partials for key " + runtime::key_text(scratch_key_) + " made before it");
-    } else if (tracer_) {
+    } else if constexpr (kTrace) {
       note("no sequence state for key " + runtime::key_text(scratch_key_));
     }
   }
 }
 
+template <bool kTrace>
 void RuleRuntime::process_sample(EventCtx& ev, runtime::EvalCtx& ctx) {
   for (std::size_t i = 0; i < plan->stages.size(); ++i) {
     const StagePlan& st = plan->stages[i];
-    if (!test(st, static_cast<int>(i), ctx)) continue;
+    if (!test<kTrace>(st, static_cast<int>(i), ctx)) continue;
     ++stats.matches;
     if (!compute_key(st, ctx, scratch_key_)) {
-      if (tracer_) note("a join key is null: this filter does not take the event");
+      if constexpr (kTrace) note("a join key is null: this filter does not take the event");
       continue;
     }
     std::uint32_t s = get_or_create(scratch_key_);
     KeyState& ks = slots_[s].st;
     if (ks.sample_done || ks.sample[i]) {
-      if (tracer_)
+      if constexpr (kTrace)
         note(std::string(ks.sample_done ? "the sample for key "
                                         : "this filter already holds an event for key ") +
              runtime::key_text(scratch_key_) + (ks.sample_done ? " was already reported" : ""));
       continue;
     }
-    if (tracer_) note("taken for key " + runtime::key_text(scratch_key_));
+    if constexpr (kTrace) note("taken for key " + runtime::key_text(scratch_key_));
     ks.sample[i] = ev.ref();
     std::size_t b =
         sizeof(AlertEvent) + (ks.sample[i]->payload ? ks.sample[i]->payload->size() : 0);

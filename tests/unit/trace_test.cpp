@@ -44,7 +44,8 @@ struct Traced {
     engine.add_rule(compile(q));
     engine.on_alert([this](const eqlpp::Alert&) { ++alerts; });
     if (trace) {
-      auto st = engine.trace("rule-1", [this](const eqlpp::TraceEntry& t) { entries.push_back(t); });
+      auto st =
+          engine.trace("rule-1", [this](const eqlpp::TraceEntry& t) { entries.push_back(t); });
       EXPECT_TRUE(st.ok()) << st.message();
     }
   }
@@ -350,9 +351,7 @@ class RuleTestFiles : public ::testing::Test {
     write("r.eql", "sequence by host.id [process where event.type == \"end\"] [file where true]");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
-  void write(const std::string& rel, const std::string& text) {
-    std::ofstream(dir_ / rel) << text;
-  }
+  void write(const std::string& rel, const std::string& text) { std::ofstream(dir_ / rel) << text; }
   std::filesystem::path dir_;
 };
 
