@@ -38,6 +38,11 @@ class FieldTable {
     return prefixes_.find(path) != prefixes_.end();
   }
   [[nodiscard]] std::size_t size() const noexcept { return ids_.size(); }
+  /// Calls f(path, id) for every interned field (in no particular order).
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& [path, id] : ids_) f(std::string_view(path), id);
+  }
 
  private:
   std::unordered_map<std::string, FieldId, StringHash, std::equal_to<>> ids_;

@@ -1,85 +1,199 @@
 // SPDX-License-Identifier: Apache-2.0
+// JSON lines -> Records with simdjson's On-Demand API: no DOM is built. The
+// fields the rules read (the FieldTable) form a trie of key segments; the
+// decoder descends only into objects on a projected path and skips every
+// other value without parsing it (numbers are never converted, strings never
+// unescaped). Strings view the parser's buffer until the next decode().
 #include "ingest/json_decoder.hpp"
 
 #include <simdjson.h>
 
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace eqlpp::ingest {
 
+namespace od = simdjson::ondemand;
+
 struct JsonDecoder::Impl {
-  simdjson::dom::parser parser;
-  std::string path;
-  const compiler::FieldTable* fields = nullptr;
+  // Projection trie: node 0 is the root object.
+  struct Node {
+    FieldId id = compiler::FieldTable::kNone;  // the field at this path, if projected
+    std::vector<std::pair<std::string, std::uint32_t>> kids;  // key segment -> node
+  };
+  std::vector<Node> nodes;
+  const compiler::FieldTable* built_for = nullptr;
+  std::size_t built_size = ~std::size_t{0};
+
+  od::parser parser;
+  std::string buf;  // the line, copied with simdjson's padding after it
   Record* out = nullptr;
+  simdjson::error_code err = simdjson::SUCCESS;
 
-  void add_scalar(FieldId id, simdjson::dom::element v) {
-    using T = simdjson::dom::element_type;
-    switch (v.type()) {
-      case T::STRING: {
-        std::string_view s;
-        if (v.get_string().get(s) == simdjson::SUCCESS) out->add(id, Value(s));
-        break;
-      }
-      case T::INT64:
-        out->add(id, Value(static_cast<std::int64_t>(v.get_int64().value_unsafe())));
-        break;
-      case T::UINT64: {
-        std::uint64_t u = v.get_uint64().value_unsafe();
-        if (u <= static_cast<std::uint64_t>(INT64_MAX))
-          out->add(id, Value(static_cast<std::int64_t>(u)));
-        else
-          out->add(id, Value(static_cast<double>(u)));
-        break;
-      }
-      case T::DOUBLE: out->add(id, Value(v.get_double().value_unsafe())); break;
-      case T::BOOL: out->add(id, Value(v.get_bool().value_unsafe())); break;
-      case T::NULL_VALUE: break;
-      case T::ARRAY: {
-        simdjson::dom::array arr =
-            v.get_array().value_unsafe();  // a copy: the result is a temporary
-        for (auto e : arr) {
-          if (e.type() == T::OBJECT)
-            walk_object(e.get_object().value_unsafe());
-          else
-            add_scalar(id, e);
+  void build(const compiler::FieldTable& fields) {
+    nodes.assign(1, Node{});
+    fields.for_each([&](std::string_view path, FieldId id) {
+      std::uint32_t n = 0;
+      std::size_t start = 0;
+      while (true) {
+        std::size_t dot = path.find('.', start);
+        std::string_view seg =
+            path.substr(start, dot == std::string_view::npos ? dot : dot - start);
+        std::uint32_t next = find_kid(n, seg);
+        if (next == 0) {
+          next = static_cast<std::uint32_t>(nodes.size());
+          nodes[n].kids.emplace_back(std::string(seg), next);
+          nodes.emplace_back();
         }
-        break;
+        n = next;
+        if (dot == std::string_view::npos) break;
+        start = dot + 1;
       }
-      case T::OBJECT: walk_object(v.get_object().value_unsafe()); break;
+      nodes[n].id = id;
+    });
+    built_for = &fields;
+    built_size = fields.size();
+  }
+
+  // The child of `n` for key segment `seg`, or 0 (the root is nobody's child).
+  std::uint32_t find_kid(std::uint32_t n, std::string_view seg) const {
+    for (const auto& [k, c] : nodes[n].kids)
+      if (k.size() == seg.size() && std::memcmp(k.data(), seg.data(), seg.size()) == 0) return c;
+    return 0;
+  }
+
+  // The node of `key` under `n`; a dotted key ("process.name") is followed
+  // segment by segment, as Elasticsearch treats it like nested objects.
+  std::uint32_t descend(std::uint32_t n, std::string_view key) const {
+    if (key.find('.') == std::string_view::npos) return find_kid(n, key);
+    std::size_t start = 0;
+    while (true) {
+      std::size_t dot = key.find('.', start);
+      n = find_kid(n, key.substr(start, dot == std::string_view::npos ? dot : dot - start));
+      if (n == 0 || dot == std::string_view::npos) return n;
+      start = dot + 1;
     }
   }
 
-  // Arrays of objects at a prefix path: every element's fields join the path.
-  void walk_array(simdjson::dom::array arr) {
-    using T = simdjson::dom::element_type;
-    for (auto e : arr) {
-      if (e.type() == T::OBJECT)
-        walk_object(e.get_object().value_unsafe());
-      else if (e.type() == T::ARRAY)
-        walk_array(e.get_array().value_unsafe());
-    }
+  bool fail(simdjson::error_code e) {
+    if (!err) err = e;
+    return false;
   }
 
-  void walk_object(simdjson::dom::object obj) {
-    using T = simdjson::dom::element_type;
-    std::size_t base = path.size();
-    for (auto [key, val] : obj) {
-      if (base) path += '.';
-      path += key;
-      FieldId id = fields->find(path);
-      T t = val.type();
-      if (id != compiler::FieldTable::kNone) {
-        if (t != T::OBJECT) add_scalar(id, val);
+  // A value of projected field `id` (node n): scalars are added, arrays add
+  // each element, objects inside arrays contribute their own fields.
+  bool add_value(FieldId id, std::uint32_t n, od::value v) {
+    od::json_type t;
+    if (auto e = v.type().get(t)) return fail(e);
+    switch (t) {
+      case od::json_type::string: {
+        std::string_view s;
+        if (auto e = v.get_string().get(s)) return fail(e);
+        out->add(id, Value(s));
+        return true;
       }
-      if ((t == T::OBJECT || t == T::ARRAY) && fields->is_prefix(path)) {
-        if (t == T::OBJECT)
-          walk_object(val.get_object().value_unsafe());
-        else if (id == compiler::FieldTable::kNone)
-          walk_array(val.get_array().value_unsafe());
+      case od::json_type::number: {
+        od::number num;
+        if (auto e = v.get_number().get(num)) return fail(e);
+        switch (num.get_number_type()) {
+          case od::number_type::signed_integer: out->add(id, Value(num.get_int64())); break;
+          case od::number_type::unsigned_integer: {
+            std::uint64_t u = num.get_uint64();
+            if (u <= static_cast<std::uint64_t>(INT64_MAX))
+              out->add(id, Value(static_cast<std::int64_t>(u)));
+            else
+              out->add(id, Value(static_cast<double>(u)));
+            break;
+          }
+          default: out->add(id, Value(num.get_double())); break;
+        }
+        return true;
       }
-      path.resize(base);
+      case od::json_type::boolean: {
+        bool b;
+        if (auto e = v.get_bool().get(b)) return fail(e);
+        out->add(id, Value(b));
+        return true;
+      }
+      case od::json_type::null: {
+        bool is_null = false;
+        if (auto e = v.is_null().get(is_null)) return fail(e);
+        return true;
+      }
+      case od::json_type::array: {
+        od::array arr;
+        if (auto e = v.get_array().get(arr)) return fail(e);
+        for (auto el : arr) {
+          od::value ev;
+          if (auto e = std::move(el).get(ev)) return fail(e);
+          od::json_type et;
+          if (auto e = ev.type().get(et)) return fail(e);
+          if (et == od::json_type::object) {
+            od::object o;
+            if (auto e = ev.get_object().get(o)) return fail(e);
+            if (!walk_object(o, n)) return false;
+          } else if (!add_value(id, n, ev)) {
+            return false;
+          }
+        }
+        return true;
+      }
+      case od::json_type::object: {
+        od::object o;
+        if (auto e = v.get_object().get(o)) return fail(e);
+        return walk_object(o, n);
+      }
     }
+    return true;
+  }
+
+  // Arrays of objects on a projected prefix: every element's fields join the path.
+  bool walk_array(od::array arr, std::uint32_t n) {
+    for (auto el : arr) {
+      od::value ev;
+      if (auto e = std::move(el).get(ev)) return fail(e);
+      od::json_type et;
+      if (auto e = ev.type().get(et)) return fail(e);
+      if (et == od::json_type::object) {
+        od::object o;
+        if (auto e = ev.get_object().get(o)) return fail(e);
+        if (!walk_object(o, n)) return false;
+      } else if (et == od::json_type::array) {
+        od::array a;
+        if (auto e = ev.get_array().get(a)) return fail(e);
+        if (!walk_array(a, n)) return false;
+      }
+    }
+    return true;
+  }
+
+  bool walk_object(od::object obj, std::uint32_t n) {
+    for (auto f : obj) {
+      od::field field;
+      if (auto e = std::move(f).get(field)) return fail(e);
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return fail(e);
+      std::uint32_t m = descend(n, key);
+      if (m == 0) continue;  // not projected: the value is skipped unparsed
+      const Node& node = nodes[m];
+      od::value v = field.value();
+      od::json_type t;
+      if (auto e = v.type().get(t)) return fail(e);
+      if (t == od::json_type::object) {
+        if (node.kids.empty()) continue;
+        od::object o;
+        if (auto e = v.get_object().get(o)) return fail(e);
+        if (!walk_object(o, m)) return false;
+      } else if (node.id != compiler::FieldTable::kNone) {
+        if (!add_value(node.id, m, v)) return false;
+      } else if (t == od::json_type::array && !node.kids.empty()) {
+        od::array a;
+        if (auto e = v.get_array().get(a)) return fail(e);
+        if (!walk_array(a, m)) return false;
+      }
+    }
+    return true;
   }
 };
 
@@ -87,19 +201,31 @@ JsonDecoder::JsonDecoder() : impl_(std::make_unique<Impl>()) {}
 JsonDecoder::~JsonDecoder() = default;
 
 Status JsonDecoder::decode(std::string_view line, const compiler::FieldTable& fields, Record& out) {
+  Impl& m = *impl_;
   out.clear();
-  simdjson::dom::element doc;
-  auto err = impl_->parser.parse(line.data(), line.size(), true).get(doc);
-  if (err) {
-    return Status::error(std::string("invalid JSON: ") + simdjson::error_message(err));
+  if (m.built_for != &fields || m.built_size != fields.size()) m.build(fields);
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end: copy into a padded buffer.
+  if (m.buf.size() < line.size() + simdjson::SIMDJSON_PADDING)
+    m.buf.resize(line.size() + simdjson::SIMDJSON_PADDING);
+  std::memcpy(m.buf.data(), line.data(), line.size());
+  m.out = &out;
+  m.err = simdjson::SUCCESS;
+  od::document doc;
+  auto e = m.parser.iterate(m.buf.data(), line.size(), m.buf.size()).get(doc);
+  od::object root;
+  if (!e) {
+    od::json_type t;
+    e = doc.type().get(t);
+    if (!e && t != od::json_type::object) return Status::error("the event is not a JSON object");
+    if (!e) e = doc.get_object().get(root);
   }
-  if (doc.type() != simdjson::dom::element_type::OBJECT) {
-    return Status::error("the event is not a JSON object");
+  if (!e && !m.walk_object(root, 0)) e = m.err;
+  // Anything after the object is an error (current_location() fails at the end).
+  if (!e && !doc.current_location().error()) e = simdjson::TRAILING_CONTENT;
+  if (e) {
+    out.clear();
+    return Status::error(std::string("invalid JSON: ") + simdjson::error_message(e));
   }
-  impl_->fields = &fields;
-  impl_->out = &out;
-  impl_->path.clear();
-  impl_->walk_object(doc.get_object().value_unsafe());
   return {};
 }
 
