@@ -19,7 +19,7 @@ namespace eqlpp::detail {
 
 using compiler::StagePlan;
 using runtime::Key;
-using runtime::KeyPart;
+using runtime::KeyKind;
 using runtime::KeyState;
 using runtime::Mark;
 using runtime::Partial;
@@ -529,46 +529,47 @@ std::string RuleRuntime::stage_name(std::size_t positive_index) const {
 }
 
 bool RuleRuntime::compute_key(const StagePlan& st, runtime::EvalCtx& ctx, Key& out) {
-  out.resize(st.keys.size());
+  out.clear();
   for (std::size_t i = 0; i < st.keys.size(); ++i) {
     const compiler::VExpr& e = *st.keys[i];
-    KeyPart& kp = out[i];
-    kp.s.clear();
     if (e.kind == compiler::VExpr::Kind::kField) {
       auto vals = ctx.field(e.slot);
       if (vals.size() > 1) {
-        kp.kind = KeyPart::Kind::kArray;
-        kp.s = "[";
+        std::string json = "[";
         for (std::size_t k = 0; k < vals.size(); ++k) {
-          if (k) kp.s += ',';
-          kp.s += vals[k].to_json();
+          if (k) json += ',';
+          json += vals[k].to_json();
         }
-        kp.s += ']';
+        json += ']';
+        runtime::key_add_text(out, KeyKind::kArray, json);
         continue;
       }
     }
     Value v = runtime::eval_value(e, ctx);
     switch (v.kind()) {
-      case Value::Kind::kNull:
+      case Value::Kind::kNull: {
         if (!st.key_optional[i]) return false;  // a required key is null: not this stage
-        kp.kind = KeyPart::Kind::kNull;
+        const std::int64_t zero = 0;
+        runtime::key_add_scalar(out, KeyKind::kNull, &zero);
         break;
-      case Value::Kind::kBool:
-        kp.kind = KeyPart::Kind::kBool;
-        kp.i = v.as_bool();
+      }
+      case Value::Kind::kBool: {
+        const std::int64_t b = v.as_bool() ? 1 : 0;
+        runtime::key_add_scalar(out, KeyKind::kBool, &b);
         break;
-      case Value::Kind::kInt:
-        kp.kind = KeyPart::Kind::kInt;
-        kp.i = v.as_int();
+      }
+      case Value::Kind::kInt: {
+        const std::int64_t n = v.as_int();
+        runtime::key_add_scalar(out, KeyKind::kInt, &n);
         break;
-      case Value::Kind::kDouble:
-        kp.kind = KeyPart::Kind::kDouble;
-        kp.d = v.as_double();
+      }
+      case Value::Kind::kDouble: {
+        double d = v.as_double();
+        if (d == 0) d = 0;  // -0.0 and 0.0 are one key, as they compare equal
+        runtime::key_add_scalar(out, KeyKind::kDouble, &d);
         break;
-      case Value::Kind::kString:
-        kp.kind = KeyPart::Kind::kString;
-        kp.s.assign(v.as_string());
-        break;
+      }
+      case Value::Kind::kString: runtime::key_add_text(out, KeyKind::kString, v.as_string()); break;
     }
   }
   return true;
@@ -627,8 +628,8 @@ std::uint32_t RuleRuntime::get_or_create(const Key& k) {
   (void)inserted;
   ks.key = &it->first;
   ++live_keys_;
-  std::size_t key_bytes = sizeof(KeySlot) + 64;
-  for (const auto& p : k) key_bytes += sizeof(KeyPart) + p.s.capacity();
+  // The slot, the index entry (node and bucket) and the key's own bytes.
+  std::size_t key_bytes = sizeof(KeySlot) + 64 + (k.size() > 15 ? k.capacity() + 1 : 0);
   add_bytes(ks.st, static_cast<std::ptrdiff_t>(key_bytes));
   ks.prev = ks.next = kNil;
   touch(s);
@@ -801,23 +802,22 @@ void RuleRuntime::emit(const Key& key, std::vector<AlertEvent> positive) {
   }
   ++emitted_;
   Alert a(rule);
-  std::size_t total = 0;
-  for (const auto& p : key) total += p.s.size();
   auto storage = std::make_shared<std::string>();
-  storage->reserve(total);
-  for (const auto& p : key) {
+  storage->reserve(key.size());
+  // First the bytes of every string part, then views into them (no reallocation).
+  runtime::for_each_key_part(key, [&](const runtime::KeyPartView& p) { storage->append(p.s); });
+  std::size_t at = 0;
+  runtime::for_each_key_part(key, [&](const runtime::KeyPartView& p) {
     switch (p.kind) {
-      case KeyPart::Kind::kNull: a.join_keys.emplace_back(); break;
-      case KeyPart::Kind::kBool: a.join_keys.emplace_back(p.i != 0); break;
-      case KeyPart::Kind::kInt: a.join_keys.emplace_back(p.i); break;
-      case KeyPart::Kind::kDouble: a.join_keys.emplace_back(p.d); break;
-      default: {
-        std::size_t at = storage->size();
-        storage->append(p.s);
+      case KeyKind::kNull: a.join_keys.emplace_back(); break;
+      case KeyKind::kBool: a.join_keys.emplace_back(p.i != 0); break;
+      case KeyKind::kInt: a.join_keys.emplace_back(p.i); break;
+      case KeyKind::kDouble: a.join_keys.emplace_back(p.d); break;
+      default:
         a.join_keys.emplace_back(std::string_view(storage->data() + at, p.s.size()));
-      }
+        at += p.s.size();
     }
-  }
+  });
   a.storage = std::move(storage);
   a.events = std::move(events);
   a.first_timestamp = first;
@@ -853,7 +853,7 @@ void RuleRuntime::complete(std::uint32_t s, Partial&& p) {
                       " (max_partials_per_key " +
                       std::to_string(engine_.opts.max_partials_per_key) + ")");
     add_bytes(st, -static_cast<std::ptrdiff_t>(st.pending.front().bytes));
-    st.pending.pop_front();
+    st.pending.erase(st.pending.begin());
     --st.live;
     --live_partials_;
     ++engine_.stats.partials_evicted;

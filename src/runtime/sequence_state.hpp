@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "eqlpp/alert.hpp"
@@ -13,44 +16,65 @@
 
 namespace eqlpp::runtime {
 
-/// One owned join-key component. Type-sensitive: 1, 1.0 and "1" differ.
-struct KeyPart {
-  enum class Kind : std::uint8_t { kNull, kBool, kInt, kDouble, kString, kArray };
-  Kind kind = Kind::kNull;
-  std::int64_t i = 0;
-  double d = 0;
-  std::string s;  // string, or the JSON text of a multi-valued field
-  bool operator==(const KeyPart& o) const {
-    if (kind != o.kind) return false;
-    switch (kind) {
-      case Kind::kNull: return true;
-      case Kind::kBool:
-      case Kind::kInt: return i == o.i;
-      case Kind::kDouble: return d == o.d;
-      default: return s == o.s;
-    }
-  }
-};
-
-using Key = std::vector<KeyPart>;
+/// A join key, its parts encoded into one string (one allocation at most;
+/// short keys fit the string's own buffer): per part a kind byte, then 8
+/// bytes for a bool, int or double, or a 4-byte length and the bytes for a
+/// string (or the JSON text of a multi-valued field). Type-sensitive: 1, 1.0
+/// and "1" differ. Hashed once per lookup, compared with memcmp.
+using Key = std::string;
 
 struct KeyHash {
-  std::size_t operator()(const Key& k) const noexcept {
-    std::size_t h = 0xcbf29ce484222325ULL;
-    for (const auto& p : k) {
-      std::size_t x;
-      switch (p.kind) {
-        case KeyPart::Kind::kBool:
-        case KeyPart::Kind::kInt: x = std::hash<std::int64_t>{}(p.i); break;
-        case KeyPart::Kind::kDouble: x = std::hash<double>{}(p.d); break;
-        case KeyPart::Kind::kNull: x = 0x9e3779b9; break;
-        default: x = std::hash<std::string>{}(p.s); break;
-      }
-      h = (h ^ (x + static_cast<std::size_t>(p.kind))) * 0x100000001b3ULL;
-    }
-    return h;
-  }
+  std::size_t operator()(const Key& k) const noexcept { return std::hash<std::string_view>{}(k); }
 };
+
+enum class KeyKind : std::uint8_t { kNull, kBool, kInt, kDouble, kString, kArray };
+
+struct KeyPartView {
+  KeyKind kind = KeyKind::kNull;
+  std::int64_t i = 0;  // bool, int
+  double d = 0;
+  std::string_view s;  // string, array JSON
+};
+
+inline void key_add_scalar(Key& k, KeyKind kind, const void* bytes8) {
+  k += static_cast<char>(kind);
+  k.append(static_cast<const char*>(bytes8), 8);
+}
+inline void key_add_text(Key& k, KeyKind kind, std::string_view text) {
+  k += static_cast<char>(kind);
+  auto n = static_cast<std::uint32_t>(text.size());
+  k.append(reinterpret_cast<const char*>(&n), 4);
+  k.append(text);
+}
+
+/// Calls f(KeyPartView) for each part of an encoded key, in order.
+template <class F>
+void for_each_key_part(std::string_view k, F&& f) {
+  std::size_t at = 0;
+  while (at < k.size()) {
+    KeyPartView p;
+    p.kind = static_cast<KeyKind>(k[at++]);
+    switch (p.kind) {
+      case KeyKind::kNull: at += 8; break;
+      case KeyKind::kBool:
+      case KeyKind::kInt:
+        std::memcpy(&p.i, k.data() + at, 8);
+        at += 8;
+        break;
+      case KeyKind::kDouble:
+        std::memcpy(&p.d, k.data() + at, 8);
+        at += 8;
+        break;
+      default: {
+        std::uint32_t n;
+        std::memcpy(&n, k.data() + at, 4);
+        p.s = k.substr(at + 4, n);
+        at += 4 + n;
+      }
+    }
+    f(p);
+  }
+}
 
 struct Partial {
   std::vector<AlertEvent> events;  // positive stages matched so far
@@ -68,9 +92,10 @@ struct Mark {
 
 struct KeyState {
   std::vector<std::optional<Partial>>
-      at;                       // at[s]: the latest partial that matched positive stage s
-  std::deque<Partial> pending;  // complete, waiting out a trailing missing-event window
-  std::vector<Mark> missing;    // per missing stage: its latest matching event
+      at;                        // at[s]: the latest partial that matched positive stage s
+  std::vector<Partial> pending;  // complete, waiting out a trailing missing-event window (a vector:
+                                 // a deque allocates ~600 bytes up front, for every key)
+  std::vector<Mark> missing;     // per missing stage: its latest matching event
   Mark until;
   // Samples: the first event seen for each filter, and whether it was reported.
   std::vector<std::optional<AlertEvent>> sample;

@@ -113,18 +113,17 @@ TraceCondition explain_rejection(const detail::CompiledRule& rule, const PNode& 
 
 std::string key_text(const Key& key) {
   std::string out = "[";
-  for (std::size_t i = 0; i < key.size(); ++i) {
-    if (i) out += ',';
-    const KeyPart& p = key[i];
+  for_each_key_part(key, [&](const KeyPartView& p) {
+    if (out.size() > 1) out += ',';
     switch (p.kind) {
-      case KeyPart::Kind::kNull: out += "null"; break;
-      case KeyPart::Kind::kBool: out += p.i ? "true" : "false"; break;
-      case KeyPart::Kind::kInt: out += std::to_string(p.i); break;
-      case KeyPart::Kind::kDouble: out += Value(p.d).to_json(); break;
-      case KeyPart::Kind::kString: out += Value(std::string_view(p.s)).to_json(); break;
-      case KeyPart::Kind::kArray: out += p.s; break;
+      case KeyKind::kNull: out += "null"; break;
+      case KeyKind::kBool: out += p.i ? "true" : "false"; break;
+      case KeyKind::kInt: out += std::to_string(p.i); break;
+      case KeyKind::kDouble: out += Value(p.d).to_json(); break;
+      case KeyKind::kString: out += Value(p.s).to_json(); break;
+      case KeyKind::kArray: out += p.s; break;
     }
-  }
+  });
   return out + "]";
 }
 
