@@ -77,9 +77,35 @@ struct WildcardSet::SetHolder {
   std::unique_ptr<RE2::Set> set;
 };
 
-Glob::Glob(std::string pattern) : pattern_(std::move(pattern)) {}
+Glob::Glob(std::string pattern) : pattern_(std::move(pattern)) {
+  // Quick rejects for the common `?:\\dir\\*\\name.exe` shapes: the literal
+  // after the last '*' must end the value, and the literal that follows the
+  // leading '?'s of the first segment must come right after that many code points.
+  const std::string& p = pattern_;
+  std::size_t last_star = p.rfind('*');
+  if (last_star != std::string::npos) {
+    std::string_view tail = std::string_view(p).substr(last_star + 1);
+    if (tail.find('?') == std::string_view::npos) suffix_ = std::string(tail);
+    std::string_view first = std::string_view(p).substr(0, p.find('*'));
+    while (lead_any_ < first.size() && first[lead_any_] == '?') ++lead_any_;
+    std::string_view lit = first.substr(lead_any_);
+    if (lit.find('?') == std::string_view::npos) prefix_ = std::string(lit);
+  }
+}
 
 bool Glob::match(std::string_view s) const noexcept {
+  if (!suffix_.empty() &&
+      (s.size() < suffix_.size() ||
+       std::memcmp(s.data() + s.size() - suffix_.size(), suffix_.data(), suffix_.size()) != 0))
+    return false;
+  if (!prefix_.empty()) {
+    std::size_t at = 0;
+    for (std::size_t q = 0; q < lead_any_ && at < s.size(); ++q)
+      at += cp_len(static_cast<unsigned char>(s[at]));
+    if (at > s.size() || s.size() - at < prefix_.size() ||
+        std::memcmp(s.data() + at, prefix_.data(), prefix_.size()) != 0)
+      return false;
+  }
   const std::string& p = pattern_;
   std::size_t pi = 0, si = 0, star = std::string::npos, mark = 0;
   while (si < s.size()) {

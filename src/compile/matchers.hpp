@@ -42,6 +42,8 @@ class Glob {
 
  private:
   std::string pattern_;
+  std::string prefix_, suffix_;  // quick-reject literals ("" when none)
+  std::size_t lead_any_ = 0;     // '?'s before prefix_
 };
 
 /// A list of wildcard patterns matched in one pass: exact values in a hash

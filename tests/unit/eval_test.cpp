@@ -294,3 +294,53 @@ TEST(Matchers, LuceneTranslation) {
 }
 
 }  // namespace
+
+namespace {
+// Reference glob: '*' any run of code points, '?' exactly one code point (UTF-8).
+bool ref_glob(std::string_view p, std::string_view s) {
+  if (p.empty()) return s.empty();
+  if (p[0] == '*') {
+    for (std::size_t i = 0;;) {
+      if (ref_glob(p.substr(1), s.substr(i))) return true;
+      if (i >= s.size()) return false;
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      i += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+      if (i > s.size()) return false;
+    }
+  }
+  if (s.empty()) return false;
+  if (p[0] == '?') {
+    unsigned char c = static_cast<unsigned char>(s[0]);
+    std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    return n <= s.size() && ref_glob(p.substr(1), s.substr(n));
+  }
+  return p[0] == s[0] && ref_glob(p.substr(1), s.substr(1));
+}
+}  // namespace
+
+TEST(Glob, QuickRejectsAgreeWithAReferenceMatcher) {
+  // Random patterns and values over a small alphabet with a 2-byte code point,
+  // so prefixes, suffixes and leading '?'s collide often.
+  const char* atoms[] = {"a", "b", ":", "\\", "\xc3\xa9"};
+  std::uint64_t x = 88172645463325252ull;
+  auto rnd = [&](std::uint64_t n) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x % n;
+  };
+  int checked = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string p, s;
+    for (auto n = rnd(7); n > 0; --n) {
+      auto k = rnd(8);
+      p += k == 5 ? "*" : k == 6 ? "?" : k == 7 ? "?:" : atoms[k];
+    }
+    for (auto n = rnd(8); n > 0; --n) s += atoms[rnd(5)];
+    if (p.empty()) continue;
+    eqlpp::compiler::Glob g(p);
+    ASSERT_EQ(g.match(s), ref_glob(p, s)) << "pattern '" << p << "' value '" << s << "'";
+    ++checked;
+  }
+  EXPECT_GT(checked, 15000);
+}
