@@ -167,6 +167,19 @@ check("run --trace RULE_ID", rc == 0 and len(out.splitlines()) == 6 and "complet
 rc, out, err = run(["run", "--trace", "no-such-rule", EVENTS])
 check("run --trace unknown rule exits 1", rc == 1 and "no-such-rule" in err, err[-500:])
 
+# The benchmark stream generator plants incidents that `eqlpp run` finds exactly.
+gen = os.path.join(SRC, "bench", "gen_ecs_stream.py")
+stream, exp = os.path.join(tmp, "ecs.jsonl"), os.path.join(tmp, "ecs_expected.jsonl")
+with open(stream, "w") as f:
+    subprocess.run([sys.executable, gen, "--events", "20000", "--incident-every", "500", "--expected", exp],
+                   stdout=f, check=True)
+rc, out, err = run(["run", stream])
+got = sorted(json.loads(l)["eql"]["join_keys"] for l in out.splitlines())
+with open(exp) as f:
+    want = sorted(json.loads(l) for l in f)
+check("generated ECS stream: planted incidents found exactly", rc == 0 and len(want) >= 30 and got == want,
+      "%d alerts, %d planted\n%s" % (len(got), len(want), err[-300:]))
+
 # A closed pipe ends the program quietly.
 big = os.path.join(tmp, "big.jsonl")
 with open(big, "w") as f:
