@@ -5,7 +5,8 @@
     bench/gen_ecs_stream.py [--events N] [--hosts H] [--incident-every K]
                             [--seed S] [--expected FILE] > stream.jsonl
 
-Compact Elastic Endpoint-shaped events (about 450 bytes) from H Windows and
+N events (plus the deletions that close the last incidents) of compact
+Elastic Endpoint-shaped events (about 450 bytes) from H Windows and
 Linux hosts, in time order, 1 ms apart on average: process starts and ends,
 file creations, modifications and deletions, network connections, registry
 changes, DNS lookups. Every K-th event starts a planted incident of the seed
@@ -63,7 +64,7 @@ def main():
     written = 0
     while written < a.events:
         ms += rng.randint(0, 2)
-        while pending and pending[0][0] <= ms and written < a.events:
+        while pending and pending[0][0] <= ms:
             out.write(json.dumps(pending.pop(0)[1], separators=(",", ":")) + "\n")
             written += 1
         if written >= a.events:
@@ -109,10 +110,11 @@ def main():
                 e["process"] = proc(rng.choice(procs), pid, signed)
         out.write(json.dumps(e, separators=(",", ":")) + "\n")
         written += 1
+    for _, d in pending:  # the deletions of the last incidents close the stream
+        out.write(json.dumps(d, separators=(",", ":")) + "\n")
     if a.expected:
-        # Only incidents whose deletion made it into the stream.
         with open(a.expected, "w") as f:
-            for k in expected[:len(expected) - len(pending)]:
+            for k in expected:
                 f.write(json.dumps(k) + "\n")
 
 
