@@ -51,6 +51,11 @@ struct EngineOptions {
   std::size_t max_buffered_events = 1'000'000;
   /// Alerts per rule per second of event time (0 = unlimited); the rest are counted as suppressed.
   std::size_t max_alerts_per_second = 0;
+  /// Select rules by field values: a rule whose every stage requires one of
+  /// a list of values of some field (`process.name : ("a.exe", "b.exe")`) is
+  /// evaluated only for events with such a value. Results are identical
+  /// either way; turn it off only to compare or to measure.
+  bool index_rules = true;
 };
 
 }  // namespace eqlpp

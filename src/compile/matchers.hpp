@@ -58,6 +58,13 @@ class WildcardSet {
   /// `value` must already be folded when the set is insensitive.
   [[nodiscard]] bool match(std::string_view value) const;
   [[nodiscard]] std::string describe() const;
+  /// True when every pattern is a plain value (no wildcard): match() is then
+  /// exactly membership in exact_values() (folded when insensitive).
+  [[nodiscard]] bool exact_only() const noexcept {
+    return prefixes_.empty() && suffixes_.empty() && contains_.empty() && globs_.empty() && !set_;
+  }
+  [[nodiscard]] const StringSet& exact_values() const noexcept { return exact_; }
+  [[nodiscard]] bool insensitive() const noexcept { return insensitive_; }
 
  private:
   bool insensitive_;
@@ -102,6 +109,14 @@ class InSet {
   [[nodiscard]] std::size_t size() const noexcept {
     return strings_.size() + numbers_.size() + bools_;
   }
+  /// Every string a string value can equal to be contained (folded when
+  /// insensitive): the string members and the text of the numeric members.
+  [[nodiscard]] std::vector<std::string> string_keys() const {
+    std::vector<std::string> out(strings_.begin(), strings_.end());
+    out.insert(out.end(), number_texts_.begin(), number_texts_.end());
+    return out;
+  }
+  [[nodiscard]] bool insensitive() const noexcept { return insensitive_; }
 
  private:
   bool insensitive_;

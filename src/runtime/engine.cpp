@@ -82,6 +82,90 @@ struct KeySlot {
 
 constexpr std::uint32_t kNil = UINT32_MAX;
 
+// ---- the rule index --------------------------------------------------------------
+// A necessary condition of a stage: some string value of field `slot` is
+// (ASCII-folded when `insensitive`) one of `values`. An event none of whose
+// values of that field is listed cannot match the stage, so rules whose every
+// stage has such a condition are evaluated only for events that satisfy one.
+struct IndexKey {
+  std::uint32_t slot = 0;
+  bool insensitive = false;
+  std::vector<std::string> values;
+};
+
+bool leaf_key(const compiler::PNode& p, IndexKey& out) {
+  using K = compiler::PNode::Kind;
+  if (!p.operand_is_field) return false;
+  switch (p.kind) {
+    case K::kIn:  // a string value v is in the set iff (folded) v is a string key
+      out = {p.slot, p.in->insensitive(), p.in->string_keys()};
+      return true;
+    case K::kWildcard:  // only plain values: then matching is set membership
+      if (!p.wild->exact_only()) return false;
+      out = {
+          p.slot, p.wild->insensitive(),
+          std::vector<std::string>(p.wild->exact_values().begin(), p.wild->exact_values().end())};
+      return true;
+    case K::kCompare:  // `==` on strings is byte equality
+      if (p.cmp != compiler::CmpOp::kEq || !p.c.value.is_string()) return false;
+      out = {p.slot, false, {std::string(p.c.value.as_string())}};
+      return true;
+    default: return false;
+  }
+}
+
+// Fields whose values most events share: a condition on them prunes little.
+bool low_cardinality(std::string_view f) {
+  static constexpr std::string_view kLow[] = {
+      "event.type",       "event.action",        "event.outcome",         "event.kind",
+      "event.dataset",    "event.module",        "event.provider",        "event.category",
+      "host.os.type",     "host.os.family",      "host.os.name",          "host.os.platform",
+      "agent.type",       "data_stream.dataset", "data_stream.namespace", "network.direction",
+      "network.protocol", "network.transport",   "user.domain",           "winlog.channel"};
+  for (auto l : kLow)
+    if (f == l) return true;
+  return false;
+}
+
+// Keys such that `p` true implies one of them holds (a disjunction). False
+// when no such keys exist. An `and` contributes its most selective conjunct.
+bool node_keys(const compiler::PNode& p, const CompiledRule& plan, std::vector<IndexKey>& out) {
+  using K = compiler::PNode::Kind;
+  switch (p.kind) {
+    case K::kFalse: return true;  // never true: needs no key
+    case K::kOr:
+      for (const auto& c : p.children)
+        if (!node_keys(*c, plan, out)) return false;
+      return true;
+    case K::kAnd: {
+      std::vector<IndexKey> best;
+      double best_score = 0;
+      bool found = false;
+      for (const auto& c : p.children) {
+        std::vector<IndexKey> k;
+        if (!node_keys(*c, plan, k)) continue;
+        double score = 0;
+        for (const auto& key : k)
+          score += static_cast<double>(key.values.size()) +
+                   (low_cardinality(plan.fields[key.slot]) ? 1e6 : 0);
+        if (!found || score < best_score) {
+          best = std::move(k);
+          best_score = score;
+          found = true;
+        }
+      }
+      for (auto& k : best) out.push_back(std::move(k));
+      return found;
+    }
+    default: {
+      IndexKey k;
+      if (!leaf_key(p, k)) return false;
+      out.push_back(std::move(k));
+      return true;
+    }
+  }
+}
+
 }  // namespace
 
 class EngineImpl;
@@ -124,6 +208,11 @@ class RuleRuntime {
   };
   std::unique_ptr<Tracer> tracer_;
   std::vector<std::string> categories_;  // categories the rule reads (for the trace)
+
+ public:
+  std::string index_fields;  // fields the rule index selects this rule by ("" if not indexed)
+
+ private:
   template <bool kTrace>
   bool test(const StagePlan& st, int stage, runtime::EvalCtx& ctx);
   void trace_test(const StagePlan& st, int stage, bool ok, runtime::EvalCtx& ctx);
@@ -198,14 +287,49 @@ class EngineImpl {
     };
     for (const auto& st : plan.stages) add_stage(st);
     if (plan.until) add_stage(*plan.until);
-    if (always) {
-      always_rules.push_back(idx);
+    if (opts.index_rules && add_to_index(plan, static_cast<std::uint32_t>(idx))) {
+      // Selected by field values instead (which imply the category test).
+    } else if (always) {
+      always_rules.push_back(static_cast<std::uint32_t>(idx));
     } else {
       std::sort(cats.begin(), cats.end());
       cats.erase(std::unique(cats.begin(), cats.end()), cats.end());
-      for (auto& c : cats) by_category[c].push_back(idx);
+      for (auto& c : cats) by_category[c].push_back(static_cast<std::uint32_t>(idx));
     }
     visited.push_back(0);
+    if (plan.kind != QueryKind::kEvent) stateful_rules.push_back(static_cast<std::uint32_t>(idx));
+  }
+
+  // Indexes the rule when every stage (until included) has a necessary
+  // condition on field values; false (and nothing changed) otherwise.
+  bool add_to_index(const CompiledRule& plan, std::uint32_t idx) {
+    std::vector<IndexKey> keys;
+    auto stage_keys = [&](const compiler::StagePlan& st) {
+      return node_keys(*st.filter, plan, keys);
+    };
+    for (const auto& st : plan.stages)
+      if (!stage_keys(st)) return false;
+    if (plan.until && !stage_keys(*plan.until)) return false;
+    RuleRuntime& rr = *rules[idx];
+    for (const auto& k : keys) {
+      FieldId f = rr.map[k.slot];
+      auto it = std::find_if(field_index.begin(), field_index.end(),
+                             [&](const FieldIndex& fi) { return fi.field == f; });
+      if (it == field_index.end()) {
+        field_index.push_back(FieldIndex{f, {}, {}, {}});
+        it = field_index.end() - 1;
+      }
+      auto& table = k.insensitive ? it->folded : it->exact;
+      for (const auto& v : k.values) {
+        auto& list = table[v];
+        if (list.empty() || list.back() != idx) list.push_back(idx);
+      }
+      if (it->rules.empty() || it->rules.back() != idx) it->rules.push_back(idx);
+      const std::string& path = plan.fields[k.slot];
+      if (rr.index_fields.find(path) == std::string::npos)
+        rr.index_fields += (rr.index_fields.empty() ? "" : ", ") + path;
+    }
+    return true;
   }
 
   Status push_json(std::string_view line) {
@@ -310,27 +434,48 @@ class EngineImpl {
     ev.ts = r.timestamp();
     ev.ordinal = next_ordinal++;
     watermark = ev.ts;
-    for (auto& rr : rules) rr->expire(ev.ts);
+    for (std::uint32_t i : stateful_rules) rules[i]->expire(ev.ts);  // event queries keep no state
     ++epoch;
     ctx.new_event();
-    // Two copies of the dispatch loop: the common one has no trace check at all.
+    // The rules that can match this event, each once, in the order they were added.
+    candidates.clear();
+    auto add = [&](std::uint32_t i) {
+      if (visited[i] == epoch) return;
+      visited[i] = epoch;
+      candidates.push_back(i);
+    };
+    for (std::uint32_t i : always_rules) add(i);
+    if (!by_category.empty()) {
+      for (const Value& c : r.values(cat_field)) {
+        if (!c.is_string()) continue;
+        auto it = by_category.find(c.as_string());
+        if (it == by_category.end()) continue;
+        for (std::uint32_t i : it->second) add(i);
+      }
+    }
+    for (const FieldIndex& fi : field_index) {
+      for (const Value& v : r.values(fi.field)) {
+        if (!v.is_string()) {  // a number or boolean may coerce: no pruning on this field
+          for (std::uint32_t i : fi.rules) add(i);
+          break;
+        }
+        if (!fi.exact.empty())
+          if (auto it = fi.exact.find(v.as_string()); it != fi.exact.end())
+            for (std::uint32_t i : it->second) add(i);
+        if (!fi.folded.empty())
+          if (auto it = fi.folded.find(ctx.folded_field_value(v.as_string()));
+              it != fi.folded.end())
+            for (std::uint32_t i : it->second) add(i);
+      }
+    }
+    if (candidates.size() > 1) std::sort(candidates.begin(), candidates.end());
+    // Two copies of the run loop: the common one has no trace check at all.
     auto dispatch = [&](auto process_rule) {
-      auto run = [&](std::size_t i) {
-        if (visited[i] == epoch) return;
-        visited[i] = epoch;
+      for (std::uint32_t i : candidates) {
         ctx.rec = &r;
         ctx.map = rules[i]->map.data();
         process_rule(*rules[i]);
         ctx.scratch.clear();
-      };
-      for (std::size_t i : always_rules) run(i);
-      if (!by_category.empty()) {
-        for (const Value& c : r.values(cat_field)) {
-          if (!c.is_string()) continue;
-          auto it = by_category.find(c.as_string());
-          if (it == by_category.end()) continue;
-          for (std::size_t i : it->second) run(i);
-        }
       }
     };
     if (traced_rules == 0) [[likely]] {
@@ -338,9 +483,20 @@ class EngineImpl {
       return;
     }
     dispatch([&](RuleRuntime& rr) { rr.process(ev, ctx); });
-    for (std::size_t i = 0; i < rules.size(); ++i)
-      if (visited[i] != epoch && rules[i]->traced())
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      if (visited[i] == epoch || !rules[i]->traced()) continue;
+      if (rules[i]->index_fields.empty()) {
         rules[i]->trace_not_dispatched(ev, r.values(cat_field));
+        continue;
+      }
+      // Skipped by the rule index: no stage can match, so evaluating it
+      // changes nothing, and the trace names the condition that rejects
+      // each stage, as it would without the index.
+      ctx.rec = &r;
+      ctx.map = rules[i]->map.data();
+      rules[i]->process(ev, ctx);
+      ctx.scratch.clear();
+    }
   }
 
   Status trace(std::string_view rule_id, std::function<void(const TraceEntry&)> sink) {
@@ -401,9 +557,19 @@ class EngineImpl {
   compiler::FieldTable fields;
   FieldId ts_field, tb_field = compiler::FieldTable::kNone, cat_field;
   std::vector<std::unique_ptr<RuleRuntime>> rules;
-  std::unordered_map<std::string, std::vector<std::size_t>, compiler::StringHash, std::equal_to<>>
+  std::unordered_map<std::string, std::vector<std::uint32_t>, compiler::StringHash, std::equal_to<>>
       by_category;
-  std::vector<std::size_t> always_rules;
+  std::vector<std::uint32_t> always_rules;
+  std::vector<std::uint32_t> stateful_rules;  // sequences and samples (the rules with expiry)
+  struct FieldIndex {
+    FieldId field;
+    using Table = std::unordered_map<std::string, std::vector<std::uint32_t>, compiler::StringHash,
+                                     std::equal_to<>>;
+    Table exact, folded;               // value (folded) -> rules needing it
+    std::vector<std::uint32_t> rules;  // every rule with a key on this field
+  };
+  std::vector<FieldIndex> field_index;
+  std::vector<std::uint32_t> candidates;
   std::vector<std::uint64_t> visited;
   std::uint64_t epoch = 0;
   std::size_t traced_rules = 0;
@@ -516,11 +682,17 @@ void RuleRuntime::trace_not_dispatched(EventCtx& ev, std::span<const Value> cate
   t.timestamp = ev.ts;
   t.ordinal = ev.ordinal;
   t.payload = ev.get_payload();
-  std::string seen = "[";
-  for (std::size_t i = 0; i < categories.size(); ++i)
-    seen += (i ? "," : "") + categories[i].to_json();
-  t.note = engine_.opts.event_category_field + " is " + seen + "]; the rule reads only";
-  for (std::size_t i = 0; i < categories_.size(); ++i) t.note += (i ? ", " : " ") + categories_[i];
+  if (!index_fields.empty()) {
+    t.note = "no stage can match: each requires one of its listed values of " + index_fields +
+             ", and the event has none";
+  } else {
+    std::string seen = "[";
+    for (std::size_t i = 0; i < categories.size(); ++i)
+      seen += (i ? "," : "") + categories[i].to_json();
+    t.note = engine_.opts.event_category_field + " is " + seen + "]; the rule reads only";
+    for (std::size_t i = 0; i < categories_.size(); ++i)
+      t.note += (i ? ", " : " ") + categories_[i];
+  }
   tracer_->sink(t);
 }
 

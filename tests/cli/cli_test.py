@@ -163,7 +163,7 @@ check("query --trace", rc == 0 and len(out.splitlines()) == 1
       and "stage 0 (process): matched\n    -> alert" in err, out + err)
 rc, out, err = run(["run", "--trace", "09443c92-46b3-45a4-8f25-383b028b258d", EVENTS])
 check("run --trace RULE_ID", rc == 0 and len(out.splitlines()) == 6 and "completed the sequence for key" in err
-      and "not tested: event.category is" in err, err[-500:])
+      and "stage 0 (process): rejected: `process where` (query 2:5) is false; event.category is" in err, err[-500:])
 rc, out, err = run(["run", "--trace", "no-such-rule", EVENTS])
 check("run --trace unknown rule exits 1", rc == 1 and "no-such-rule" in err, err[-500:])
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "diag/diag.hpp"
+#include "eqlpp/eqlpp.hpp"
 #include "eqlpp/rule.hpp"
 #include "syntax/parser.hpp"
 
@@ -102,3 +103,45 @@ TEST(Corpus, EndpointRulesCompileOrAreNotSupportedYet) {
 }
 
 }  // namespace
+
+// The rule index (EngineOptions::index_rules) only skips rules that cannot
+// match: every detection rule over the sample stream, and over a variant with
+// upper-cased executables (case-insensitive `:` and `in~`), gives the same
+// alerts, in the same order, with and without it.
+TEST(Corpus, RuleIndexChangesNoResult) {
+  auto loaded =
+      eqlpp::load_rules(std::string(EQLPP_SHARED_DIR) + "/corpus/detection-rules-eql.jsonl");
+  ASSERT_GT(loaded.rules.size(), 1000u);
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(std::string(EQLPP_SOURCE_DIR) + "/examples/events.jsonl");
+    for (std::string l; std::getline(in, l);) lines.push_back(l);
+  }
+  ASSERT_GT(lines.size(), 3000u);
+  const std::size_t n = lines.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    std::string v = lines[i];
+    for (std::size_t at = v.find(".exe"); at != std::string::npos; at = v.find(".exe", at + 4))
+      v.replace(at, 4, ".EXE");
+    lines.push_back(v);
+  }
+  auto run = [&](bool index) {
+    eqlpp::EngineOptions o;
+    o.index_rules = index;
+    o.reorder_window = std::chrono::hours(24 * 365);
+    eqlpp::Engine engine(o);
+    for (const auto& r : loaded.rules) engine.add_rule(r);
+    std::vector<std::string> out;
+    engine.on_alert([&](const eqlpp::Alert& a) {
+      std::string s = a.rule.metadata().id;
+      for (const auto& e : a.events) s += " " + std::to_string(e.ordinal);
+      out.push_back(s);
+    });
+    for (const auto& l : lines) EXPECT_TRUE(engine.push_json(l).ok());
+    engine.finish();
+    return out;
+  };
+  auto with = run(true), without = run(false);
+  EXPECT_GT(with.size(), 100u);
+  EXPECT_EQ(with, without);
+}
