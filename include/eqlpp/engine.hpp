@@ -59,7 +59,8 @@ struct EngineStats {
   std::uint64_t keys_evicted = 0;
   std::uint64_t state_bytes = 0;  ///< estimated bytes of sequence state now
   std::uint64_t peak_state_bytes = 0;
-  std::uint64_t buffered = 0;  ///< events now in the reorder buffer
+  std::uint64_t buffered = 0;       ///< events now in the reorder buffer
+  std::uint64_t rules_indexed = 0;  ///< rules selected by field values (EngineOptions::index_rules)
   std::vector<RuleStats> rules;
 };
 

@@ -288,7 +288,7 @@ class EngineImpl {
     for (const auto& st : plan.stages) add_stage(st);
     if (plan.until) add_stage(*plan.until);
     if (opts.index_rules && add_to_index(plan, static_cast<std::uint32_t>(idx))) {
-      // Selected by field values instead (which imply the category test).
+      ++stats.rules_indexed;  // selected by field values instead (they imply the category test)
     } else if (always) {
       always_rules.push_back(static_cast<std::uint32_t>(idx));
     } else {

@@ -139,6 +139,14 @@ TEST(Corpus, RuleIndexChangesNoResult) {
     });
     for (const auto& l : lines) EXPECT_TRUE(engine.push_json(l).ok());
     engine.finish();
+    if (index) {
+      EXPECT_GT(engine.stats().rules_indexed, 500u);
+      std::printf("rules indexed: %llu of %zu\n",
+                  static_cast<unsigned long long>(engine.stats().rules_indexed),
+                  loaded.rules.size());
+    } else {
+      EXPECT_EQ(engine.stats().rules_indexed, 0u);
+    }
     return out;
   };
   auto with = run(true), without = run(false);
