@@ -310,6 +310,10 @@ class EngineImpl {
     for (const auto& st : plan.stages)
       if (!stage_keys(st)) return false;
     if (plan.until && !stage_keys(*plan.until)) return false;
+    // A condition only on fields most events share (host.os.type == "windows")
+    // prunes too little to pay for its lookups: such rules stay dispatched by category.
+    for (const auto& k : keys)
+      if (low_cardinality(plan.fields[k.slot])) return false;
     RuleRuntime& rr = *rules[idx];
     for (const auto& k : keys) {
       FieldId f = rr.map[k.slot];
