@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "eqlpp/harness.hpp"
+#include "util/read_file.hpp"
 
 namespace eqlpp {
 namespace {
@@ -16,14 +17,7 @@ namespace fs = std::filesystem;
 
 const char* const kRuleExtensions[] = {".toml", ".eql", ".ndjson", ".jsonl"};
 
-bool read_file(const fs::path& p, std::string& out) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
+using detail::read_file;
 
 std::uint32_t offset_of(const std::string& text, std::uint32_t line, std::uint32_t col) {
   std::uint32_t l = 1;

@@ -124,20 +124,9 @@ struct JsonDecoder::Impl {
       case od::json_type::array: {
         od::array arr;
         if (auto e = v.get_array().get(arr)) return fail(e);
-        for (auto el : arr) {
-          od::value ev;
-          if (auto e = std::move(el).get(ev)) return fail(e);
-          od::json_type et;
-          if (auto e = ev.type().get(et)) return fail(e);
-          if (et == od::json_type::object) {
-            od::object o;
-            if (auto e = ev.get_object().get(o)) return fail(e);
-            if (!walk_object(o, n)) return false;
-          } else if (!add_value(id, n, ev)) {
-            return false;
-          }
-        }
-        return true;
+        return for_each_element(arr, [&](od::value ev, od::json_type et) {
+          return et == od::json_type::object ? walk_value_object(ev, n) : add_value(id, n, ev);
+        });
       }
       case od::json_type::object: {
         od::object o;
@@ -148,24 +137,34 @@ struct JsonDecoder::Impl {
     return true;
   }
 
-  // Arrays of objects on a projected prefix: every element's fields join the path.
-  bool walk_array(od::array arr, std::uint32_t n) {
+  // Calls f(element, its type) for each element of `arr`; false on a parse error.
+  template <class F>
+  bool for_each_element(od::array arr, F&& f) {
     for (auto el : arr) {
       od::value ev;
       if (auto e = std::move(el).get(ev)) return fail(e);
       od::json_type et;
       if (auto e = ev.type().get(et)) return fail(e);
-      if (et == od::json_type::object) {
-        od::object o;
-        if (auto e = ev.get_object().get(o)) return fail(e);
-        if (!walk_object(o, n)) return false;
-      } else if (et == od::json_type::array) {
-        od::array a;
-        if (auto e = ev.get_array().get(a)) return fail(e);
-        if (!walk_array(a, n)) return false;
-      }
+      if (!f(ev, et)) return false;
     }
     return true;
+  }
+
+  bool walk_value_object(od::value v, std::uint32_t n) {
+    od::object o;
+    if (auto e = v.get_object().get(o)) return fail(e);
+    return walk_object(o, n);
+  }
+
+  // Arrays of objects on a projected prefix: every element's fields join the path.
+  bool walk_array(od::array arr, std::uint32_t n) {
+    return for_each_element(arr, [&](od::value ev, od::json_type et) {
+      if (et == od::json_type::object) return walk_value_object(ev, n);
+      if (et != od::json_type::array) return true;
+      od::array a;
+      if (auto e = ev.get_array().get(a)) return fail(e);
+      return walk_array(a, n);
+    });
   }
 
   bool walk_object(od::object obj, std::uint32_t n) {

@@ -14,6 +14,7 @@
 #include "diag/diag.hpp"
 #include "eqlpp/rule.hpp"
 #include "rules/compile_query.hpp"
+#include "util/read_file.hpp"
 
 namespace eqlpp {
 namespace {
@@ -31,14 +32,7 @@ Diagnostic file_diag(DiagCode code, Severity sev, const std::string& name, std::
   return d;
 }
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return !in.bad();
-}
+using detail::read_file;
 
 std::string extension(const std::string& name) {
   auto dot = name.rfind('.');
