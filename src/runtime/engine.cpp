@@ -1125,6 +1125,12 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
         if (blocked) continue;
       }
       Partial p;
+      if (k > 1 && s != kNil && slots_[s].st.at[0]) {
+        // This partial will replace the one waiting after stage 0: reuse its
+        // event storage (the old partial's byte count is kept in `bytes`).
+        p.events = std::move(slots_[s].st.at[0]->events);
+        p.events.clear();
+      }
       p.events.push_back(ev.ref());
       p.first_ts = ev.ts;
       p.last_ordinal = ev.ordinal;
