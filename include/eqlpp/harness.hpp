@@ -83,6 +83,9 @@ struct HarnessAlert {
   std::vector<std::string>
       event_ids;  ///< the events of the alert in stage order (missing-event stages skipped)
   std::vector<std::string> join_keys;  ///< as text: strings bare, other values as JSON
+
+  /// "rule ID with events [a, b], join keys [k]".
+  [[nodiscard]] EQLPP_EXPORT std::string to_string() const;
 };
 
 /// Runs rules over events given one by one and keeps their alerts and trace.

@@ -27,14 +27,8 @@
 
 namespace eqlpp {
 
-/// Prints an alert as "rule ID, events [ids], join keys [keys]" in test failures.
-inline void PrintTo(const HarnessAlert& a, std::ostream* os) {
-  *os << "rule " << a.rule_id << ", events [";
-  for (std::size_t i = 0; i < a.event_ids.size(); ++i) *os << (i ? ", " : "") << a.event_ids[i];
-  *os << "], join keys [";
-  for (std::size_t i = 0; i < a.join_keys.size(); ++i) *os << (i ? ", " : "") << a.join_keys[i];
-  *os << "]";
-}
+/// Prints an alert as "rule ID with events [ids], join keys [keys]" in test failures.
+inline void PrintTo(const HarnessAlert& a, std::ostream* os) { *os << a.to_string(); }
 
 /// Prints the harness's alerts and its whole trace in test failures.
 inline void PrintTo(const RuleHarness& h, std::ostream* os) { *os << "\n" << h.describe(); }

@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Interned field paths -> dense FieldIds, one table per engine, shared by all
-// its rules. Also knows every proper prefix of a path ("process" and
-// "process.parent" for "process.parent.name") so a decoder descends only into
-// objects that can hold a projected field.
+// its rules. The JSON decoder builds its projection trie from it.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "compile/matchers.hpp"
@@ -25,17 +22,11 @@ class FieldTable {
     if (it != ids_.end()) return it->second;
     auto id = static_cast<FieldId>(ids_.size());
     ids_.emplace(std::string(path), id);
-    for (std::size_t dot = path.find('.'); dot != std::string_view::npos;
-         dot = path.find('.', dot + 1))
-      prefixes_.insert(std::string(path.substr(0, dot)));
     return id;
   }
   [[nodiscard]] FieldId find(std::string_view path) const {
     auto it = ids_.find(path);
     return it == ids_.end() ? kNone : it->second;
-  }
-  [[nodiscard]] bool is_prefix(std::string_view path) const {
-    return prefixes_.find(path) != prefixes_.end();
   }
   [[nodiscard]] std::size_t size() const noexcept { return ids_.size(); }
   /// Calls f(path, id) for every interned field (in no particular order).
@@ -46,7 +37,6 @@ class FieldTable {
 
  private:
   std::unordered_map<std::string, FieldId, StringHash, std::equal_to<>> ids_;
-  std::unordered_set<std::string, StringHash, std::equal_to<>> prefixes_;
 };
 
 }  // namespace eqlpp::compiler

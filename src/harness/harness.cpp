@@ -104,6 +104,19 @@ std::string EventBuilder::to_json() const {
 
 // ---- RuleHarness ------------------------------------------------------------------
 
+namespace {
+std::string list_text(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
+  return out + "]";
+}
+}  // namespace
+
+std::string HarnessAlert::to_string() const {
+  return "rule " + rule_id + " with events " + list_text(event_ids) + ", join keys " +
+         list_text(join_keys);
+}
+
 struct RuleHarness::State {
   explicit State(EngineOptions o) : engine(std::move(o)) {}
   Engine engine;
@@ -135,6 +148,13 @@ struct RuleHarness::State {
     }
     auto it = position.find(text);
     return it == position.end() ? std::string("?") : std::to_string(it->second);
+  }
+
+  // Ends the stream if events came since it last ended.
+  void finish() {
+    if (!dirty) return;
+    dirty = false;
+    engine.finish();
   }
 
   void on_alert(const Alert& a) {
@@ -253,17 +273,10 @@ Status RuleHarness::push_lines(std::string_view text) {
   return first;
 }
 
-void RuleHarness::finish() {
-  if (!s_->dirty) return;
-  s_->dirty = false;
-  s_->engine.finish();
-}
+void RuleHarness::finish() { s_->finish(); }
 
 const std::vector<HarnessAlert>& RuleHarness::alerts() const {
-  if (s_->dirty) {
-    s_->dirty = false;
-    s_->engine.finish();
-  }
+  s_->finish();
   return s_->alerts;
 }
 
@@ -296,13 +309,7 @@ std::string RuleHarness::describe() const {
   const auto& as = alerts();
   std::string out = std::to_string(as.size()) + " alert(s)";
   out += as.empty() ? "\n" : ":\n";
-  for (const auto& a : as) {
-    out += "  rule " + a.rule_id + ", events [";
-    for (std::size_t i = 0; i < a.event_ids.size(); ++i) out += (i ? ", " : "") + a.event_ids[i];
-    out += "], join keys [";
-    for (std::size_t i = 0; i < a.join_keys.size(); ++i) out += (i ? ", " : "") + a.join_keys[i];
-    out += "]\n";
-  }
+  for (const auto& a : as) out += "  " + a.to_string() + "\n";
   out += "trace:\n" + trace_text();
   return out;
 }

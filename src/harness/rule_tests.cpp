@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "eqlpp/harness.hpp"
-#include "util/read_file.hpp"
+#include "util/source_files.hpp"
 
 namespace eqlpp {
 namespace {
@@ -19,28 +19,13 @@ const char* const kRuleExtensions[] = {".toml", ".eql", ".ndjson", ".jsonl"};
 
 using detail::read_file;
 
-std::uint32_t offset_of(const std::string& text, std::uint32_t line, std::uint32_t col) {
-  std::uint32_t l = 1;
-  std::size_t i = 0;
-  while (i < text.size() && l < line) {
-    if (text[i] == '\n') ++l;
-    ++i;
-  }
-  return static_cast<std::uint32_t>(std::min(text.size(), i + (col > 0 ? col - 1 : 0)));
-}
-
+// A problem in a rule test file, at a line and column when known.
 Diagnostic file_error(const std::string& name, const std::string& text, std::string message,
                       std::uint32_t line = 0, std::uint32_t col = 0) {
-  Diagnostic d;
-  d.code = DiagCode::kTomlError;
-  d.message = std::move(message);
-  if (line > 0) {
-    d.source = std::make_shared<SourceFile>(name, text);
-    d.span = {offset_of(text, line, col), 1};
-  } else {
-    d.source = std::make_shared<SourceFile>(name, "");
-  }
-  return d;
+  if (line == 0) return detail::file_diag(DiagCode::kTomlError, Severity::kError, name, message);
+  return detail::file_diag(DiagCode::kTomlError, Severity::kError, name, std::move(message),
+                           std::make_shared<SourceFile>(name, text),
+                           detail::offset_of(text, line, col));
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -207,8 +192,7 @@ class Runner {
     }
     for (std::size_t i = 0; i < got.size(); ++i) {
       if (used[i]) continue;
-      why += "unexpected alert of rule " + got_alerts[i]->rule_id + " with events " + join(got[i]) +
-             ", join keys " + join(got_alerts[i]->join_keys) + "\n";
+      why += "unexpected alert of " + got_alerts[i]->to_string() + "\n";
     }
     // Optional: text the trace must contain (e.g. the condition that excludes an event).
     if (auto* want = c["trace_contains"].as_array()) {

@@ -14,23 +14,15 @@
 #include "diag/diag.hpp"
 #include "eqlpp/rule.hpp"
 #include "rules/compile_query.hpp"
-#include "util/read_file.hpp"
+#include "util/source_files.hpp"
 
 namespace eqlpp {
 namespace {
 
 namespace fs = std::filesystem;
 
-Diagnostic file_diag(DiagCode code, Severity sev, const std::string& name, std::string msg,
-                     std::shared_ptr<const SourceFile> src = nullptr, std::uint32_t offset = 0) {
-  Diagnostic d;
-  d.code = code;
-  d.severity = sev;
-  d.message = std::move(msg);
-  d.source = src ? std::move(src) : std::make_shared<SourceFile>(name, "");
-  d.span = {offset, 0};
-  return d;
-}
+using detail::file_diag;
+using detail::offset_of;
 
 using detail::read_file;
 
@@ -47,19 +39,6 @@ std::string stem(const std::string& name) {
   std::string base = fs::path(name).filename().string();
   auto dot = base.rfind('.');
   return dot == std::string::npos ? base : base.substr(0, dot);
-}
-
-// Byte offset of a 1-based line and (code point) column.
-std::uint32_t offset_of(const std::string& text, std::uint32_t line, std::uint32_t col) {
-  std::size_t i = 0;
-  for (std::uint32_t l = 1; l < line && i < text.size(); ++i)
-    if (text[i] == '\n') ++l;
-  for (std::uint32_t c = 1; c < col && i < text.size();) {
-    ++i;
-    while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
-    ++c;
-  }
-  return static_cast<std::uint32_t>(i);
 }
 
 class Loader {

@@ -185,6 +185,8 @@ class RuleRuntime {
   [[nodiscard]] std::size_t live_partials() const noexcept { return live_partials_; }
   void set_trace(std::function<void(const TraceEntry&)> sink);
   [[nodiscard]] bool traced() const noexcept { return tracer_ != nullptr; }
+  /// The categories the rule's stages read, sorted, each once.
+  [[nodiscard]] const std::vector<std::string>& categories() const noexcept { return categories_; }
   void trace_not_dispatched(EventCtx& ev, std::span<const Value> categories);
 
   Rule rule;
@@ -207,7 +209,7 @@ class RuleRuntime {
     bool open = false;
   };
   std::unique_ptr<Tracer> tracer_;
-  std::vector<std::string> categories_;  // categories the rule reads (for the trace)
+  std::vector<std::string> categories_;  // categories the rule's stages read (dispatch, trace)
 
  public:
   std::string index_fields;  // fields the rule index selects this rule by ("" if not indexed)
@@ -277,24 +279,17 @@ class EngineImpl {
     rules.push_back(std::make_unique<RuleRuntime>(*this, std::move(rule), std::move(map)));
     // Dispatch index: category -> rules. Rules reading another category
     // field, or with an `any` stage, are always evaluated.
-    bool always = plan.category_field != opts.event_category_field;
-    std::vector<std::string> cats;
-    auto add_stage = [&](const compiler::StagePlan& st) {
-      if (st.category.empty())
-        always = true;
-      else
-        cats.push_back(st.category);
-    };
-    for (const auto& st : plan.stages) add_stage(st);
-    if (plan.until) add_stage(*plan.until);
+    auto any_stage = [](const compiler::StagePlan& st) { return st.category.empty(); };
+    bool always = plan.category_field != opts.event_category_field ||
+                  std::any_of(plan.stages.begin(), plan.stages.end(), any_stage) ||
+                  (plan.until && any_stage(*plan.until));
     if (opts.index_rules && add_to_index(plan, static_cast<std::uint32_t>(idx))) {
       ++stats.rules_indexed;  // selected by field values instead (they imply the category test)
     } else if (always) {
       always_rules.push_back(static_cast<std::uint32_t>(idx));
     } else {
-      std::sort(cats.begin(), cats.end());
-      cats.erase(std::unique(cats.begin(), cats.end()), cats.end());
-      for (auto& c : cats) by_category[c].push_back(static_cast<std::uint32_t>(idx));
+      for (const auto& c : rules[idx]->categories())
+        by_category[c].push_back(static_cast<std::uint32_t>(idx));
     }
     visited.push_back(0);
     if (plan.kind != QueryKind::kEvent) stateful_rules.push_back(static_cast<std::uint32_t>(idx));
@@ -711,13 +706,7 @@ bool RuleRuntime::compute_key(const StagePlan& st, runtime::EvalCtx& ctx, Key& o
     if (e.kind == compiler::VExpr::Kind::kField) {
       auto vals = ctx.field(e.slot);
       if (vals.size() > 1) {
-        std::string json = "[";
-        for (std::size_t k = 0; k < vals.size(); ++k) {
-          if (k) json += ',';
-          json += vals[k].to_json();
-        }
-        json += ']';
-        runtime::key_add_text(out, KeyKind::kArray, json);
+        runtime::key_add_text(out, KeyKind::kArray, runtime::json_array(vals));
         continue;
       }
     }

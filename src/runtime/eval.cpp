@@ -19,6 +19,15 @@ std::string_view EvalCtx::folded_field_value(std::string_view v) {
   return f.text;
 }
 
+std::string json_array(std::span<const Value> values) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += values[i].to_json();
+  }
+  return out + "]";
+}
+
 namespace {
 
 Value eval_call(const VExpr& e, EvalCtx& ctx, const Value* arg0) {

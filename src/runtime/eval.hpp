@@ -33,6 +33,10 @@ struct EvalCtx {
   }
 };
 
+/// Several values as one JSON array: `["a","b"]` (a multi-valued field as a join key or in a
+/// trace).
+std::string json_array(std::span<const Value> values);
+
 /// Two-valued predicate evaluation (Elasticsearch query semantics).
 bool eval_pred(const compiler::PNode& p, EvalCtx& ctx);
 /// Three-valued value evaluation: null (Value()) when any operand is null.

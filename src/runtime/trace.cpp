@@ -55,13 +55,7 @@ struct Decider {
 
 std::string values_json(std::span<const Value> vals) {
   if (vals.empty()) return "missing";
-  if (vals.size() == 1) return vals[0].to_json();
-  std::string out = "[";
-  for (std::size_t i = 0; i < vals.size(); ++i) {
-    if (i) out += ',';
-    out += vals[i].to_json();
-  }
-  return out + "]";
+  return vals.size() == 1 ? vals[0].to_json() : json_array(vals);
 }
 
 }  // namespace
