@@ -50,6 +50,8 @@ struct EngineStats {
   std::uint64_t events_processed = 0;  ///< events evaluated
   std::uint64_t malformed = 0;         ///< rejected by push_json (bad JSON, no timestamp)
   std::uint64_t late = 0;              ///< older than what the reorder window released
+  std::uint64_t ahead = 0;             ///< set aside: too far ahead of event time (max_time_ahead)
+  std::uint64_t held_ahead = 0;        ///< now held, waiting to confirm a jump of event time
   std::uint64_t alerts = 0;
   std::uint64_t alerts_suppressed = 0;
   std::uint64_t partials_created = 0;
@@ -59,16 +61,22 @@ struct EngineStats {
   std::uint64_t keys_evicted = 0;
   std::uint64_t state_bytes = 0;  ///< estimated bytes of sequence state now
   std::uint64_t peak_state_bytes = 0;
-  std::uint64_t buffered = 0;       ///< events now in the reorder buffer
+  std::uint64_t expiry_entries = 0;  ///< entries in the rules' expiry heaps, stale ones included
+  std::uint64_t buffered = 0;        ///< events now in the reorder buffer
+  std::uint64_t buffered_bytes = 0;  ///< their estimated bytes (max_buffered_bytes)
+  std::uint64_t released_early = 0;  ///< released before their window: a buffer limit was reached
   std::uint64_t rules_indexed = 0;  ///< rules selected by field values (EngineOptions::index_rules)
   std::vector<RuleStats> rules;
 };
 
-/// A late event: it arrived after events newer than it were already evaluated.
+/// An event that was not evaluated because of its time: late (it arrived
+/// after events newer than it were already evaluated), or, with `ahead`,
+/// set aside as too far ahead of event time (EngineOptions::max_time_ahead).
 struct LateEvent {
   std::int64_t timestamp = 0;
-  std::int64_t watermark = 0;  ///< timestamp of the newest event already released
+  std::int64_t watermark = 0;  ///< late: the newest event released; ahead: the newest accepted
   std::shared_ptr<const std::string> payload;
+  bool ahead = false;
 };
 
 class EQLPP_EXPORT Engine {
@@ -93,6 +101,8 @@ class EQLPP_EXPORT Engine {
   /// the engine stays usable. The line is copied only if a rule keeps it.
   Status push_json(std::string_view line);
   /// Processes a host-filled record (its timestamp must be set).
+  /// Events counted in stats(): events_in = events_processed + malformed +
+  /// late + ahead + held_ahead + buffered.
   Status push(const Record& record);
   /// Drains the reorder buffer and expires all sequence state (trailing
   /// missing-event stages complete here). The engine may be reused after.

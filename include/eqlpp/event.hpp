@@ -97,6 +97,9 @@ class EQLPP_EXPORT Record {
   }
   /// Copies every string this record views into storage the record owns.
   void own_strings();
+  /// Estimated heap bytes the record holds (its tables and owned strings,
+  /// not the payload): what the reorder buffer counts against its limit.
+  [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
  private:
   struct Slot {

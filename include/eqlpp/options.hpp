@@ -47,8 +47,29 @@ struct EngineOptions {
   std::size_t max_state_bytes = std::size_t{512} << 20;
   /// Longest event line accepted by push_json, in bytes.
   std::size_t max_line_bytes = std::size_t{16} << 20;
-  /// Events held in the reorder buffer at most; past it the oldest are released early.
+  /// Deepest nesting of arrays and objects push_json walks on the path of a
+  /// field some rule reads (the event object itself is 1); a deeper line is
+  /// malformed. Bounds the decoder's stack whatever the input.
+  std::size_t max_json_depth = 100;
+  /// Events held in the reorder buffer at most; past it the oldest are
+  /// released early (counted in EngineStats::released_early).
   std::size_t max_buffered_events = 1'000'000;
+  /// Estimated bytes held in the reorder buffer at most (records, their
+  /// strings and payloads); past it the oldest are released early, as above.
+  std::size_t max_buffered_bytes = std::size_t{256} << 20;
+  /// Guard against forged timestamps (0 = off, the default). An event more
+  /// than this far ahead of the newest event accepted so far does not move
+  /// event time on its own: it is held aside until `time_jump_confirmations`
+  /// events in a row (itself included) are all that far ahead, which
+  /// confirms a real jump (they are then processed in arrival order). An
+  /// event within the bound that arrives first proves the held events to be
+  /// outliers: they are set aside, counted in EngineStats::ahead and handed
+  /// to on_late() with LateEvent::ahead set. At finish() held events are
+  /// processed (nothing follows that they could blind). The effective bound
+  /// is never below reorder_window. The CLI turns it on (1 h) except with --sort.
+  std::chrono::nanoseconds max_time_ahead{0};
+  /// See max_time_ahead; at least 2 (1 would accept every jump at once).
+  std::size_t time_jump_confirmations = 3;
   /// Alerts per rule per second of event time (0 = unlimited); the rest are counted as suppressed.
   std::size_t max_alerts_per_second = 0;
   /// Select rules by field values: a rule whose every stage requires one of

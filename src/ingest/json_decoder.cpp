@@ -30,6 +30,12 @@ struct JsonDecoder::Impl {
   std::string buf;  // the line, copied with simdjson's padding after it
   Record* out = nullptr;
   simdjson::error_code err = simdjson::SUCCESS;
+  // Every recursive walk below counts the arrays and objects it has entered;
+  // past max_depth the line is rejected (untrusted input must not decide how
+  // deep the stack grows). Values off the projected paths are skipped by
+  // simdjson without recursion and do not count.
+  std::size_t max_depth = 100;
+  bool too_deep = false;
 
   void build(const compiler::FieldTable& fields) {
     nodes.assign(1, Node{});
@@ -80,10 +86,16 @@ struct JsonDecoder::Impl {
     if (!err) err = e;
     return false;
   }
+  // Entering one more array or object at `depth` (the root object is depth 1).
+  bool deeper(std::size_t depth) {
+    if (depth <= max_depth) return true;
+    too_deep = true;
+    return fail(simdjson::DEPTH_ERROR);
+  }
 
   // A value of projected field `id` (node n): scalars are added, arrays add
   // each element, objects inside arrays contribute their own fields.
-  bool add_value(FieldId id, std::uint32_t n, od::value v) {
+  bool add_value(FieldId id, std::uint32_t n, od::value v, std::size_t depth) {
     od::json_type t;
     if (auto e = v.type().get(t)) return fail(e);
     switch (t) {
@@ -122,16 +134,19 @@ struct JsonDecoder::Impl {
         return true;
       }
       case od::json_type::array: {
+        if (!deeper(depth + 1)) return false;
         od::array arr;
         if (auto e = v.get_array().get(arr)) return fail(e);
         return for_each_element(arr, [&](od::value ev, od::json_type et) {
-          return et == od::json_type::object ? walk_value_object(ev, n) : add_value(id, n, ev);
+          return et == od::json_type::object ? walk_value_object(ev, n, depth + 1)
+                                             : add_value(id, n, ev, depth + 1);
         });
       }
       case od::json_type::object: {
+        if (!deeper(depth + 1)) return false;
         od::object o;
         if (auto e = v.get_object().get(o)) return fail(e);
-        return walk_object(o, n);
+        return walk_object(o, n, depth + 1);
       }
     }
     return true;
@@ -150,24 +165,29 @@ struct JsonDecoder::Impl {
     return true;
   }
 
-  bool walk_value_object(od::value v, std::uint32_t n) {
+  // The object `v`, entered at `depth` (already counted by the caller).
+  bool walk_value_object(od::value v, std::uint32_t n, std::size_t depth) {
+    if (!deeper(depth + 1)) return false;
     od::object o;
     if (auto e = v.get_object().get(o)) return fail(e);
-    return walk_object(o, n);
+    return walk_object(o, n, depth + 1);
   }
 
-  // Arrays of objects on a projected prefix: every element's fields join the path.
-  bool walk_array(od::array arr, std::uint32_t n) {
+  // Arrays of objects on a projected prefix: every element's fields join the
+  // path. `arr` is at `depth`.
+  bool walk_array(od::array arr, std::uint32_t n, std::size_t depth) {
     return for_each_element(arr, [&](od::value ev, od::json_type et) {
-      if (et == od::json_type::object) return walk_value_object(ev, n);
+      if (et == od::json_type::object) return walk_value_object(ev, n, depth);
       if (et != od::json_type::array) return true;
+      if (!deeper(depth + 1)) return false;
       od::array a;
       if (auto e = ev.get_array().get(a)) return fail(e);
-      return walk_array(a, n);
+      return walk_array(a, n, depth + 1);
     });
   }
 
-  bool walk_object(od::object obj, std::uint32_t n) {
+  // The fields of `obj` (node n), an object at `depth`.
+  bool walk_object(od::object obj, std::uint32_t n, std::size_t depth) {
     for (auto f : obj) {
       od::field field;
       if (auto e = std::move(f).get(field)) return fail(e);
@@ -181,15 +201,17 @@ struct JsonDecoder::Impl {
       if (auto e = v.type().get(t)) return fail(e);
       if (t == od::json_type::object) {
         if (node.kids.empty()) continue;
+        if (!deeper(depth + 1)) return false;
         od::object o;
         if (auto e = v.get_object().get(o)) return fail(e);
-        if (!walk_object(o, m)) return false;
+        if (!walk_object(o, m, depth + 1)) return false;
       } else if (node.id != compiler::FieldTable::kNone) {
-        if (!add_value(node.id, m, v)) return false;
+        if (!add_value(node.id, m, v, depth)) return false;
       } else if (t == od::json_type::array && !node.kids.empty()) {
+        if (!deeper(depth + 1)) return false;
         od::array a;
         if (auto e = v.get_array().get(a)) return fail(e);
-        if (!walk_array(a, m)) return false;
+        if (!walk_array(a, m, depth + 1)) return false;
       }
     }
     return true;
@@ -198,6 +220,8 @@ struct JsonDecoder::Impl {
 
 JsonDecoder::JsonDecoder() : impl_(std::make_unique<Impl>()) {}
 JsonDecoder::~JsonDecoder() = default;
+
+void JsonDecoder::set_max_depth(std::size_t depth) noexcept { impl_->max_depth = depth; }
 
 Status JsonDecoder::decode(std::string_view line, const compiler::FieldTable& fields, Record& out) {
   Impl& m = *impl_;
@@ -209,6 +233,7 @@ Status JsonDecoder::decode(std::string_view line, const compiler::FieldTable& fi
   std::memcpy(m.buf.data(), line.data(), line.size());
   m.out = &out;
   m.err = simdjson::SUCCESS;
+  m.too_deep = false;
   od::document doc;
   auto e = m.parser.iterate(m.buf.data(), line.size(), m.buf.size()).get(doc);
   od::object root;
@@ -218,11 +243,14 @@ Status JsonDecoder::decode(std::string_view line, const compiler::FieldTable& fi
     if (!e && t != od::json_type::object) return Status::error("the event is not a JSON object");
     if (!e) e = doc.get_object().get(root);
   }
-  if (!e && !m.walk_object(root, 0)) e = m.err;
+  if (!e && !m.walk_object(root, 0, 1)) e = m.err;
   // Anything after the object is an error (current_location() fails at the end).
   if (!e && !doc.current_location().error()) e = simdjson::TRAILING_CONTENT;
   if (e) {
     out.clear();
+    if (m.too_deep)
+      return Status::error("the event nests arrays or objects deeper than the limit of " +
+                           std::to_string(m.max_depth));
     return Status::error(std::string("invalid JSON: ") + simdjson::error_message(e));
   }
   return {};

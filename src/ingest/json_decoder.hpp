@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string_view>
 
@@ -20,6 +21,10 @@ class JsonDecoder {
   ~JsonDecoder();
   JsonDecoder(const JsonDecoder&) = delete;
   JsonDecoder& operator=(const JsonDecoder&) = delete;
+
+  /// Deepest nesting of arrays and objects walked on a projected path (the
+  /// root object is 1); a deeper line is an error. Default 100.
+  void set_max_depth(std::size_t depth) noexcept;
 
   /// Fills `out` (cleared first). Errors carry a message and a byte offset.
   Status decode(std::string_view line, const compiler::FieldTable& fields, Record& out);

@@ -31,6 +31,12 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
   y += m <= 2;
 }
 
+int days_in_month(std::int64_t y, unsigned m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
 bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
   if (at + n > s.size()) return false;
   out = 0;
@@ -69,7 +75,8 @@ bool parse_timestamp(std::string_view s, std::int64_t& ns) {
   if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
       !digits(s, 8, 2, d))
     return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return false;
+  // Strict, as Elasticsearch's date parser is: 2026-02-31 is an error, not March 3rd.
+  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, static_cast<unsigned>(mo))) return false;
   std::size_t i = 10;
   std::int64_t frac_ns = 0;
   std::int64_t offset_sec = 0;
@@ -83,7 +90,8 @@ bool parse_timestamp(std::string_view s, std::int64_t& ns) {
       if (!digits(s, i + 1, 2, sec)) return false;
       i += 3;
     }
-    if (h > 23 || mi > 59 || sec > 60) return false;
+    if (h > 23 || mi > 59 || sec > 59)
+      return false;  // no leap second, as java.time's strict parser
     if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
       ++i;
       std::size_t n = 0;

@@ -12,8 +12,10 @@
 #include "compile/plan.hpp"
 #include "ingest/json_decoder.hpp"
 #include "runtime/eval.hpp"
+#include "runtime/expiry_heap.hpp"
 #include "runtime/sequence_state.hpp"
 #include "runtime/trace.hpp"
+#include "util/saturate.hpp"
 
 namespace eqlpp::detail {
 
@@ -23,6 +25,8 @@ using runtime::KeyKind;
 using runtime::KeyState;
 using runtime::Mark;
 using runtime::Partial;
+using util::sat_add;
+using util::sat_sub;
 
 namespace {
 
@@ -61,15 +65,6 @@ struct EventCtx {
     e.ordinal = ordinal;
     return e;
   }
-};
-
-struct HeapEntry {
-  std::int64_t deadline;
-  std::uint32_t slot;
-  std::uint32_t gen;
-  std::int32_t stage;  // >= 0: at[stage]; -1: pending; -2: leading missing mark
-  std::uint64_t id;
-  bool operator>(const HeapEntry& o) const { return deadline > o.deadline; }
 };
 
 struct KeySlot {
@@ -183,6 +178,7 @@ class RuleRuntime {
   void finish();
   void evict_for_bytes();
   [[nodiscard]] std::size_t live_partials() const noexcept { return live_partials_; }
+  [[nodiscard]] std::size_t expiry_entries() const noexcept { return heap_.size(); }
   void set_trace(std::function<void(const TraceEntry&)> sink);
   [[nodiscard]] bool traced() const noexcept { return tracer_ != nullptr; }
   /// The categories the rule's stages read, sorted, each once.
@@ -233,6 +229,7 @@ class RuleRuntime {
   void maybe_free(std::uint32_t s);
   void evict_lru();
   void push_heap(std::int64_t deadline, std::uint32_t s, std::int32_t stage, std::uint64_t id);
+  bool heap_entry_live(const runtime::ExpiryEntry& e) const;
   void add_bytes(KeyState& st, std::ptrdiff_t delta);
   std::size_t partial_bytes(const Partial& p) const;
   void complete(std::uint32_t s, Partial&& p);
@@ -246,7 +243,6 @@ class RuleRuntime {
   void process_sequence(EventCtx& ev, runtime::EvalCtx& ctx);
   template <bool kTrace>
   void process_sample(EventCtx& ev, runtime::EvalCtx& ctx);
-  void compact_heap();
 
   EngineImpl& engine_;
   std::unordered_map<Key, std::uint32_t, runtime::KeyHash> index_;
@@ -254,7 +250,8 @@ class RuleRuntime {
   std::vector<std::uint32_t> free_;
   std::uint32_t lru_head_ = kNil, lru_tail_ = kNil;
   std::size_t live_keys_ = 0;
-  std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<>> heap_;
+  runtime::ExpiryHeap heap_;
+  std::size_t leading_missing_ = 0;  // leading missing-event stages (marks with expiry)
   std::uint64_t next_id_ = 1;
   std::size_t live_partials_ = 0;
   std::int64_t rate_window_ = kNoTime;
@@ -265,10 +262,29 @@ class RuleRuntime {
 
 class EngineImpl {
  public:
+  struct Buffered {
+    Record rec;
+    std::shared_ptr<const std::string> payload;
+    std::uint64_t arrival = 0;
+    std::size_t bytes = 0;  // estimated, counted against max_buffered_bytes
+  };
+  struct Later {
+    bool operator()(const Buffered& a, const Buffered& b) const {
+      if (a.rec.timestamp() != b.rec.timestamp()) return a.rec.timestamp() > b.rec.timestamp();
+      int c = compare_tiebreakers(a.rec.tiebreaker(), b.rec.tiebreaker());
+      if (c != 0) return c > 0;
+      return a.arrival > b.arrival;
+    }
+  };
+
   explicit EngineImpl(EngineOptions o) : opts(std::move(o)) {
     ts_field = fields.intern(opts.timestamp_field);
     if (!opts.tiebreaker_field.empty()) tb_field = fields.intern(opts.tiebreaker_field);
     cat_field = fields.intern(opts.event_category_field);
+    decoder.set_max_depth(opts.max_json_depth);
+    if (opts.max_time_ahead.count() > 0)
+      ahead_bound = std::max(opts.max_time_ahead.count(), opts.reorder_window.count());
+    opts.time_jump_confirmations = std::max<std::size_t>(opts.time_jump_confirmations, 2);
   }
 
   void add_rule(Rule rule) {
@@ -378,48 +394,102 @@ class EngineImpl {
     return true;
   }
 
+  // The time guard (EngineOptions::max_time_ahead), then ordering.
   Status accept(const Record& r, std::string_view raw) {
     std::int64_t ts = r.timestamp();
     if (watermark != kNoTime && ts < watermark) {
       ++stats.late;
-      if (on_late) {
-        LateEvent le;
-        le.timestamp = ts;
-        le.watermark = watermark;
-        le.payload = r.payload();
-        if (!le.payload && !raw.empty()) le.payload = std::make_shared<const std::string>(raw);
-        on_late(le);
+      if (on_late) on_late(late_event(ts, watermark, r.payload(), raw, false));
+      return {};
+    }
+    if (ahead_bound > 0 && newest != kNoTime) {
+      if (ts > sat_add(newest, ahead_bound)) {
+        held.push_back(own(r, raw));
+        if (held.size() >= opts.time_jump_confirmations) {
+          // Confirmed: event time really jumped. Process them as they came.
+          std::vector<Buffered> take = std::move(held);
+          held.clear();
+          for (auto& b : take) admit(b.rec, {}, b.payload);
+        }
+        return {};
       }
-      return {};
+      set_aside_held();  // an event within the bound: the held ones were outliers
     }
-    if (opts.reorder_window.count() <= 0) {
-      process(r, raw, r.payload());
-      return {};
+    admit(r, raw, r.payload());
+    return {};
+  }
+
+  // Sets the held events aside for good (see max_time_ahead).
+  void set_aside_held() {
+    for (auto& b : held) {
+      ++stats.ahead;
+      if (on_late) on_late(late_event(b.rec.timestamp(), newest, b.payload, {}, true));
     }
+    held.clear();
+  }
+
+  static LateEvent late_event(std::int64_t ts, std::int64_t mark,
+                              std::shared_ptr<const std::string> payload, std::string_view raw,
+                              bool ahead) {
+    LateEvent le;
+    le.timestamp = ts;
+    le.watermark = mark;
+    le.payload = std::move(payload);
+    if (!le.payload && !raw.empty()) le.payload = std::make_shared<const std::string>(raw);
+    le.ahead = ahead;
+    return le;
+  }
+
+  // A copy of the event that owns its strings and payload.
+  Buffered own(const Record& r, std::string_view raw) {
     Buffered b;
     b.rec = r;
     b.rec.own_strings();
     b.payload = r.payload();
     if (!b.payload && !raw.empty()) b.payload = std::make_shared<const std::string>(raw);
     b.arrival = arrival++;
-    newest = std::max(newest, ts);
+    b.bytes = sizeof(Buffered) + b.rec.memory_bytes() + (b.payload ? b.payload->size() : 0);
+    return b;
+  }
+
+  // An event not late and not held: evaluated now, or buffered for ordering.
+  void admit(const Record& r, std::string_view raw, std::shared_ptr<const std::string> payload) {
+    const std::int64_t ts = r.timestamp();
+    newest = newest == kNoTime ? ts : std::max(newest, ts);
+    if (opts.reorder_window.count() <= 0) {
+      if (watermark != kNoTime && ts < watermark) {  // only a confirmed jump's stragglers
+        ++stats.late;
+        if (on_late) on_late(late_event(ts, watermark, std::move(payload), raw, false));
+        return;
+      }
+      process(r, raw, std::move(payload));
+      return;
+    }
+    Buffered b = own(r, raw);
+    if (payload) b.payload = std::move(payload);
+    buffered_bytes += b.bytes;
     buffer.push(std::move(b));
     release(false);
-    return {};
   }
 
   void release(bool all) {
     std::int64_t window = opts.reorder_window.count();
     while (!buffer.empty()) {
       const Buffered& top = buffer.top();
-      bool due = all || buffer.size() > opts.max_buffered_events;
+      bool due = all;
       if (!due && newest != kNoTime && window < std::numeric_limits<std::int64_t>::max()) {
         std::int64_t limit;
         if (!__builtin_sub_overflow(newest, window, &limit)) due = top.rec.timestamp() <= limit;
       }
+      if (!due &&
+          (buffer.size() > opts.max_buffered_events || buffered_bytes > opts.max_buffered_bytes)) {
+        due = true;  // a buffer limit: released before its window (a straggler may become late)
+        ++stats.released_early;
+      }
       if (!due) break;
       Buffered b = std::move(const_cast<Buffered&>(top));
       buffer.pop();
+      buffered_bytes -= b.bytes;
       process(b.rec, {}, b.payload);
     }
   }
@@ -514,6 +584,10 @@ class EngineImpl {
   }
 
   void finish() {
+    // Held events are processed: nothing follows that they could blind.
+    std::vector<Buffered> take = std::move(held);
+    held.clear();
+    for (auto& b : take) admit(b.rec, {}, b.payload);
     release(true);
     for (auto& rr : rules) rr->finish();
     watermark = kNoTime;
@@ -523,13 +597,17 @@ class EngineImpl {
   const EngineStats& snapshot() {
     stats.rules.clear();
     stats.partials_live = 0;
+    stats.expiry_entries = 0;
     for (auto& rr : rules) {
+      stats.expiry_entries += rr->expiry_entries();
       rr->stats.partials_live = rr->live_partials();
       stats.rules.push_back(rr->stats);
       stats.partials_live += rr->stats.partials_live;
     }
     stats.state_bytes = state_bytes;
     stats.buffered = buffer.size();
+    stats.buffered_bytes = buffered_bytes;
+    stats.held_ahead = held.size();
     return stats;
   }
 
@@ -537,20 +615,6 @@ class EngineImpl {
     ++stats.alerts;
     if (on_alert) on_alert(a);
   }
-
-  struct Buffered {
-    Record rec;
-    std::shared_ptr<const std::string> payload;
-    std::uint64_t arrival = 0;
-  };
-  struct Later {
-    bool operator()(const Buffered& a, const Buffered& b) const {
-      if (a.rec.timestamp() != b.rec.timestamp()) return a.rec.timestamp() > b.rec.timestamp();
-      int c = compare_tiebreakers(a.rec.tiebreaker(), b.rec.tiebreaker());
-      if (c != 0) return c > 0;
-      return a.arrival > b.arrival;
-    }
-  };
 
   EngineOptions opts;
   compiler::FieldTable fields;
@@ -576,6 +640,9 @@ class EngineImpl {
   Record record;
   runtime::EvalCtx ctx;
   std::priority_queue<Buffered, std::vector<Buffered>, Later> buffer;
+  std::size_t buffered_bytes = 0;
+  std::vector<Buffered> held;    // ahead of event time, waiting for confirmation
+  std::int64_t ahead_bound = 0;  // effective max_time_ahead in ns (0 = off)
   std::uint64_t arrival = 0;
   std::uint64_t next_ordinal = 0;
   std::int64_t watermark = kNoTime;
@@ -603,6 +670,7 @@ RuleRuntime::RuleRuntime(EngineImpl& engine, Rule r, std::vector<FieldId> m)
       gap_.emplace_back();
     }
   }
+  leading_missing_ = gap_.size() > 1 ? gap_.front().size() : 0;
   for (const auto& st : plan->stages)
     if (!st.category.empty()) categories_.push_back(st.category);
   if (plan->until && !plan->until->category.empty()) categories_.push_back(plan->until->category);
@@ -861,24 +929,35 @@ void RuleRuntime::evict_for_bytes() {
 
 void RuleRuntime::push_heap(std::int64_t deadline, std::uint32_t s, std::int32_t stage,
                             std::uint64_t id) {
-  heap_.push(HeapEntry{deadline, s, slots_[s].gen, stage, id});
-  if (heap_.size() > 4 * (live_partials_ + live_keys_) + 4096) compact_heap();
+  heap_.push(runtime::ExpiryEntry{deadline, s, slots_[s].gen, stage, id});
+  // Live entries: one per partial or pending completion (ids are unique),
+  // and one per leading missing-event mark and deadline.
+  heap_.maybe_compact(live_partials_ + live_keys_ * leading_missing_,
+                      [&](const runtime::ExpiryEntry& e) { return heap_entry_live(e); });
 }
 
-void RuleRuntime::compact_heap() {
-  std::vector<HeapEntry> keep;
-  while (!heap_.empty()) {
-    HeapEntry e = heap_.top();
-    heap_.pop();
-    if (e.slot < slots_.size() && slots_[e.slot].used && slots_[e.slot].gen == e.gen)
-      keep.push_back(e);
+// Whether `e` still expires something: the partial or completion it names is
+// still there, or a leading mark still has its deadline.
+bool RuleRuntime::heap_entry_live(const runtime::ExpiryEntry& e) const {
+  if (e.slot >= slots_.size()) return false;
+  const KeySlot& ks = slots_[e.slot];
+  if (!ks.used || ks.gen != e.gen) return false;
+  const KeyState& st = ks.st;
+  if (e.stage >= 0) {
+    const auto& slot = st.at[static_cast<std::size_t>(e.stage)];
+    return slot && slot->id == e.id;
   }
-  for (auto& e : keep) heap_.push(e);
+  if (e.stage == runtime::ExpiryEntry::kPending)
+    return std::any_of(st.pending.begin(), st.pending.end(),
+                       [&](const Partial& p) { return p.id == e.id; });
+  return std::any_of(st.missing.begin(), st.missing.end(), [&](const Mark& m) {
+    return m.set && sat_add(m.ts, plan->maxspan_ns) == e.deadline;
+  });
 }
 
 void RuleRuntime::expire(std::int64_t now) {
   while (!heap_.empty() && heap_.top().deadline < now) {
-    HeapEntry e = heap_.top();
+    runtime::ExpiryEntry e = heap_.top();
     heap_.pop();
     if (e.slot >= slots_.size()) continue;
     KeySlot& ks = slots_[e.slot];
@@ -899,7 +978,7 @@ void RuleRuntime::expire(std::int64_t now) {
         --live_partials_;
         ++engine_.stats.partials_expired;
       }
-    } else if (e.stage == -1) {
+    } else if (e.stage == runtime::ExpiryEntry::kPending) {
       // Trailing missing-event window passed without the missing event: report.
       for (auto it = st.pending.begin(); it != st.pending.end(); ++it) {
         if (it->id != e.id) continue;
@@ -917,7 +996,7 @@ void RuleRuntime::expire(std::int64_t now) {
       }
     } else {
       for (auto& m : st.missing)
-        if (m.set && m.ts + plan->maxspan_ns < now) m.set = false;
+        if (m.set && sat_add(m.ts, plan->maxspan_ns) < now) m.set = false;
     }
     maybe_free(e.slot);
   }
@@ -1008,7 +1087,8 @@ void RuleRuntime::complete(std::uint32_t s, Partial&& p) {
   }
   if (tracer_)
     note("completed the positive stages for key " + runtime::key_text(*ks.key) + "; held until " +
-         format_timestamp(p.first_ts + plan->maxspan_ns) + " for the trailing missing-event stage");
+         format_timestamp(sat_add(p.first_ts, plan->maxspan_ns)) +
+         " for the trailing missing-event stage");
   // Wait until first + maxspan for a trailing missing event.
   KeyState& st = ks.st;
   while (st.pending.size() >= engine_.opts.max_partials_per_key) {
@@ -1026,12 +1106,12 @@ void RuleRuntime::complete(std::uint32_t s, Partial&& p) {
   p.id = next_id_++;
   p.bytes = partial_bytes(p);
   add_bytes(st, static_cast<std::ptrdiff_t>(p.bytes));
-  std::int64_t deadline = p.first_ts + plan->maxspan_ns;
+  std::int64_t deadline = sat_add(p.first_ts, plan->maxspan_ns);
   std::uint64_t id = p.id;
   st.pending.push_back(std::move(p));
   ++st.live;
   ++live_partials_;
-  push_heap(deadline, s, -1, id);
+  push_heap(deadline, s, runtime::ExpiryEntry::kPending, id);
 }
 
 // Makes `p` the partial waiting after positive stage `stage` of key slot `s`.
@@ -1051,7 +1131,7 @@ void RuleRuntime::store_partial(std::uint32_t s, std::size_t stage, Partial&& p)
   p.bytes = partial_bytes(p);
   add_bytes(ks, static_cast<std::ptrdiff_t>(p.bytes));
   const std::uint64_t id = p.id;
-  const std::int64_t deadline = p.first_ts + plan->maxspan_ns;
+  const std::int64_t deadline = sat_add(p.first_ts, plan->maxspan_ns);
   slot = std::move(p);
   ++ks.live;
   ++live_partials_;
@@ -1103,7 +1183,7 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
         bool blocked = false;
         for (std::size_t m : gap_[0]) {
           const Mark& mk = slots_[s].st.missing[static_cast<std::size_t>(missing_slot_[m])];
-          if (mk.set && mk.ordinal < ev.ordinal && mk.ts >= ev.ts - maxspan) {
+          if (mk.set && mk.ordinal < ev.ordinal && mk.ts >= sat_sub(ev.ts, maxspan)) {
             blocked = true;
             if constexpr (kTrace)
               note("blocked: missing-event stage " + std::to_string(plan->stages[m].source_stage) +
@@ -1156,14 +1236,15 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
     --ks.live;
     --live_partials_;
     bool reject = false;
-    if (maxspan && ev.ts - p.first_ts > maxspan) {
+    if (maxspan && sat_sub(ev.ts, p.first_ts) > maxspan) {
       reject = true;
       if constexpr (kTrace)
-        note("maxspan exceeded by " + runtime::duration_text(ev.ts - p.first_ts - maxspan) +
+        note("maxspan exceeded by " +
+             runtime::duration_text(sat_sub(sat_sub(ev.ts, p.first_ts), maxspan)) +
              ": the partial for key " + runtime::key_text(scratch_key_) + " began at " +
-             format_timestamp(p.first_ts) + ", " + runtime::duration_text(ev.ts - p.first_ts) +
-             " before this event (maxspan " + runtime::duration_text(maxspan) +
-             "); the partial is dropped");
+             format_timestamp(p.first_ts) + ", " +
+             runtime::duration_text(sat_sub(ev.ts, p.first_ts)) + " before this event (maxspan " +
+             runtime::duration_text(maxspan) + "); the partial is dropped");
     }
     if (ks.until.set && ks.until.ordinal >= p.last_ordinal) {
       reject = true;
@@ -1217,15 +1298,18 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
       note("recorded as the latest missing-event match for key " + runtime::key_text(scratch_key_));
     KeyState& ks = slots_[s].st;
     Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[i])];
+    // One expiry entry per mark and deadline: a mark already at this time has one.
+    const bool moved = !mk.set || mk.ts != ev.ts;
     mk.set = true;
     mk.ts = ev.ts;
     mk.ordinal = ev.ordinal;
-    if (leading) push_heap(ev.ts + maxspan, s, -2, 0);
+    if (leading && moved)
+      push_heap(sat_add(ev.ts, maxspan), s, runtime::ExpiryEntry::kLeadingMark, 0);
     // A trailing missing event cancels completed sequences whose window holds it.
     bool trailing = std::find(gap_.back().begin(), gap_.back().end(), i) != gap_.back().end();
     if (trailing) {
       for (auto it = ks.pending.begin(); it != ks.pending.end();) {
-        if (it->last_ordinal < ev.ordinal && ev.ts <= it->first_ts + maxspan) {
+        if (it->last_ordinal < ev.ordinal && ev.ts <= sat_add(it->first_ts, maxspan)) {
           if constexpr (kTrace)
             note("cancelled a completed sequence for key " + runtime::key_text(scratch_key_) +
                  " that began at " + format_timestamp(it->first_ts));
@@ -1307,7 +1391,7 @@ void RuleRuntime::finish() {
             [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [o, sp] : pend) {
     if (tracer_)
-      trace_state(TraceEntry::Kind::kExpired, sp.second.first_ts + plan->maxspan_ns,
+      trace_state(TraceEntry::Kind::kExpired, sat_add(sp.second.first_ts, plan->maxspan_ns),
                   "the stream ended without the missing event for key " +
                       runtime::key_text(*slots_[sp.first].key) + ": alert");
     --live_partials_;
@@ -1321,7 +1405,7 @@ void RuleRuntime::finish() {
     free_slot(s, false);
   }
   live_partials_ = 0;
-  heap_ = {};
+  heap_.clear();
   rate_window_ = kNoTime;
 }
 

@@ -81,6 +81,11 @@ std::span<const Value> Record::values(FieldId field) const noexcept {
   return {values_.data() + s.first, s.count};
 }
 
+std::size_t Record::memory_bytes() const noexcept {
+  return slots_.capacity() * sizeof(Slot) + values_.capacity() * sizeof(Value) +
+         set_fields_.capacity() * sizeof(FieldId) + (owned_ ? owned_->capacity() + 32 : 0);
+}
+
 void Record::own_strings() {
   std::size_t total = 0;
   for (const auto& v : values_)
