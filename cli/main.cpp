@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The eqlpp command line (see docs/CLI.md): check, query, run, explain.
 // Uses only the public API. Results on stdout, diagnostics and statistics on
-// stderr. Exit codes: 0 success, 1 rule/query error or failed check, 2 bad usage.
+// stderr. Exit codes: 0 success, 1 rule/query error, failed check or I/O
+// error, 2 bad usage, 128+N stopped by signal N (SIGINT 130, SIGTERM 143)
+// after draining the engine and flushing the output.
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -12,10 +14,15 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "line_reader.hpp"
+#include "output.hpp"
+#include "signals.hpp"
 
 namespace {
 
@@ -25,100 +32,8 @@ struct UsageError {
   std::string message;
 };
 
-// ---- output -------------------------------------------------------------------
-
-/// stdout writer that notices a closed pipe and lets the program stop quietly.
-class Out {
- public:
-  Out() { buf_.reserve(1 << 16); }
-  ~Out() { flush(); }
-  Out(const Out&) = delete;
-  Out& operator=(const Out&) = delete;
-  void line(std::string_view s) {
-    if (closed_) return;
-    buf_.append(s);
-    buf_ += '\n';
-    if (buf_.size() >= (1 << 16)) flush();
-  }
-  void flush() {
-    if (closed_ || buf_.empty()) return;
-    std::size_t n = std::fwrite(buf_.data(), 1, buf_.size(), stdout);
-    if (n != buf_.size() || std::fflush(stdout) != 0) closed_ = true;
-    buf_.clear();
-  }
-  [[nodiscard]] bool closed() const { return closed_; }
-
- private:
-  std::string buf_;
-  bool closed_ = false;
-};
-
-// ---- input --------------------------------------------------------------------
-
-class LineReader {
- public:
-  explicit LineReader(const std::string& path) : name_(path == "-" ? "<stdin>" : path) {
-    if (path == "-") {
-      f_ = stdin;
-    } else {
-      f_ = std::fopen(path.c_str(), "rb");
-      if (f_) {
-        std::error_code ec;
-        total_ = std::filesystem::file_size(path, ec);
-        if (ec) total_ = 0;
-      }
-    }
-    buf_.resize(1 << 20);
-  }
-  ~LineReader() {
-    if (f_ && f_ != stdin) std::fclose(f_);
-  }
-  LineReader(const LineReader&) = delete;
-  LineReader& operator=(const LineReader&) = delete;
-  [[nodiscard]] bool ok() const { return f_ != nullptr; }
-  [[nodiscard]] const std::string& name() const { return name_; }
-  [[nodiscard]] std::uint64_t bytes_read() const { return consumed_; }
-  [[nodiscard]] std::uint64_t total() const { return total_; }
-
-  bool next(std::string_view& line) {
-    while (true) {
-      auto* nl = static_cast<char*>(std::memchr(buf_.data() + pos_, '\n', end_ - pos_));
-      if (nl) {
-        std::size_t len = static_cast<std::size_t>(nl - (buf_.data() + pos_));
-        line = std::string_view(buf_.data() + pos_, len);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        pos_ += len + 1;
-        consumed_ += len + 1;
-        return true;
-      }
-      if (eof_) {
-        if (pos_ < end_) {
-          line = std::string_view(buf_.data() + pos_, end_ - pos_);
-          consumed_ += end_ - pos_;
-          pos_ = end_;
-          return true;
-        }
-        return false;
-      }
-      // Move the partial line to the front and read more (grow for long lines).
-      std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
-      end_ -= pos_;
-      pos_ = 0;
-      if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
-      std::size_t n = std::fread(buf_.data() + end_, 1, buf_.size() - end_, f_);
-      if (n == 0) eof_ = true;
-      end_ += n;
-    }
-  }
-
- private:
-  std::string name_;
-  std::FILE* f_ = nullptr;
-  std::vector<char> buf_;
-  std::size_t pos_ = 0, end_ = 0;
-  std::uint64_t consumed_ = 0, total_ = 0;
-  bool eof_ = false;
-};
+using eqlpp_cli::LineReader;
+using eqlpp_cli::Out;
 
 // ---- options ------------------------------------------------------------------
 
@@ -126,8 +41,10 @@ struct EventOptions {
   std::optional<std::string> timestamp_field, tiebreaker_field, category_field;
   bool sort = false;
   std::optional<std::chrono::nanoseconds> reorder_window;
-  std::optional<std::size_t> max_partials_per_key, max_state_bytes;
+  std::optional<std::size_t> max_partials_per_key, max_state_bytes, max_line_bytes;
   bool progress = false;
+  bool verbose = false;
+  std::optional<std::chrono::nanoseconds> max_time_ahead;
   std::vector<std::string> trace;  // rule ids to trace ("" = every rule)
 };
 
@@ -137,6 +54,7 @@ std::chrono::nanoseconds parse_duration(const std::string& s) {
   if (i == 0 || i > 15) throw UsageError{"invalid duration '" + s + "' (examples: 500ms, 2s, 1m)"};
   long long n = std::stoll(s.substr(0, i));
   std::string unit = s.substr(i);
+  if (unit.empty() && n == 0) return std::chrono::nanoseconds(0);  // "0": off
   long long mult;
   if (unit == "ns")
     mult = 1;
@@ -150,8 +68,10 @@ std::chrono::nanoseconds parse_duration(const std::string& s) {
     mult = 60'000'000'000LL;
   else if (unit == "h")
     mult = 3'600'000'000'000LL;
+  else if (unit == "d")
+    mult = 86'400'000'000'000LL;
   else
-    throw UsageError{"invalid duration '" + s + "': the unit must be ms, s, m or h"};
+    throw UsageError{"invalid duration '" + s + "': the unit must be ms, s, m, h or d"};
   if (n > std::numeric_limits<long long>::max() / mult)
     throw UsageError{"duration '" + s + "' is too long"};
   return std::chrono::nanoseconds(n * mult);
@@ -197,8 +117,14 @@ bool event_option(const std::string& a, Args& args, EventOptions& o) {
     o.max_partials_per_key = parse_count(a, args.value(a));
   else if (a == "--max-state-bytes")
     o.max_state_bytes = parse_count(a, args.value(a));
+  else if (a == "--max-line-bytes")
+    o.max_line_bytes = parse_count(a, args.value(a));
   else if (a == "--progress")
     o.progress = true;
+  else if (a == "--verbose" || a == "-v")
+    o.verbose = true;
+  else if (a == "--max-time-ahead")
+    o.max_time_ahead = parse_duration(args.value(a));
   else
     return false;
   return true;
@@ -214,7 +140,13 @@ const char* kEventOptionsHelp =
     "  --reorder-window DUR      streaming: hold events this long to order them (default 0s)\n"
     "  --max-partials-per-key N  memory limit (library default 64)\n"
     "  --max-state-bytes N       memory limit (library default 512 MiB)\n"
-    "  --progress                show a progress line on stderr while reading a file\n";
+    "  --max-line-bytes N        longer event lines are skipped, in bounded memory (16 MiB)\n"
+    "  --max-time-ahead DUR      an event further ahead of event time than this is held\n"
+    "                            until 3 in a row confirm the jump, else set aside and\n"
+    "                            reported (forged timestamps); default 1h, 0 turns it off,\n"
+    "                            off with --sort\n"
+    "  --progress                show a progress line on stderr while reading a file\n"
+    "  -v, --verbose             report each late or set-aside event with its line\n";
 
 eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eqlpp::Rule>& rules) {
   eqlpp::EngineOptions e;
@@ -246,7 +178,15 @@ eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eql
     e.reorder_window = *o.reorder_window;
   if (o.max_partials_per_key) e.max_partials_per_key = *o.max_partials_per_key;
   if (o.max_state_bytes) e.max_state_bytes = *o.max_state_bytes;
-  if (o.sort) e.max_buffered_events = std::numeric_limits<std::size_t>::max();
+  if (o.max_line_bytes) e.max_line_bytes = *o.max_line_bytes;
+  if (o.sort) {
+    // Read everything: no buffer limit, and no time guard (sorting puts a
+    // forged future event last, where it blinds nothing).
+    e.max_buffered_events = std::numeric_limits<std::size_t>::max();
+    e.max_buffered_bytes = std::numeric_limits<std::size_t>::max();
+  } else {
+    e.max_time_ahead = o.max_time_ahead.value_or(std::chrono::hours(1));
+  }
   return e;
 }
 
@@ -264,40 +204,136 @@ std::uint64_t first_ordinal(const eqlpp::Alert& a) {
 
 struct StreamResult {
   std::uint64_t lines = 0;
+  std::uint64_t too_long = 0;  // lines skipped by the reader (over max_line_bytes)
+  std::uint64_t pushed = 0;    // lines given to the engine
   bool input_error = false;
   bool closed = false;
+  int signal = 0;  // the stop signal that ended reading, or 0
 };
 
-// Feeds every events file to the engine; malformed lines are reported and skipped.
+// Where the event being pushed came from, for late and set-aside reports.
+struct Position {
+  const std::string* file = nullptr;
+  std::uint64_t line = 0;
+};
+
+// Late and set-aside events: each reported with its position under
+// --verbose, else counted per input and summarised at the end.
+class TimeReports {
+ public:
+  TimeReports(bool verbose, std::size_t ring) : verbose_(verbose), ring_(ring + 1) {}
+
+  // Called for each event pushed (arrival = EngineStats::events_in after it).
+  void pushed(std::uint64_t arrival, const std::string* file, std::uint64_t line) {
+    ring_[arrival % ring_.size()] = {file, line};
+    last_ = arrival;
+  }
+
+  void report(const eqlpp::LateEvent& e) {
+    // Held events are the last pushes before the current one (see max_time_ahead).
+    Position at = e.arrival + ring_.size() > last_ ? ring_[e.arrival % ring_.size()] : Position{};
+    std::string file = at.file ? *at.file : "<input>";
+    auto& c = counts_[file];
+    (e.ahead ? c.ahead : c.late)++;
+    if (!(e.ahead ? c.first_ahead : c.first_late))
+      (e.ahead ? c.first_ahead : c.first_late) = at.line;
+    if (!verbose_) return;
+    if (e.ahead)
+      std::fprintf(stderr,
+                   "%s:%llu: warning: event at %s set aside: too far ahead of event time %s "
+                   "(--max-time-ahead)\n",
+                   file.c_str(), static_cast<unsigned long long>(at.line),
+                   eqlpp::format_timestamp(e.timestamp).c_str(),
+                   eqlpp::format_timestamp(e.watermark).c_str());
+    else
+      std::fprintf(stderr,
+                   "%s:%llu: warning: late event at %s, older than %s already evaluated "
+                   "(--reorder-window or --sort)\n",
+                   file.c_str(), static_cast<unsigned long long>(at.line),
+                   eqlpp::format_timestamp(e.timestamp).c_str(),
+                   eqlpp::format_timestamp(e.watermark).c_str());
+  }
+
+  void summary() const {
+    if (verbose_) return;
+    for (const auto& [file, c] : counts_) {
+      if (c.late)
+        std::fprintf(stderr,
+                     "%s: %llu late events, the first at line %llu (--verbose lists each; "
+                     "use --sort or --reorder-window)\n",
+                     file.c_str(), static_cast<unsigned long long>(c.late),
+                     static_cast<unsigned long long>(c.first_late));
+      if (c.ahead)
+        std::fprintf(stderr,
+                     "%s: %llu events set aside as too far ahead of event time, the first at "
+                     "line %llu (--max-time-ahead)\n",
+                     file.c_str(), static_cast<unsigned long long>(c.ahead),
+                     static_cast<unsigned long long>(c.first_ahead));
+    }
+  }
+
+ private:
+  struct Counts {
+    std::uint64_t late = 0, ahead = 0, first_late = 0, first_ahead = 0;
+  };
+  bool verbose_;
+  std::vector<Position> ring_;
+  std::uint64_t last_ = 0;
+  std::map<std::string, Counts> counts_;
+};
+
+// Feeds every events file to the engine; malformed lines are reported and
+// skipped. Stops early on a closed or failed output, or a stop signal.
 StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files,
-                  const EventOptions& o, Out& out) {
+                  const EventOptions& o, Out& out, TimeReports& reports) {
   StreamResult r;
   auto start = std::chrono::steady_clock::now();
-  auto last = start;
+  auto last = start, last_flush = start;
+  const std::size_t max_line = engine.options().max_line_bytes;
   for (const auto& f : files) {
-    LineReader in(f);
+    LineReader in(f, max_line);
     if (!in.ok()) {
-      std::fprintf(stderr, "%s: error: cannot open: %s\n", f.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "%s: error: %s\n", in.name().c_str(), in.error().c_str());
       r.input_error = true;
       continue;
     }
-    std::string_view line;
+    // A live stream's alerts go out before the program waits for more input.
+    in.before_block = [&] {
+      out.flush();
+      last_flush = std::chrono::steady_clock::now();
+    };
+    LineReader::Line line;
     std::uint64_t line_no = 0;
-    while (in.next(line)) {
+    LineReader::Status status;
+    while ((status = in.next(line)) == LineReader::Status::kLine) {
       ++line_no;
       ++r.lines;
-      bool blank = line.find_first_not_of(" \t\r") == std::string_view::npos;
+      if (line.too_long) {
+        ++r.too_long;
+        std::fprintf(stderr, "%s:%llu: error: the line is %llu bytes, over the limit of %zu\n",
+                     in.name().c_str(), static_cast<unsigned long long>(line_no),
+                     static_cast<unsigned long long>(line.length), max_line);
+        continue;
+      }
+      bool blank = line.text.find_first_not_of(" \t\r") == std::string_view::npos;
       if (blank) continue;
-      if (auto st = engine.push_json(line); !st)
+      reports.pushed(++r.pushed, &in.name(), line_no);
+      if (auto st = engine.push_json(line.text); !st)
         std::fprintf(stderr, "%s:%llu: error: %s\n", in.name().c_str(),
                      static_cast<unsigned long long>(line_no), st.message().c_str());
       if (out.closed()) {
         r.closed = true;
         return r;
       }
-      if (o.progress && (line_no & 0xFFFF) == 0) {
+      if (eqlpp_cli::stop_signal() != 0) break;
+      if ((line_no & 0xFF) == 0 && (in.live() || o.progress)) {
         auto now = std::chrono::steady_clock::now();
-        if (now - last > std::chrono::milliseconds(500)) {
+        // A busy live stream that never blocks still flushes every 100 ms.
+        if (in.live() && out.pending() && now - last_flush > std::chrono::milliseconds(100)) {
+          out.flush();
+          last_flush = now;
+        }
+        if (o.progress && now - last > std::chrono::milliseconds(500)) {
           last = now;
           double secs = std::chrono::duration<double>(now - start).count();
           double pct = in.total() ? 100.0 * static_cast<double>(in.bytes_read()) /
@@ -309,10 +345,17 @@ StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files,
         }
       }
     }
+    if (status == LineReader::Status::kError) {
+      std::fprintf(stderr, "%s:%llu: error: %s\n", in.name().c_str(),
+                   static_cast<unsigned long long>(line_no + 1), in.error().c_str());
+      r.input_error = true;
+    }
     if (o.progress)
       std::fprintf(stderr, "\r%s: %llu lines, done%20s\n", in.name().c_str(),
                    static_cast<unsigned long long>(line_no), "");
+    if (eqlpp_cli::stop_signal() != 0) break;
   }
+  r.signal = eqlpp_cli::stop_signal();
   return r;
 }
 
@@ -406,7 +449,7 @@ int cmd_check(Args& args) {
   std::size_t failed =
       loaded.failed + (loaded.diagnostics.has_errors() && loaded.failed == 0 ? 1 : 0);
   std::fprintf(stderr, "%zu rules: %zu ok, %zu failed\n", ok + loaded.failed, ok, loaded.failed);
-  return (failed || loaded.diagnostics.has_errors()) ? kFail : kOk;
+  return out.finish((failed || loaded.diagnostics.has_errors()) ? kFail : kOk);
 }
 
 // ---- query --------------------------------------------------------------------
@@ -442,8 +485,12 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
     else
       out.line(render(a));
   });
+  TimeReports reports(eo.verbose, engine.options().time_jump_confirmations);
+  engine.on_late([&](const eqlpp::LateEvent& e) { reports.report(e); });
+  eqlpp_cli::install_stop_signals();
   auto start = std::chrono::steady_clock::now();
-  StreamResult sr = feed(engine, files, eo, out);
+  StreamResult sr = feed(engine, files, eo, out, reports);
+  // At end of input, and on SIGINT/SIGTERM: drain what the engine holds.
   if (!sr.closed) engine.finish();
   if (eo.sort && !out.closed()) {
     std::stable_sort(collected.begin(), collected.end(),
@@ -469,28 +516,39 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
     for (const auto* a : keep) out.line(render(*a));
   }
   out.flush();
+  reports.summary();
   const auto& st = engine.stats();
   if (stats_line) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::uint64_t read = st.events_in + sr.too_long;
     std::fprintf(stderr,
                  "events read: %llu, malformed: %llu, late: %llu, alerts: %llu, suppressed: %llu, "
-                 "partials evicted: %llu, peak state: %llu bytes, elapsed: %.3fs, %.0f events/s\n",
-                 static_cast<unsigned long long>(st.events_in),
-                 static_cast<unsigned long long>(st.malformed),
+                 "partials evicted: %llu, peak state: %llu bytes, keys evicted: %llu, "
+                 "released early: %llu, set aside (ahead): %llu, elapsed: %.3fs, %.0f events/s\n",
+                 static_cast<unsigned long long>(read),
+                 static_cast<unsigned long long>(st.malformed + sr.too_long),
                  static_cast<unsigned long long>(st.late),
                  static_cast<unsigned long long>(st.alerts),
                  static_cast<unsigned long long>(st.alerts_suppressed),
                  static_cast<unsigned long long>(st.partials_evicted),
-                 static_cast<unsigned long long>(st.peak_state_bytes), secs,
-                 secs > 0 ? static_cast<double>(st.events_in) / secs : 0.0);
-  } else {
-    if (st.malformed || st.late)
-      std::fprintf(stderr, "%llu malformed lines skipped, %llu late events%s\n",
-                   static_cast<unsigned long long>(st.malformed),
-                   static_cast<unsigned long long>(st.late),
-                   st.late ? " (use --sort or --reorder-window)" : "");
+                 static_cast<unsigned long long>(st.peak_state_bytes),
+                 static_cast<unsigned long long>(st.keys_evicted),
+                 static_cast<unsigned long long>(st.released_early),
+                 static_cast<unsigned long long>(st.ahead), secs,
+                 secs > 0 ? static_cast<double>(read) / secs : 0.0);
+  } else if (st.malformed || sr.too_long) {
+    std::fprintf(stderr, "%llu malformed lines skipped\n",
+                 static_cast<unsigned long long>(st.malformed + sr.too_long));
   }
-  return sr.input_error ? kFail : kOk;
+  int rc = sr.input_error ? kFail : kOk;
+  if (sr.signal != 0) {
+    std::fprintf(stderr, "eqlpp: interrupted by %s: input stopped, state drained, output flushed\n",
+                 sr.signal == SIGINT    ? "SIGINT"
+                 : sr.signal == SIGTERM ? "SIGTERM"
+                                        : "a signal");
+    rc = 128 + sr.signal;
+  }
+  return out.finish(rc);
 }
 
 int cmd_query(Args& args) {
@@ -615,7 +673,7 @@ int cmd_test(Args& args) {
     }
   }
   out.line(std::to_string(report.passed) + " passed, " + std::to_string(report.failed) + " failed");
-  out.flush();
+  if (out.finish(kOk) != kOk) return kFail;
   if (report.cases.empty() && report.diagnostics.empty())
     std::fprintf(stderr, "eqlpp test: no rule test cases found\n");
   bool bad = report.failed > 0 || report.diagnostics.has_errors() || report.cases.empty();
@@ -655,7 +713,7 @@ int cmd_explain(Args& args) {
       out.line(text);
     }
   }
-  return rc;
+  return out.finish(rc);
 }
 
 void usage(std::FILE* f) {
@@ -685,18 +743,20 @@ int main(int argc, char** argv) {
     Args args(argc, argv, 2);
     if (cmd == "--version" || cmd == "version") {
       std::printf("eqlpp %s\n", std::string(eqlpp::version()).c_str());
-      return kOk;
+      return eqlpp_cli::flush_stdio() ? kOk : kFail;
     }
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       usage(stdout);
       return kOk;
     }
-    if (cmd == "check") return cmd_check(args);
-    if (cmd == "query") return cmd_query(args);
-    if (cmd == "run") return cmd_run(args);
-    if (cmd == "explain") return cmd_explain(args);
-    if (cmd == "test") return cmd_test(args);
-    throw UsageError{"unknown command '" + cmd + "'"};
+    int rc = -1;
+    if (cmd == "check") rc = cmd_check(args);
+    if (cmd == "query") rc = cmd_query(args);
+    if (cmd == "run") rc = cmd_run(args);
+    if (cmd == "explain") rc = cmd_explain(args);
+    if (cmd == "test") rc = cmd_test(args);
+    if (rc < 0) throw UsageError{"unknown command '" + cmd + "'"};
+    return eqlpp_cli::flush_stdio() ? rc : (rc == kOk ? kFail : rc);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "eqlpp: %s\n(see 'eqlpp --help')\n", e.message.c_str());
     return kUsage;

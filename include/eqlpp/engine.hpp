@@ -77,6 +77,9 @@ struct LateEvent {
   std::int64_t watermark = 0;  ///< late: the newest event released; ahead: the newest accepted
   std::shared_ptr<const std::string> payload;
   bool ahead = false;
+  /// Which push the event came from: EngineStats::events_in right after it
+  /// was pushed (1 for the first push_json or push), so a reader can name its line.
+  std::uint64_t arrival = 0;
 };
 
 class EQLPP_EXPORT Engine {

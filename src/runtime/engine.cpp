@@ -266,7 +266,8 @@ class EngineImpl {
     Record rec;
     std::shared_ptr<const std::string> payload;
     std::uint64_t arrival = 0;
-    std::size_t bytes = 0;  // estimated, counted against max_buffered_bytes
+    std::size_t bytes = 0;     // estimated, counted against max_buffered_bytes
+    std::uint64_t pushed = 0;  // events_in after its push (LateEvent::arrival)
   };
   struct Later {
     bool operator()(const Buffered& a, const Buffered& b) const {
@@ -399,23 +400,23 @@ class EngineImpl {
     std::int64_t ts = r.timestamp();
     if (watermark != kNoTime && ts < watermark) {
       ++stats.late;
-      if (on_late) on_late(late_event(ts, watermark, r.payload(), raw, false));
+      if (on_late) on_late(late_event(ts, watermark, r.payload(), raw, false, stats.events_in));
       return {};
     }
     if (ahead_bound > 0 && newest != kNoTime) {
       if (ts > sat_add(newest, ahead_bound)) {
-        held.push_back(own(r, raw));
+        held.push_back(own(r, raw, stats.events_in));
         if (held.size() >= opts.time_jump_confirmations) {
           // Confirmed: event time really jumped. Process them as they came.
           std::vector<Buffered> take = std::move(held);
           held.clear();
-          for (auto& b : take) admit(b.rec, {}, b.payload);
+          for (auto& b : take) admit(b.rec, {}, b.payload, b.pushed);
         }
         return {};
       }
       set_aside_held();  // an event within the bound: the held ones were outliers
     }
-    admit(r, raw, r.payload());
+    admit(r, raw, r.payload(), stats.events_in);
     return {};
   }
 
@@ -423,15 +424,16 @@ class EngineImpl {
   void set_aside_held() {
     for (auto& b : held) {
       ++stats.ahead;
-      if (on_late) on_late(late_event(b.rec.timestamp(), newest, b.payload, {}, true));
+      if (on_late) on_late(late_event(b.rec.timestamp(), newest, b.payload, {}, true, b.pushed));
     }
     held.clear();
   }
 
   static LateEvent late_event(std::int64_t ts, std::int64_t mark,
                               std::shared_ptr<const std::string> payload, std::string_view raw,
-                              bool ahead) {
+                              bool ahead, std::uint64_t pushed) {
     LateEvent le;
+    le.arrival = pushed;
     le.timestamp = ts;
     le.watermark = mark;
     le.payload = std::move(payload);
@@ -441,31 +443,33 @@ class EngineImpl {
   }
 
   // A copy of the event that owns its strings and payload.
-  Buffered own(const Record& r, std::string_view raw) {
+  Buffered own(const Record& r, std::string_view raw, std::uint64_t pushed) {
     Buffered b;
     b.rec = r;
     b.rec.own_strings();
     b.payload = r.payload();
     if (!b.payload && !raw.empty()) b.payload = std::make_shared<const std::string>(raw);
     b.arrival = arrival++;
+    b.pushed = pushed;
     b.bytes = sizeof(Buffered) + b.rec.memory_bytes() + (b.payload ? b.payload->size() : 0);
     return b;
   }
 
   // An event not late and not held: evaluated now, or buffered for ordering.
-  void admit(const Record& r, std::string_view raw, std::shared_ptr<const std::string> payload) {
+  void admit(const Record& r, std::string_view raw, std::shared_ptr<const std::string> payload,
+             std::uint64_t pushed) {
     const std::int64_t ts = r.timestamp();
     newest = newest == kNoTime ? ts : std::max(newest, ts);
     if (opts.reorder_window.count() <= 0) {
       if (watermark != kNoTime && ts < watermark) {  // only a confirmed jump's stragglers
         ++stats.late;
-        if (on_late) on_late(late_event(ts, watermark, std::move(payload), raw, false));
+        if (on_late) on_late(late_event(ts, watermark, std::move(payload), raw, false, pushed));
         return;
       }
       process(r, raw, std::move(payload));
       return;
     }
-    Buffered b = own(r, raw);
+    Buffered b = own(r, raw, pushed);
     if (payload) b.payload = std::move(payload);
     buffered_bytes += b.bytes;
     buffer.push(std::move(b));
@@ -587,7 +591,7 @@ class EngineImpl {
     // Held events are processed: nothing follows that they could blind.
     std::vector<Buffered> take = std::move(held);
     held.clear();
-    for (auto& b : take) admit(b.rec, {}, b.payload);
+    for (auto& b : take) admit(b.rec, {}, b.payload, b.pushed);
     release(true);
     for (auto& rr : rules) rr->finish();
     watermark = kNoTime;

@@ -189,5 +189,122 @@ p = subprocess.run("'%s' query 'process where true' '%s' | head -1" % (EQLPP, bi
                    capture_output=True, text=True)
 check("closed pipe", p.returncode == 0 and p.stdout.count("\n") == 1 and p.stderr == "", p.stderr)
 
+
+# ---- nothing lost, nothing stalls (README "Limits and guarantees") ----
+import select
+import signal
+import time
+
+
+def ev(ms, cat, **fields):
+    d = {"@timestamp": ms, "event": {"category": cat}}
+    d.update(fields)
+    return json.dumps(d)
+
+
+def read_line(p, timeout=10.0):
+    """One line of p.stdout within `timeout` seconds, or None."""
+    r, _, _ = select.select([p.stdout], [], [], timeout)
+    return p.stdout.readline() if r else None
+
+
+# A live stream (a pipe that stays open): each alert is written before eqlpp waits for input.
+p = subprocess.Popen([EQLPP, "query", "process where a == 1"], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+p.stdin.write(ev(1, "process", a=1) + "\n")
+p.stdin.flush()
+first = read_line(p)
+p.stdin.write(ev(2, "process", a=1) + "\n")
+p.stdin.flush()
+second = read_line(p)
+p.stdin.close()
+p.wait(timeout=30)
+check("live stream: alerts flushed while the input stays open",
+      first is not None and '"@timestamp": 1' in first and second is not None, "%r %r" % (first, second))
+
+# SIGTERM / SIGINT: stop reading, drain (a trailing missing-event window completes),
+# flush, print statistics, exit 128+signal.
+rules_dir = os.path.join(tmp, "sigrules")
+os.makedirs(rules_dir, exist_ok=True)
+with open(os.path.join(rules_dir, "probe.eql"), "w") as f:
+    f.write("process where a == 2")
+with open(os.path.join(rules_dir, "trailing.eql"), "w") as f:
+    f.write("sequence by h with maxspan=1h [process where a == 1] ![file where true]")
+for sig, code, name in [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "SIGINT")]:
+    p = subprocess.Popen([EQLPP, "run", "--rules", rules_dir], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdin.write(ev(1000, "process", a=1, h="x") + "\n" + ev(2000, "process", a=2) + "\n")
+    p.stdin.flush()
+    probe = read_line(p)  # both events were read
+    p.send_signal(sig)
+    rest, err = p.communicate(timeout=30)
+    lines = ([probe] if probe else []) + rest.splitlines()
+    check("%s drains, flushes, reports and exits %d" % (name, code),
+          p.returncode == code and len(lines) == 2 and "\"name\":\"trailing\"" in rest
+          and "interrupted by " + name in err and "events read: 2," in err,
+          "rc %s\n%s\n%s" % (p.returncode, lines, err))
+
+# Write errors other than a closed pipe are reported and fail the command.
+with open(os.path.join(tmp, "bad.eql"), "w") as f:
+    f.write("process where (")
+for args in (["run", EVENTS], ["query", "process where true", EVENTS], ["explain", "process where true"],
+             ["test"], ["check", "--json", os.path.join(tmp, "bad.eql")]):
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([EQLPP] + args, stdout=full, stderr=subprocess.PIPE, text=True)
+    check("write error exits non-zero: %s" % args[0],
+          p.returncode == 1 and "No space left on device" in p.stderr, "rc %d %s" % (p.returncode, p.stderr[-300:]))
+
+# Unreadable input is an error with the path, not an empty stream.
+rc, out, err = run(["query", "process where true", tmp])
+check("a directory as EVENTS exits 1", rc == 1 and (tmp + ": error: cannot read: Is a directory") in err, err)
+
+# A UTF-8 byte order mark at the start of the input is accepted.
+bom = os.path.join(tmp, "bom.jsonl")
+with open(bom, "wb") as f:
+    f.write(b"\xef\xbb\xbf" + ev(1, "process", a=1).encode() + b"\n")
+rc, out, err = run(["query", "process where a == 1", bom])
+check("byte order mark", rc == 0 and len(out.splitlines()) == 1 and "error" not in err, out + err)
+
+# An over-long line is skipped in bounded memory; the next line is processed.
+meter = ("import resource, subprocess, sys\n"
+         "p = subprocess.run(sys.argv[1], shell=True, capture_output=True, text=True)\n"
+         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+         "sys.stdout.write(p.stdout)\n"
+         "sys.stderr.write(p.stderr)\n")
+cmd = ("(head -c 150000000 /dev/zero | tr '\\0' x; echo; echo '%s') | '%s' query --max-line-bytes 1000000 "
+       "'process where a == 1'" % (ev(5, "process", a=1), EQLPP))
+p = subprocess.run([sys.executable, "-c", meter, cmd], capture_output=True, text=True)
+out_lines = p.stdout.splitlines()
+peak_kb = int(out_lines[0]) if out_lines else 1 << 30
+check("a 150 MB line is skipped in bounded memory", peak_kb < 100_000 and len(out_lines) == 2
+      and "<stdin>:1: error: the line is 150000000 bytes, over the limit of 1000000" in p.stderr,
+      "peak %d KiB\n%s" % (peak_kb, p.stderr[-500:]))
+
+# Late events are reported with their position; one forged timestamp does not blind the rules.
+late = os.path.join(tmp, "late.jsonl")
+with open(late, "w") as f:
+    f.write("\n".join([ev(5000, "process", i=1), ev(6000, "process", i=2), ev(1000, "process", i=3),
+                       ev(7000, "process", i=4)]) + "\n")
+rc, out, err = run(["query", "process where true", late])
+check("late events: a count per input with the first line",
+      rc == 0 and (late + ": 1 late events, the first at line 3") in err, err)
+rc, out, err = run(["query", "--verbose", "process where true", late])
+check("late events: each with its line under --verbose",
+      rc == 0 and (late + ":3: warning: late event at 1970-01-01T00:00:01.000Z") in err, err)
+forged = os.path.join(tmp, "forged.jsonl")
+ten_years = 10 * 365 * 86400000
+with open(forged, "w") as f:
+    f.write("\n".join([ev(1000, "process", a=1, h=1), ev(1000 + ten_years, "process", h=9),
+                       ev(2000, "file", b=1, h=1)]) + "\n")
+seq = "sequence by h with maxspan=1m [process where a == 1] [file where b == 1]"
+rc, out, err = run(["query", seq, forged])
+check("a forged timestamp is set aside and reported", rc == 0 and len(out.splitlines()) == 1
+      and (forged + ": 1 events set aside as too far ahead of event time, the first at line 2") in err, out + err)
+rc, out, err = run(["query", "--max-time-ahead", "0", seq, forged])
+check("--max-time-ahead 0 turns the guard off", rc == 0 and out == "" and "1 late events" in err, out + err)
+rc, out, err = run(["run", "--rules", os.path.join(rules_dir, "probe.eql"), forged])
+check("run statistics name evictions, early releases and set-aside events",
+      "keys evicted: 0, released early: 0, set aside (ahead): 1," in err, err)
+
 print("cli: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
