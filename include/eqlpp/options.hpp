@@ -70,6 +70,11 @@ struct EngineOptions {
   std::chrono::nanoseconds max_time_ahead{0};
   /// See max_time_ahead; at least 2 (1 would accept every jump at once).
   std::size_t time_jump_confirmations = 3;
+  /// Join keys one event may take part under, per stage: a multi-valued key
+  /// field joins on each of its values and several such fields on their
+  /// cartesian product, as Elasticsearch does; past this bound the rest of
+  /// the product is dropped and counted (EngineStats::key_combinations_dropped).
+  std::size_t max_join_key_combinations = 256;
   /// Alerts per rule per second of event time (0 = unlimited); the rest are counted as suppressed.
   std::size_t max_alerts_per_second = 0;
   /// Select rules by field values: a rule whose every stage requires one of

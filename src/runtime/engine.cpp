@@ -220,7 +220,7 @@ class RuleRuntime {
   void trace_state(TraceEntry::Kind kind, std::int64_t ts, std::string text);
   [[nodiscard]] std::string stage_name(std::size_t positive_index) const;
 
-  bool compute_key(const StagePlan& st, runtime::EvalCtx& ctx, Key& out);
+  bool compute_keys(const StagePlan& st, runtime::EvalCtx& ctx);
   std::uint32_t find_slot(const Key& k);
   std::uint32_t get_or_create(const Key& k);
   void touch(std::uint32_t s);
@@ -257,7 +257,8 @@ class RuleRuntime {
   std::int64_t rate_window_ = kNoTime;
   std::size_t rate_count_ = 0;
   std::uint64_t emitted_ = 0;
-  Key scratch_key_;
+  std::vector<Key> keys_;  // the event's join keys for the stage being matched (compute_keys)
+  std::vector<Key> next_keys_;
 };
 
 class EngineImpl {
@@ -771,45 +772,88 @@ std::string RuleRuntime::stage_name(std::size_t positive_index) const {
   return "stage " + std::to_string(plan->stages[positive_[positive_index]].source_stage);
 }
 
-bool RuleRuntime::compute_key(const StagePlan& st, runtime::EvalCtx& ctx, Key& out) {
-  out.clear();
+namespace {
+
+// Appends one key part; false for a null that the key does not allow.
+bool add_key_part(Key& out, const Value& v, bool optional) {
+  switch (v.kind()) {
+    case Value::Kind::kNull: {
+      if (!optional) return false;  // a required key is null: not this stage
+      const std::int64_t zero = 0;
+      runtime::key_add_scalar(out, KeyKind::kNull, &zero);
+      return true;
+    }
+    case Value::Kind::kBool: {
+      const std::int64_t b = v.as_bool() ? 1 : 0;
+      runtime::key_add_scalar(out, KeyKind::kBool, &b);
+      return true;
+    }
+    case Value::Kind::kInt: {
+      const std::int64_t n = v.as_int();
+      runtime::key_add_scalar(out, KeyKind::kInt, &n);
+      return true;
+    }
+    case Value::Kind::kDouble: {
+      double d = v.as_double();
+      if (d == 0) d = 0;  // -0.0 and 0.0 are one key, as they compare equal
+      runtime::key_add_scalar(out, KeyKind::kDouble, &d);
+      return true;
+    }
+    case Value::Kind::kString:
+      runtime::key_add_text(out, KeyKind::kString, v.as_string());
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// The event's join keys for stage `st` into keys_; false when it has none (a
+// required key is null). A multi-valued key field joins on each of its values,
+// as Elasticsearch does since 8.6 (elastic/elasticsearch PR #89965, "EQL
+// sequences: support join on multi-values": "each value is considered as a
+// different join key ... In case of multiple multi-value keys, the resulting
+// keys will be the cartesian product"). Null elements are no values (a
+// Record drops them), duplicates join once, and each element keeps its own
+// type (1 and "1" stay different keys). The product is bounded by
+// EngineOptions::max_join_key_combinations; the rest is counted in
+// EngineStats::key_combinations_dropped.
+bool RuleRuntime::compute_keys(const StagePlan& st, runtime::EvalCtx& ctx) {
+  keys_.resize(1);
+  keys_[0].clear();
+  const std::size_t bound = std::max<std::size_t>(engine_.opts.max_join_key_combinations, 1);
   for (std::size_t i = 0; i < st.keys.size(); ++i) {
     const compiler::VExpr& e = *st.keys[i];
-    if (e.kind == compiler::VExpr::Kind::kField) {
-      auto vals = ctx.field(e.slot);
-      if (vals.size() > 1) {
-        runtime::key_add_text(out, KeyKind::kArray, runtime::json_array(vals));
-        continue;
+    std::span<const Value> vals;
+    Value one;
+    if (e.kind == compiler::VExpr::Kind::kField) vals = ctx.field(e.slot);
+    if (vals.size() <= 1) {
+      one = runtime::eval_value(e, ctx);
+      for (auto& k : keys_)
+        if (!add_key_part(k, one, st.key_optional[i])) return false;
+      continue;
+    }
+    // Several values: every key so far, once per distinct value.
+    next_keys_.clear();
+    std::size_t dropped = 0;
+    for (std::size_t vi = 0; vi < vals.size(); ++vi) {
+      bool dup = false;
+      for (std::size_t vj = 0; vj < vi && !dup; ++vj)
+        dup = vals[vj].kind() == vals[vi].kind() && vals[vj] == vals[vi];
+      if (dup) continue;
+      for (const auto& k : keys_) {
+        if (next_keys_.size() >= bound) {
+          ++dropped;
+          continue;
+        }
+        next_keys_.push_back(k);
+        add_key_part(next_keys_.back(), vals[vi], true);  // elements are never null
       }
     }
-    Value v = runtime::eval_value(e, ctx);
-    switch (v.kind()) {
-      case Value::Kind::kNull: {
-        if (!st.key_optional[i]) return false;  // a required key is null: not this stage
-        const std::int64_t zero = 0;
-        runtime::key_add_scalar(out, KeyKind::kNull, &zero);
-        break;
-      }
-      case Value::Kind::kBool: {
-        const std::int64_t b = v.as_bool() ? 1 : 0;
-        runtime::key_add_scalar(out, KeyKind::kBool, &b);
-        break;
-      }
-      case Value::Kind::kInt: {
-        const std::int64_t n = v.as_int();
-        runtime::key_add_scalar(out, KeyKind::kInt, &n);
-        break;
-      }
-      case Value::Kind::kDouble: {
-        double d = v.as_double();
-        if (d == 0) d = 0;  // -0.0 and 0.0 are one key, as they compare equal
-        runtime::key_add_scalar(out, KeyKind::kDouble, &d);
-        break;
-      }
-      case Value::Kind::kString: runtime::key_add_text(out, KeyKind::kString, v.as_string()); break;
-    }
+    if (dropped) engine_.stats.key_combinations_dropped += dropped;
+    keys_.swap(next_keys_);
   }
-  return true;
+  return !keys_.empty();
 }
 
 std::uint32_t RuleRuntime::find_slot(const Key& k) {
@@ -1176,171 +1220,176 @@ void RuleRuntime::process_sequence(EventCtx& ev, runtime::EvalCtx& ctx) {
     const StagePlan& st = plan->stages[positive_[pi]];
     if (!test<kTrace>(st, st.source_stage, ctx)) continue;
     ++stats.matches;
-    if (!compute_key(st, ctx, scratch_key_)) {
+    if (!compute_keys(st, ctx)) {
       if constexpr (kTrace) note("a join key is null: this stage does not take the event");
       continue;
     }
-    if (pi == 0) {
-      // Leading missing-event stages: no such event in [t - maxspan, t).
-      std::uint32_t s = find_slot(scratch_key_);
-      if (s != kNil) {
-        bool blocked = false;
-        for (std::size_t m : gap_[0]) {
-          const Mark& mk = slots_[s].st.missing[static_cast<std::size_t>(missing_slot_[m])];
-          if (mk.set && mk.ordinal < ev.ordinal && mk.ts >= sat_sub(ev.ts, maxspan)) {
-            blocked = true;
-            if constexpr (kTrace)
-              note("blocked: missing-event stage " + std::to_string(plan->stages[m].source_stage) +
-                   " matched at " + format_timestamp(mk.ts) + ", within maxspan before, for key " +
-                   runtime::key_text(scratch_key_));
+    for (const Key& key : keys_) {  // each value of a multi-valued key on its own
+      if (pi == 0) {
+        // Leading missing-event stages: no such event in [t - maxspan, t).
+        std::uint32_t s = find_slot(key);
+        if (s != kNil) {
+          bool blocked = false;
+          for (std::size_t m : gap_[0]) {
+            const Mark& mk = slots_[s].st.missing[static_cast<std::size_t>(missing_slot_[m])];
+            if (mk.set && mk.ordinal < ev.ordinal && mk.ts >= sat_sub(ev.ts, maxspan)) {
+              blocked = true;
+              if constexpr (kTrace)
+                note("blocked: missing-event stage " +
+                     std::to_string(plan->stages[m].source_stage) + " matched at " +
+                     format_timestamp(mk.ts) + ", within maxspan before, for key " +
+                     runtime::key_text(key));
+            }
           }
+          if (blocked) continue;
         }
-        if (blocked) continue;
-      }
-      Partial p;
-      if (k > 1 && s != kNil && slots_[s].st.at[0]) {
-        // This partial will replace the one waiting after stage 0: reuse its
-        // event storage (the old partial's byte count is kept in `bytes`).
-        p.events = std::move(slots_[s].st.at[0]->events);
-        p.events.clear();
-      }
-      p.events.push_back(ev.ref());
-      p.first_ts = ev.ts;
-      p.last_ordinal = ev.ordinal;
-      s = get_or_create(scratch_key_);
-      ++engine_.stats.partials_created;
-      if (kTrace && k > 1)
-        note("started a partial sequence for key " + runtime::key_text(*slots_[s].key));
-      if (k == 1) {
-        complete(s, std::move(p));
+        Partial p;
+        if (k > 1 && s != kNil && slots_[s].st.at[0]) {
+          // This partial will replace the one waiting after stage 0: reuse its
+          // event storage (the old partial's byte count is kept in `bytes`).
+          p.events = std::move(slots_[s].st.at[0]->events);
+          p.events.clear();
+        }
+        p.events.push_back(ev.ref());
+        p.first_ts = ev.ts;
+        p.last_ordinal = ev.ordinal;
+        s = get_or_create(key);
+        ++engine_.stats.partials_created;
+        if (kTrace && k > 1)
+          note("started a partial sequence for key " + runtime::key_text(*slots_[s].key));
+        if (k == 1) {
+          complete(s, std::move(p));
+          continue;
+        }
+        store_partial(s, 0, std::move(p));
         continue;
       }
-      store_partial(s, 0, std::move(p));
-      continue;
-    }
-    std::uint32_t s = find_slot(scratch_key_);
-    if (s == kNil) {
-      if constexpr (kTrace) note("no partial sequence for key " + runtime::key_text(scratch_key_));
-      continue;
-    }
-    KeyState& ks = slots_[s].st;
-    auto& prev = ks.at[pi - 1];
-    if (!prev || prev->last_ordinal >= ev.ordinal) {
-      if constexpr (kTrace)
-        note(std::string(prev ? "the partial for key " + runtime::key_text(scratch_key_) +
-                                    " waiting after " + stage_name(pi - 1) +
-                                    " was made by this same event"
-                              : "no partial for key " + runtime::key_text(scratch_key_) +
-                                    " is waiting after " + stage_name(pi - 1)));
-      continue;
-    }
-    Partial p = std::move(*prev);
-    prev.reset();
-    add_bytes(ks, -static_cast<std::ptrdiff_t>(p.bytes));
-    --ks.live;
-    --live_partials_;
-    bool reject = false;
-    if (maxspan && sat_sub(ev.ts, p.first_ts) > maxspan) {
-      reject = true;
-      if constexpr (kTrace)
-        note("maxspan exceeded by " +
-             runtime::duration_text(sat_sub(sat_sub(ev.ts, p.first_ts), maxspan)) +
-             ": the partial for key " + runtime::key_text(scratch_key_) + " began at " +
-             format_timestamp(p.first_ts) + ", " +
-             runtime::duration_text(sat_sub(ev.ts, p.first_ts)) + " before this event (maxspan " +
-             runtime::duration_text(maxspan) + "); the partial is dropped");
-    }
-    if (ks.until.set && ks.until.ordinal >= p.last_ordinal) {
-      reject = true;
-      if constexpr (kTrace)
-        note("the partial for key " + runtime::key_text(scratch_key_) +
-             " was ended by `until` at " + format_timestamp(ks.until.ts) +
-             "; the partial is dropped");
-    }
-    for (std::size_t m : gap_[pi]) {
-      const Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[m])];
-      if (mk.set && mk.ordinal > p.last_ordinal && mk.ordinal < ev.ordinal) {
+      std::uint32_t s = find_slot(key);
+      if (s == kNil) {
+        if constexpr (kTrace) note("no partial sequence for key " + runtime::key_text(key));
+        continue;
+      }
+      KeyState& ks = slots_[s].st;
+      auto& prev = ks.at[pi - 1];
+      if (!prev || prev->last_ordinal >= ev.ordinal) {
+        if constexpr (kTrace)
+          note(std::string(prev ? "the partial for key " + runtime::key_text(key) +
+                                      " waiting after " + stage_name(pi - 1) +
+                                      " was made by this same event"
+                                : "no partial for key " + runtime::key_text(key) +
+                                      " is waiting after " + stage_name(pi - 1)));
+        continue;
+      }
+      Partial p = std::move(*prev);
+      prev.reset();
+      add_bytes(ks, -static_cast<std::ptrdiff_t>(p.bytes));
+      --ks.live;
+      --live_partials_;
+      bool reject = false;
+      if (maxspan && sat_sub(ev.ts, p.first_ts) > maxspan) {
         reject = true;
         if constexpr (kTrace)
-          note("missing-event stage " + std::to_string(plan->stages[m].source_stage) +
-               " matched at " + format_timestamp(mk.ts) + " between the partial for key " +
-               runtime::key_text(scratch_key_) + " and this event; the partial is dropped");
+          note("maxspan exceeded by " +
+               runtime::duration_text(sat_sub(sat_sub(ev.ts, p.first_ts), maxspan)) +
+               ": the partial for key " + runtime::key_text(key) + " began at " +
+               format_timestamp(p.first_ts) + ", " +
+               runtime::duration_text(sat_sub(ev.ts, p.first_ts)) + " before this event (maxspan " +
+               runtime::duration_text(maxspan) + "); the partial is dropped");
       }
+      if (ks.until.set && ks.until.ordinal >= p.last_ordinal) {
+        reject = true;
+        if constexpr (kTrace)
+          note("the partial for key " + runtime::key_text(key) + " was ended by `until` at " +
+               format_timestamp(ks.until.ts) + "; the partial is dropped");
+      }
+      for (std::size_t m : gap_[pi]) {
+        const Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[m])];
+        if (mk.set && mk.ordinal > p.last_ordinal && mk.ordinal < ev.ordinal) {
+          reject = true;
+          if constexpr (kTrace)
+            note("missing-event stage " + std::to_string(plan->stages[m].source_stage) +
+                 " matched at " + format_timestamp(mk.ts) + " between the partial for key " +
+                 runtime::key_text(key) + " and this event; the partial is dropped");
+        }
+      }
+      if (reject) {
+        maybe_free(s);
+        continue;
+      }
+      p.events.push_back(ev.ref());
+      p.last_ordinal = ev.ordinal;
+      touch(s);
+      if (kTrace && pi != k - 1)
+        note("extended the partial for key " + runtime::key_text(key) + " (waiting after " +
+             stage_name(pi - 1) + ")");
+      if (pi == k - 1) {
+        complete(s, std::move(p));
+        maybe_free(s);
+        continue;
+      }
+      store_partial(s, pi, std::move(p));
     }
-    if (reject) {
-      maybe_free(s);
-      continue;
-    }
-    p.events.push_back(ev.ref());
-    p.last_ordinal = ev.ordinal;
-    touch(s);
-    if (kTrace && pi != k - 1)
-      note("extended the partial for key " + runtime::key_text(scratch_key_) + " (waiting after " +
-           stage_name(pi - 1) + ")");
-    if (pi == k - 1) {
-      complete(s, std::move(p));
-      maybe_free(s);
-      continue;
-    }
-    store_partial(s, pi, std::move(p));
   }
   // Missing-event stages: remember the latest matching event per key.
   for (std::size_t i = 0; i < plan->stages.size(); ++i) {
     const StagePlan& st = plan->stages[i];
     if (!st.missing || !test<kTrace>(st, st.source_stage, ctx)) continue;
-    if (!compute_key(st, ctx, scratch_key_)) {
+    if (!compute_keys(st, ctx)) {
       if constexpr (kTrace) note("a join key is null: this stage does not take the event");
       continue;
     }
-    bool leading = std::find(gap_[0].begin(), gap_[0].end(), i) != gap_[0].end();
-    std::uint32_t s = leading ? get_or_create(scratch_key_) : find_slot(scratch_key_);
-    if (s == kNil) {
-      if constexpr (kTrace) note("no sequence state for key " + runtime::key_text(scratch_key_));
-      continue;
-    }
-    if constexpr (kTrace)
-      note("recorded as the latest missing-event match for key " + runtime::key_text(scratch_key_));
-    KeyState& ks = slots_[s].st;
-    Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[i])];
-    // One expiry entry per mark and deadline: a mark already at this time has one.
-    const bool moved = !mk.set || mk.ts != ev.ts;
-    mk.set = true;
-    mk.ts = ev.ts;
-    mk.ordinal = ev.ordinal;
-    if (leading && moved)
-      push_heap(sat_add(ev.ts, maxspan), s, runtime::ExpiryEntry::kLeadingMark, 0);
-    // A trailing missing event cancels completed sequences whose window holds it.
-    bool trailing = std::find(gap_.back().begin(), gap_.back().end(), i) != gap_.back().end();
-    if (trailing) {
-      for (auto it = ks.pending.begin(); it != ks.pending.end();) {
-        if (it->last_ordinal < ev.ordinal && ev.ts <= sat_add(it->first_ts, maxspan)) {
-          if constexpr (kTrace)
-            note("cancelled a completed sequence for key " + runtime::key_text(scratch_key_) +
-                 " that began at " + format_timestamp(it->first_ts));
-          add_bytes(ks, -static_cast<std::ptrdiff_t>(it->bytes));
-          it = ks.pending.erase(it);
-          --ks.live;
-          --live_partials_;
-        } else {
-          ++it;
+    for (const Key& key : keys_) {
+      bool leading = std::find(gap_[0].begin(), gap_[0].end(), i) != gap_[0].end();
+      std::uint32_t s = leading ? get_or_create(key) : find_slot(key);
+      if (s == kNil) {
+        if constexpr (kTrace) note("no sequence state for key " + runtime::key_text(key));
+        continue;
+      }
+      if constexpr (kTrace)
+        note("recorded as the latest missing-event match for key " + runtime::key_text(key));
+      KeyState& ks = slots_[s].st;
+      Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[i])];
+      // One expiry entry per mark and deadline: a mark already at this time has one.
+      const bool moved = !mk.set || mk.ts != ev.ts;
+      mk.set = true;
+      mk.ts = ev.ts;
+      mk.ordinal = ev.ordinal;
+      if (leading && moved)
+        push_heap(sat_add(ev.ts, maxspan), s, runtime::ExpiryEntry::kLeadingMark, 0);
+      // A trailing missing event cancels completed sequences whose window holds it.
+      bool trailing = std::find(gap_.back().begin(), gap_.back().end(), i) != gap_.back().end();
+      if (trailing) {
+        for (auto it = ks.pending.begin(); it != ks.pending.end();) {
+          if (it->last_ordinal < ev.ordinal && ev.ts <= sat_add(it->first_ts, maxspan)) {
+            if constexpr (kTrace)
+              note("cancelled a completed sequence for key " + runtime::key_text(key) +
+                   " that began at " + format_timestamp(it->first_ts));
+            add_bytes(ks, -static_cast<std::ptrdiff_t>(it->bytes));
+            it = ks.pending.erase(it);
+            --ks.live;
+            --live_partials_;
+          } else {
+            ++it;
+          }
         }
       }
+      maybe_free(s);
     }
-    maybe_free(s);
   }
   // until: cancels partials of the key whose last event is at or before it.
-  if (plan->until && test<kTrace>(*plan->until, -1, ctx) &&
-      compute_key(*plan->until, ctx, scratch_key_)) {
-    std::uint32_t s = find_slot(scratch_key_);
-    if (s != kNil) {
-      KeyState& ks = slots_[s].st;
-      ks.until.set = true;
-      ks.until.ts = ev.ts;
-      ks.until.ordinal = ev.ordinal;
-      if constexpr (kTrace)
-        note("ends the partials for key " + runtime::key_text(scratch_key_) + " made before it");
-    } else if constexpr (kTrace) {
-      note("no sequence state for key " + runtime::key_text(scratch_key_));
+  if (plan->until && test<kTrace>(*plan->until, -1, ctx) && compute_keys(*plan->until, ctx)) {
+    for (const Key& key : keys_) {
+      std::uint32_t s = find_slot(key);
+      if (s != kNil) {
+        KeyState& ks = slots_[s].st;
+        ks.until.set = true;
+        ks.until.ts = ev.ts;
+        ks.until.ordinal = ev.ordinal;
+        if constexpr (kTrace)
+          note("ends the partials for key " + runtime::key_text(key) + " made before it");
+      } else if constexpr (kTrace) {
+        note("no sequence state for key " + runtime::key_text(key));
+      }
     }
   }
 }
@@ -1351,32 +1400,34 @@ void RuleRuntime::process_sample(EventCtx& ev, runtime::EvalCtx& ctx) {
     const StagePlan& st = plan->stages[i];
     if (!test<kTrace>(st, static_cast<int>(i), ctx)) continue;
     ++stats.matches;
-    if (!compute_key(st, ctx, scratch_key_)) {
+    if (!compute_keys(st, ctx)) {
       if constexpr (kTrace) note("a join key is null: this filter does not take the event");
       continue;
     }
-    std::uint32_t s = get_or_create(scratch_key_);
-    KeyState& ks = slots_[s].st;
-    if (ks.sample_done || ks.sample[i]) {
-      if constexpr (kTrace)
-        note(std::string(ks.sample_done ? "the sample for key "
-                                        : "this filter already holds an event for key ") +
-             runtime::key_text(scratch_key_) + (ks.sample_done ? " was already reported" : ""));
-      continue;
-    }
-    if constexpr (kTrace) note("taken for key " + runtime::key_text(scratch_key_));
-    ks.sample[i] = ev.ref();
-    std::size_t b =
-        sizeof(AlertEvent) + (ks.sample[i]->payload ? ks.sample[i]->payload->size() : 0);
-    add_bytes(ks, static_cast<std::ptrdiff_t>(b));
-    bool full = std::all_of(ks.sample.begin(), ks.sample.end(),
-                            [](const auto& e) { return e.has_value(); });
-    if (full) {
-      std::vector<AlertEvent> events;
-      for (auto& e : ks.sample) events.push_back(std::move(*e));
-      ks.sample_done = true;
-      ks.sample.assign(ks.sample.size(), std::nullopt);
-      emit(*slots_[s].key, std::move(events));
+    for (const Key& key : keys_) {
+      std::uint32_t s = get_or_create(key);
+      KeyState& ks = slots_[s].st;
+      if (ks.sample_done || ks.sample[i]) {
+        if constexpr (kTrace)
+          note(std::string(ks.sample_done ? "the sample for key "
+                                          : "this filter already holds an event for key ") +
+               runtime::key_text(key) + (ks.sample_done ? " was already reported" : ""));
+        continue;
+      }
+      if constexpr (kTrace) note("taken for key " + runtime::key_text(key));
+      ks.sample[i] = ev.ref();
+      std::size_t b =
+          sizeof(AlertEvent) + (ks.sample[i]->payload ? ks.sample[i]->payload->size() : 0);
+      add_bytes(ks, static_cast<std::ptrdiff_t>(b));
+      bool full = std::all_of(ks.sample.begin(), ks.sample.end(),
+                              [](const auto& e) { return e.has_value(); });
+      if (full) {
+        std::vector<AlertEvent> events;
+        for (auto& e : ks.sample) events.push_back(std::move(*e));
+        ks.sample_done = true;
+        ks.sample.assign(ks.sample.size(), std::nullopt);
+        emit(*slots_[s].key, std::move(events));
+      }
     }
   }
 }

@@ -19,7 +19,7 @@ namespace eqlpp::runtime {
 /// A join key, its parts encoded into one string (one allocation at most;
 /// short keys fit the string's own buffer): per part a kind byte, then 8
 /// bytes for a bool, int or double, or a 4-byte length and the bytes for a
-/// string (or the JSON text of a multi-valued field). Type-sensitive: 1, 1.0
+/// string (one value of a multi-valued field per key). Type-sensitive: 1, 1.0
 /// and "1" differ. Hashed once per lookup, compared with memcmp.
 using Key = std::string;
 
@@ -27,13 +27,13 @@ struct KeyHash {
   std::size_t operator()(const Key& k) const noexcept { return std::hash<std::string_view>{}(k); }
 };
 
-enum class KeyKind : std::uint8_t { kNull, kBool, kInt, kDouble, kString, kArray };
+enum class KeyKind : std::uint8_t { kNull, kBool, kInt, kDouble, kString };
 
 struct KeyPartView {
   KeyKind kind = KeyKind::kNull;
   std::int64_t i = 0;  // bool, int
   double d = 0;
-  std::string_view s;  // string, array JSON
+  std::string_view s;  // string
 };
 
 inline void key_add_scalar(Key& k, KeyKind kind, const void* bytes8) {

@@ -115,7 +115,6 @@ std::string key_text(const Key& key) {
       case KeyKind::kInt: out += std::to_string(p.i); break;
       case KeyKind::kDouble: out += Value(p.d).to_json(); break;
       case KeyKind::kString: out += Value(p.s).to_json(); break;
-      case KeyKind::kArray: out += p.s; break;
     }
   });
   return out + "]";

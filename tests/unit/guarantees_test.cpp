@@ -5,6 +5,7 @@
 // (crashed, grew, or lost alerts) before its fix.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -319,6 +320,85 @@ TEST(Guarantees, ImpossibleDatesAreRejectedNotRolledOver) {
       e.push_json("{\"@timestamp\":\"2026-02-31T00:00:00Z\",\"event\":{\"category\":\"process\"}}");
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(e.stats().malformed, 1u);
+}
+
+// ---- 10. multi-valued join keys ----------------------------------------------------
+
+std::vector<std::string> keys_of(const std::vector<eqlpp::Alert>& alerts) {
+  std::vector<std::string> out;
+  for (const auto& a : alerts) {
+    std::string k;
+    for (const auto& v : a.join_keys) k += (k.empty() ? "" : ",") + v.to_json();
+    out.push_back(k);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Guarantees, MultiValuedJoinKeysJoinOnEachValue) {
+  // elastic/elasticsearch PR #89965: each value is a join key of its own.
+  const char* q = "sequence by tags [process where a == 1] [file where b == 1]";
+  Stream one(rule(q));
+  one.push(event(1, "process", "\"a\":1,\"tags\":[\"x\",\"y\"]"));
+  one.push(event(2, "file", "\"b\":1,\"tags\":\"y\""));
+  EXPECT_EQ(keys_of(one.alerts), (std::vector<std::string>{"\"y\""}));
+  Stream both(rule(q));
+  both.push(event(1, "process", "\"a\":1,\"tags\":[\"x\",\"y\"]"));
+  both.push(event(2, "file", "\"b\":1,\"tags\":[\"x\",\"y\"]"));
+  EXPECT_EQ(keys_of(both.alerts), (std::vector<std::string>{"\"x\"", "\"y\""}));
+  // Several multi-valued keys: their cartesian product (the PR's own example).
+  Stream product(rule("sequence by name, tags [process where a == 1] [file where b == 1]"));
+  product.push(event(1, "process", "\"a\":1,\"name\":[\"a\",\"b\"],\"tags\":[\"foo\",\"bar\"]"));
+  product.push(event(2, "file", "\"b\":1,\"name\":[\"a\",\"b\"],\"tags\":[\"foo\",\"bar\"]"));
+  EXPECT_EQ(keys_of(product.alerts), (std::vector<std::string>{"\"a\",\"bar\"", "\"a\",\"foo\"",
+                                                               "\"b\",\"bar\"", "\"b\",\"foo\""}));
+  for (const auto& a : product.alerts) EXPECT_EQ(a.events.size(), 2u);
+}
+
+TEST(Guarantees, MultiValuedKeysWithMixedTypesNullsAndDuplicates) {
+  const char* q = "sequence by tags [process where a == 1] [file where b == 1]";
+  Stream mixed(rule(q));
+  mixed.push(event(1, "process", "\"a\":1,\"tags\":[1,\"1\",null,\"1\"]"));
+  mixed.push(event(2, "file", "\"b\":1,\"tags\":\"1\""));
+  mixed.push(event(3, "file", "\"b\":1,\"tags\":1"));
+  // Each element keeps its type; null is no value; the duplicate joins once.
+  EXPECT_EQ(keys_of(mixed.alerts), (std::vector<std::string>{"\"1\"", "1"}));
+  // An array of nulls is a null key: a required key excludes the event.
+  Stream nulls(rule(q));
+  nulls.push(event(1, "process", "\"a\":1,\"tags\":[null,null]"));
+  nulls.push(event(2, "file", "\"b\":1"));
+  EXPECT_TRUE(nulls.alerts.empty());
+  // until on one of the values ends only that key's partial.
+  Stream until(rule(
+      "sequence by tags [process where a == 1] [file where b == 1] until [network where u == 1]"));
+  until.push(event(1, "process", "\"a\":1,\"tags\":[\"x\",\"y\"]"));
+  until.push(event(2, "network", "\"u\":1,\"tags\":[\"y\"]"));
+  until.push(event(3, "file", "\"b\":1,\"tags\":[\"x\",\"y\"]"));
+  EXPECT_EQ(keys_of(until.alerts), (std::vector<std::string>{"\"x\""}));
+  // Samples join each value too.
+  Stream sample(rule("sample by tags [process where a == 1] [file where b == 1]"));
+  sample.push(event(1, "process", "\"a\":1,\"tags\":[\"x\",\"y\"]"));
+  sample.push(event(2, "file", "\"b\":1,\"tags\":\"x\""));
+  EXPECT_EQ(keys_of(sample.alerts), (std::vector<std::string>{"\"x\""}));
+}
+
+TEST(Guarantees, TheKeyProductIsBoundedAndCounted) {
+  eqlpp::EngineOptions o;
+  o.max_join_key_combinations = 4;
+  Stream run(rule("sequence by p, q [process where a == 1] [file where b == 1]"), o);
+  run.push(event(1, "process", "\"a\":1,\"p\":[1,2,3],\"q\":[4,5,6]"));
+  EXPECT_EQ(run.engine.stats().key_combinations_dropped, 5u);  // 9 combinations, 4 kept
+  EXPECT_EQ(run.engine.stats().partials_live, 4u);
+  // Unbounded by default up to 256: a 20 x 20 product keeps 256.
+  Stream big(rule("sequence by p, q [process where a == 1] [file where b == 1]"));
+  std::string p = "[", q = "[";
+  for (int i = 0; i < 20; ++i) {
+    p += (i ? "," : "") + std::to_string(i);
+    q += (i ? "," : "") + std::to_string(100 + i);
+  }
+  big.push(event(1, "process", "\"a\":1,\"p\":" + p + "],\"q\":" + q + "]"));
+  EXPECT_EQ(big.engine.stats().partials_live, 256u);
+  EXPECT_EQ(big.engine.stats().key_combinations_dropped, 400u - 256u);
 }
 
 }  // namespace
