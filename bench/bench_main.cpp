@@ -290,4 +290,107 @@ void BM_AllDetectionRules(benchmark::State& state) {
 }
 BENCHMARK(BM_AllDetectionRules)->Unit(benchmark::kMillisecond);
 
+// ---- hostile key distributions (issue: one busy key) ------------------------------
+// Each pushes host-filled Records for one join key; before the expiry heap
+// dropped superseded entries, each of these compacted the whole heap on every
+// event once it was full (O(n) per event).
+
+eqlpp::Rule seed_rule_with_maxspan(const char* maxspan) {
+  std::string q = seed_rule().query();
+  auto at = q.find("maxspan=5s");
+  q.replace(at, 10, std::string("maxspan=") + maxspan);
+  return eqlpp::compile(q).value();
+}
+
+// The seed rule under maxspan 1h: one host terminating a process twice a
+// second (every event is stage 1 and replaces the key's partial).
+void BM_OneKeyLongMaxspan(benchmark::State& state) {
+  constexpr std::size_t kN = 200'000;
+  std::uint64_t entries = 0;
+  for (auto _ : state) {
+    eqlpp::Engine engine;
+    engine.add_rule(seed_rule_with_maxspan("1h"));
+    auto F = [&](const char* p) { return engine.field(p); };
+    eqlpp::FieldId cat = F("event.category"), type = F("event.type"), host = F("host.id"),
+                   os = F("host.os.type"), exe = F("process.executable");
+    eqlpp::Record r;
+    for (std::size_t i = 0; i < kN; ++i) {
+      r.clear();
+      r.set_timestamp(static_cast<std::int64_t>(i) * 500'000'000);  // 2 events/s
+      r.add(cat, eqlpp::Value("process"));
+      r.add(type, eqlpp::Value("end"));
+      r.add(host, eqlpp::Value("one-busy-host"));
+      r.add(os, eqlpp::Value("windows"));
+      r.add(exe, eqlpp::Value("C:\\Users\\u\\AppData\\Local\\Temp\\tool.exe"));
+      auto st = engine.push(r);
+      benchmark::DoNotOptimize(st);
+    }
+    entries = engine.stats().expiry_entries;
+  }
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(kN * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["expiry_entries"] = static_cast<double>(entries);
+}
+BENCHMARK(BM_OneKeyLongMaxspan)->Unit(benchmark::kMillisecond);
+
+// An until storm on one key: stage-1 events and `until` events alternate.
+void BM_UntilStormOneKey(benchmark::State& state) {
+  constexpr std::size_t kN = 200'000;
+  auto rule = eqlpp::compile(
+                  "sequence by h with maxspan=1h [process where a == 1] [file where b == 1] "
+                  "until [network where u == 1]")
+                  .value();
+  for (auto _ : state) {
+    eqlpp::Engine engine;
+    engine.add_rule(rule);
+    eqlpp::FieldId cat = engine.field("event.category"), h = engine.field("h"),
+                   a = engine.field("a"), u = engine.field("u");
+    eqlpp::Record r;
+    for (std::size_t i = 0; i < kN; ++i) {
+      r.clear();
+      r.set_timestamp(static_cast<std::int64_t>(i) * 1'000'000);
+      const bool until = i % 2 == 1;
+      r.add(cat, eqlpp::Value(until ? "network" : "process"));
+      r.add(h, eqlpp::Value(std::int64_t{1}));
+      r.add(until ? u : a, eqlpp::Value(std::int64_t{1}));
+      auto st = engine.push(r);
+      benchmark::DoNotOptimize(st);
+    }
+  }
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(kN * state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_UntilStormOneKey)->Unit(benchmark::kMillisecond);
+
+// A 50-stage sequence on one key whose every stage matches every event: each
+// event moves all 49 partials one stage on (and completes one).
+void BM_FiftyStagesOneKey(benchmark::State& state) {
+  constexpr std::size_t kN = 100'000;
+  std::string q = "sequence by h with maxspan=1h";
+  for (int i = 0; i < 50; ++i) q += " [process where s >= 0]";
+  auto rule = eqlpp::compile(q).value();
+  std::uint64_t alerts = 0;
+  for (auto _ : state) {
+    eqlpp::Engine engine;
+    engine.add_rule(rule);
+    engine.on_alert([&](const eqlpp::Alert&) { ++alerts; });
+    eqlpp::FieldId cat = engine.field("event.category"), h = engine.field("h"),
+                   stage = engine.field("s");
+    eqlpp::Record r;
+    for (std::size_t i = 0; i < kN; ++i) {
+      r.clear();
+      r.set_timestamp(static_cast<std::int64_t>(i) * 1'000'000);
+      r.add(cat, eqlpp::Value("process"));
+      r.add(h, eqlpp::Value(std::int64_t{1}));
+      r.add(stage, eqlpp::Value(static_cast<std::int64_t>(i % 50)));
+      auto st = engine.push(r);
+      benchmark::DoNotOptimize(st);
+    }
+  }
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(kN * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["alerts"] = static_cast<double>(alerts);
+}
+BENCHMARK(BM_FiftyStagesOneKey)->Unit(benchmark::kMillisecond);
+
 }  // namespace

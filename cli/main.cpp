@@ -23,6 +23,7 @@
 #include "line_reader.hpp"
 #include "output.hpp"
 #include "signals.hpp"
+#include "time_reports.hpp"
 
 namespace {
 
@@ -34,6 +35,7 @@ struct UsageError {
 
 using eqlpp_cli::LineReader;
 using eqlpp_cli::Out;
+using eqlpp_cli::TimeReports;
 
 // ---- options ------------------------------------------------------------------
 
@@ -209,77 +211,6 @@ struct StreamResult {
   bool input_error = false;
   bool closed = false;
   int signal = 0;  // the stop signal that ended reading, or 0
-};
-
-// Where the event being pushed came from, for late and set-aside reports.
-struct Position {
-  const std::string* file = nullptr;
-  std::uint64_t line = 0;
-};
-
-// Late and set-aside events: each reported with its position under
-// --verbose, else counted per input and summarised at the end.
-class TimeReports {
- public:
-  TimeReports(bool verbose, std::size_t ring) : verbose_(verbose), ring_(ring + 1) {}
-
-  // Called for each event pushed (arrival = EngineStats::events_in after it).
-  void pushed(std::uint64_t arrival, const std::string* file, std::uint64_t line) {
-    ring_[arrival % ring_.size()] = {file, line};
-    last_ = arrival;
-  }
-
-  void report(const eqlpp::LateEvent& e) {
-    // Held events are the last pushes before the current one (see max_time_ahead).
-    Position at = e.arrival + ring_.size() > last_ ? ring_[e.arrival % ring_.size()] : Position{};
-    std::string file = at.file ? *at.file : "<input>";
-    auto& c = counts_[file];
-    (e.ahead ? c.ahead : c.late)++;
-    if (!(e.ahead ? c.first_ahead : c.first_late))
-      (e.ahead ? c.first_ahead : c.first_late) = at.line;
-    if (!verbose_) return;
-    if (e.ahead)
-      std::fprintf(stderr,
-                   "%s:%llu: warning: event at %s set aside: too far ahead of event time %s "
-                   "(--max-time-ahead)\n",
-                   file.c_str(), static_cast<unsigned long long>(at.line),
-                   eqlpp::format_timestamp(e.timestamp).c_str(),
-                   eqlpp::format_timestamp(e.watermark).c_str());
-    else
-      std::fprintf(stderr,
-                   "%s:%llu: warning: late event at %s, older than %s already evaluated "
-                   "(--reorder-window or --sort)\n",
-                   file.c_str(), static_cast<unsigned long long>(at.line),
-                   eqlpp::format_timestamp(e.timestamp).c_str(),
-                   eqlpp::format_timestamp(e.watermark).c_str());
-  }
-
-  void summary() const {
-    if (verbose_) return;
-    for (const auto& [file, c] : counts_) {
-      if (c.late)
-        std::fprintf(stderr,
-                     "%s: %llu late events, the first at line %llu (--verbose lists each; "
-                     "use --sort or --reorder-window)\n",
-                     file.c_str(), static_cast<unsigned long long>(c.late),
-                     static_cast<unsigned long long>(c.first_late));
-      if (c.ahead)
-        std::fprintf(stderr,
-                     "%s: %llu events set aside as too far ahead of event time, the first at "
-                     "line %llu (--max-time-ahead)\n",
-                     file.c_str(), static_cast<unsigned long long>(c.ahead),
-                     static_cast<unsigned long long>(c.first_ahead));
-    }
-  }
-
- private:
-  struct Counts {
-    std::uint64_t late = 0, ahead = 0, first_late = 0, first_ahead = 0;
-  };
-  bool verbose_;
-  std::vector<Position> ring_;
-  std::uint64_t last_ = 0;
-  std::map<std::string, Counts> counts_;
 };
 
 // Feeds every events file to the engine; malformed lines are reported and

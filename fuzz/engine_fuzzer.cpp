@@ -4,10 +4,15 @@
 //  - streaming with a window at least as large as the disorder equals batch;
 //  - on in-order input, window 0 equals batch;
 //  - alerts of a rule come with their events in stage order (ordinals rise);
-//  - statistics add up.
+//  - statistics add up;
+//  - with the time guard on (max_time_ahead), one event forged ten years
+//    ahead changes nothing: the alerts equal those of the stream without it;
+//  - under a one-key flood the expiry heap stays within its bound;
+//  - a projected field nested deeper than max_json_depth is an error, never a crash.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,7 +39,8 @@ struct Out {
   std::vector<std::vector<std::uint64_t>> alerts;  // arrival indexes of each alert's events
 };
 
-Out run(const eqlpp::Rule& rule, const std::vector<std::string>& lines, eqlpp::EngineOptions o) {
+Out run(const eqlpp::Rule& rule, const std::vector<std::string>& lines, eqlpp::EngineOptions o,
+        bool check_heap = false) {
   Out out;
   o.tiebreaker_field = "i";  // a total order, so every run sees the same order
   const bool ordered = rule.kind() == eqlpp::QueryKind::kSequence;
@@ -55,11 +61,17 @@ Out run(const eqlpp::Rule& rule, const std::vector<std::string>& lines, eqlpp::E
     }
     out.alerts.push_back(ids);
   });
-  for (const auto& l : lines)
+  for (const auto& l : lines) {
     if (!e.push_json(l)) __builtin_trap();  // every generated line is valid
+    if (check_heap) {
+      const auto& s = e.stats();
+      if (s.expiry_entries > 2 * (s.partials_live + 64) + 1024) __builtin_trap();
+    }
+  }
   e.finish();
   const auto& s = e.stats();
-  if (s.events_in != s.events_processed + s.malformed + s.late) __builtin_trap();
+  if (s.events_in != s.events_processed + s.malformed + s.late + s.ahead) __builtin_trap();
+  if (s.held_ahead != 0) __builtin_trap();
   if (s.partials_live != 0 || s.buffered != 0) __builtin_trap();
   return out;
 }
@@ -69,21 +81,41 @@ Out run(const eqlpp::Rule& rule, const std::vector<std::string>& lines, eqlpp::E
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider fdp(data, size);
   std::string query;
-  if (fdp.ConsumeBool())
+  const bool fixed_rule = fdp.ConsumeBool();
+  if (fixed_rule)
     query = kRules[fdp.ConsumeIntegralInRange<std::size_t>(0, std::size(kRules) - 1)];
   else
     query = fdp.ConsumeRandomLengthString(256);
   auto rule = eqlpp::compile(query);
   if (!rule) return 0;
+  // Deep nesting on a projected field: an error beyond the limit, never a crash.
+  {
+    const std::size_t depth = fdp.ConsumeIntegralInRange<std::size_t>(1, 5000);
+    std::string v(depth, '[');
+    v += "1";
+    v.append(depth, ']');
+    static const eqlpp::Rule reader = eqlpp::compile("any where a == 1").value();  // projects `a`
+    eqlpp::Engine e;
+    e.add_rule(*rule);
+    e.add_rule(reader);
+    const bool ok = e.push_json("{\"@timestamp\":1,\"a\":" + v + ",\"p\":" + v + "}").ok();
+    if (ok != (depth + 1 <= e.options().max_json_depth)) __builtin_trap();
+  }
+  // One-key flood: every event on the same key, tiny time steps.
+  const bool flood = fdp.ConsumeBool();
   static constexpr const char* kCats[] = {"process", "file", "network"};
   std::vector<std::pair<std::int64_t, std::string>> events;
   std::int64_t t = 0;
-  for (int i = 0; i < 200 && fdp.remaining_bytes() > 0; ++i) {
-    t += fdp.ConsumeIntegralInRange<int>(0, 800);
+  const int count = flood ? 3000 : 200;
+  for (int i = 0; i < count && fdp.remaining_bytes() > 0; ++i) {
+    t += flood ? fdp.ConsumeIntegralInRange<int>(0, 3) : fdp.ConsumeIntegralInRange<int>(0, 800);
     std::string line = "{\"@timestamp\":" + std::to_string(t) + ",\"i\":" + std::to_string(i) +
                        ",\"event\":{\"category\":\"" + kCats[fdp.ConsumeIntegralInRange(0, 2)] +
                        "\"}";
-    if (fdp.ConsumeBool()) line += ",\"h\":" + std::to_string(fdp.ConsumeIntegralInRange(0, 2));
+    if (flood)
+      line += ",\"h\":0";
+    else if (fdp.ConsumeBool())
+      line += ",\"h\":" + std::to_string(fdp.ConsumeIntegralInRange(0, 2));
     line += ",\"p\":\"" + std::string(fdp.ConsumeBool() ? "x1" : "y2") + "\"";
     for (const char* f : {"a", "b", "c", "u"})
       if (fdp.ConsumeBool()) line += std::string(",\"") + f + "\":1";
@@ -95,8 +127,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   batch.reorder_window = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::max());
   batch.max_buffered_events = std::numeric_limits<std::size_t>::max();
   Out b = run(*rule, sorted, batch);
-  Out s = run(*rule, sorted, eqlpp::EngineOptions{});
+  Out s = run(*rule, sorted, eqlpp::EngineOptions{}, flood);
   if (b.alerts != s.alerts) __builtin_trap();
+  // One forged event ten years ahead, set aside by the guard, changes nothing.
+  if (fixed_rule && !sorted.empty()) {
+    std::vector<std::string> forged = sorted;
+    const std::size_t at = fdp.ConsumeIntegralInRange<std::size_t>(0, forged.size() - 1);
+    const std::int64_t future = events[at].first + std::int64_t{10} * 365 * 86'400'000;
+    forged.insert(forged.begin() + static_cast<std::ptrdiff_t>(at) + 1,
+                  "{\"@timestamp\":" + std::to_string(future) +
+                      ",\"i\":999999,\"event\":{\"category\":\"forged\"}}");
+    eqlpp::EngineOptions guarded;
+    guarded.max_time_ahead = std::chrono::hours(1);
+    Out g = run(*rule, forged, guarded);
+    if (g.alerts != s.alerts) __builtin_trap();
+  }
   // Delay each event by less than 1 s of event time and stream with a 1 s window.
   std::vector<std::pair<std::int64_t, std::string>> arrival;
   for (auto& [ts, l] : events)

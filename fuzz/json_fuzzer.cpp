@@ -32,6 +32,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   engine.finish();
   const auto& s = engine.stats();
-  if (s.events_in != s.events_processed + s.malformed + s.late) __builtin_trap();
+  if (s.events_in != s.events_processed + s.malformed + s.late + s.ahead) __builtin_trap();
   return 0;
 }
