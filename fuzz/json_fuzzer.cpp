@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const eqlpp::Rule kEvent = *eqlpp::compile(
       "any where process.name : (\"cmd*\", \"*.exe\") or length(a.b) > 2 or cidrMatch(ip, "
       "\"10.0.0.0/8\")");
-  eqlpp::Engine engine({.reorder_window = std::chrono::seconds(1)});
+  eqlpp::Engine engine(
+      {.reorder_window = std::chrono::seconds(1), .max_time_ahead = std::chrono::hours(1)});
   engine.add_rule(kSeq);
   engine.add_rule(kEvent);
   engine.on_alert([](const eqlpp::Alert& a) { (void)a.to_json(); });
@@ -33,5 +34,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   engine.finish();
   const auto& s = engine.stats();
   if (s.events_in != s.events_processed + s.malformed + s.late + s.ahead) __builtin_trap();
+  if (s.held_ahead != 0 || s.buffered != 0) __builtin_trap();
   return 0;
 }
