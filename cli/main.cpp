@@ -198,10 +198,19 @@ eqlpp::CompileOptions compile_options(const EventOptions& o) {
   return c;
 }
 
-std::uint64_t first_ordinal(const eqlpp::Alert& a) {
-  for (const auto& e : a.events)
-    if (!e.missing) return e.ordinal;
-  return 0;
+// Where a result stands in Elasticsearch's order (CLI.md, `query`): events
+// by their ordinal; sequences in the order they complete, i.e. by the ordinal
+// of their last event; samples by their first event.
+std::uint64_t result_ordinal(const eqlpp::Alert& a) {
+  std::uint64_t first = 0, last = 0;
+  bool seen = false;
+  for (const auto& e : a.events) {
+    if (e.missing) continue;
+    if (!seen) first = e.ordinal;
+    last = std::max(last, e.ordinal);
+    seen = true;
+  }
+  return a.rule.kind() == eqlpp::QueryKind::kSequence ? last : first;
 }
 
 struct StreamResult {
@@ -426,7 +435,7 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
   if (eo.sort && !out.closed()) {
     std::stable_sort(collected.begin(), collected.end(),
                      [](const eqlpp::Alert& a, const eqlpp::Alert& b) {
-                       return first_ordinal(a) < first_ordinal(b);
+                       return result_ordinal(a) < result_ordinal(b);
                      });
     // head / tail per rule, in Elasticsearch's order.
     std::vector<const eqlpp::Alert*> keep;

@@ -306,5 +306,19 @@ rc, out, err = run(["run", "--rules", os.path.join(rules_dir, "probe.eql"), forg
 check("run statistics name evictions, early releases and set-aside events",
       "keys evicted: 0, released early: 0, set aside (ahead): 1," in err, err)
 
+# --sort: sequences come in the order they complete (their last event), as Elasticsearch returns them.
+order = os.path.join(tmp, "order.jsonl")
+with open(order, "w") as f:
+    f.write("\n".join([ev(1, "process", h="x", a=1), ev(2, "process", h="y", a=1),
+                       ev(3, "file", h="y", b=1), ev(4, "file", h="x", b=1)]) + "\n")
+seq_q = "sequence by h [process where a == 1] [file where b == 1]"
+rc, out, err = run(["query", "--sort", seq_q, order])
+keys = [json.loads(l)["join_keys"] for l in out.splitlines()]
+check("--sort orders sequences by completion", rc == 0 and keys == [["y"], ["x"]], out + err)
+rc, out, err = run(["query", "--sort", seq_q + " | head 1", order])
+check("--sort | head 1 takes the first to complete", rc == 0 and [json.loads(l)["join_keys"] for l in out.splitlines()] == [["y"]], out + err)
+rc, out, err = run(["query", "--sort", seq_q + " | tail 1", order])
+check("--sort | tail 1 takes the last to complete", rc == 0 and [json.loads(l)["join_keys"] for l in out.splitlines()] == [["x"]], out + err)
+
 print("cli: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
