@@ -97,7 +97,11 @@ class EQLPP_EXPORT Engine {
   /// The FieldId of a field path, for hosts that fill Records (interned; stable).
   FieldId field(std::string_view path);
 
+  /// Called with each alert, synchronously, from push_json(), push() or finish().
   void on_alert(std::function<void(const Alert&)> callback);
+  /// Called with each event that is not evaluated because of its time: late
+  /// (counted in EngineStats::late) or set aside as too far ahead
+  /// (LateEvent::ahead, EngineStats::ahead; see EngineOptions::max_time_ahead).
   void on_late(std::function<void(const LateEvent&)> callback);
 
   /// Decodes one JSON object (a line) and processes it. A malformed line or

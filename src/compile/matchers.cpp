@@ -368,8 +368,17 @@ class LuceneTranslator {
     std::size_t dash = body.find('-');
     if (dash == std::string_view::npos || dash == 0 || dash + 1 >= body.size())
       return fail("invalid '<n-m>' numeric interval");
-    long long lo = std::strtoll(std::string(body.substr(0, dash)).c_str(), nullptr, 10);
-    long long hi = std::strtoll(std::string(body.substr(dash + 1)).c_str(), nullptr, 10);
+    // Both bounds are decimal numbers that fit Lucene's int (Integer.parseInt);
+    // anything else is Lucene's "interval syntax error", not an overflow here.
+    auto bound = [](std::string_view t, long long& v) {
+      if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string_view::npos)
+        return false;
+      v = std::stoll(std::string(t));
+      return true;
+    };
+    long long lo = 0, hi = 0;
+    if (!bound(body.substr(0, dash), lo) || !bound(body.substr(dash + 1), hi))
+      return fail("invalid '<n-m>' numeric interval: n and m must be decimal numbers");
     if (lo > hi) std::swap(lo, hi);
     if (hi - lo > 2000) return fail("numeric interval '<n-m>' spans more than 2000 values");
     out += "(?:";

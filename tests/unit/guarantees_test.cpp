@@ -401,4 +401,19 @@ TEST(Guarantees, TheKeyProductIsBoundedAndCounted) {
   EXPECT_EQ(big.engine.stats().key_combinations_dropped, 400u - 256u);
 }
 
+// Found by the parse fuzzer: a Lucene numeric interval with a huge or signed
+// bound overflowed (undefined behaviour) while being expanded.
+TEST(Guarantees, RegexNumericIntervalBoundsAreCheckedNotOverflowed) {
+  for (const char* bad :
+       {"<44--9223372036854775808>", "<1-99999999999999999999>", "<a-3>", "<-1-3>"}) {
+    auto r = eqlpp::compile(std::string("process where f regex \"") + bad + "\"");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().render().find("numeric interval"), std::string::npos) << r.error().render();
+  }
+  Stream run(rule("process where f regex \"x<8-12>\""));
+  run.push(event(1, "process", "\"f\":\"x9\""));
+  run.push(event(2, "process", "\"f\":\"x13\""));
+  EXPECT_EQ(run.alerts.size(), 1u);
+}
+
 }  // namespace
