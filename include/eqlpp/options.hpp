@@ -68,7 +68,8 @@ struct EngineOptions {
   /// processed (nothing follows that they could blind). The effective bound
   /// is never below reorder_window. The CLI turns it on (1 h) except with --sort.
   std::chrono::nanoseconds max_time_ahead{0};
-  /// See max_time_ahead; at least 2 (1 would accept every jump at once).
+  /// See max_time_ahead; clamped to [2, 1024] (1 would accept every jump at
+  /// once; the held events are copies, so their number stays small).
   std::size_t time_jump_confirmations = 3;
   /// Join keys one event may take part under, per stage: a multi-valued key
   /// field joins on each of its values and several such fields on their

@@ -286,7 +286,7 @@ class EngineImpl {
     decoder.set_max_depth(opts.max_json_depth);
     if (opts.max_time_ahead.count() > 0)
       ahead_bound = std::max(opts.max_time_ahead.count(), opts.reorder_window.count());
-    opts.time_jump_confirmations = std::max<std::size_t>(opts.time_jump_confirmations, 2);
+    opts.time_jump_confirmations = std::clamp<std::size_t>(opts.time_jump_confirmations, 2, 1024);
   }
 
   void add_rule(Rule rule) {
@@ -675,7 +675,7 @@ RuleRuntime::RuleRuntime(EngineImpl& engine, Rule r, std::vector<FieldId> m)
       gap_.emplace_back();
     }
   }
-  leading_missing_ = gap_.size() > 1 ? gap_.front().size() : 0;
+  leading_missing_ = gap_.front().size();
   for (const auto& st : plan->stages)
     if (!st.category.empty()) categories_.push_back(st.category);
   if (plan->until && !plan->until->category.empty()) categories_.push_back(plan->until->category);

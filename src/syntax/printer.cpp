@@ -24,8 +24,13 @@ bool plain_ident(const std::string& s) {
   static constexpr const char* kw[] = {
       "and",  "or",      "not",   "in",  "like", "regex", "where", "sequence", "sample", "by",
       "with", "maxspan", "until", "any", "true", "false", "null",  "of",       "join",   "runs"};
+  // A keyword in any case: the parser reads `runS` as a mis-cased keyword, so
+  // it needs backquotes as much as `runs` does.
+  std::string lower(s);
+  for (char& ch : lower)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
   for (auto* k : kw)
-    if (s == k) return false;
+    if (lower == k) return false;
   return true;
 }
 

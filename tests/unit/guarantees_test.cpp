@@ -416,4 +416,17 @@ TEST(Guarantees, RegexNumericIntervalBoundsAreCheckedNotOverflowed) {
   EXPECT_EQ(run.alerts.size(), 1u);
 }
 
+// Found by the parse fuzzer: a backquoted field segment that is a keyword in
+// another case (`runS`) was printed bare, and the canonical query did not parse.
+TEST(Guarantees, CanonicalQueryQuotesMiscasedKeywords) {
+  auto r = eqlpp::compile("any where `runS`.`0`.until != null");
+  ASSERT_TRUE(r.ok());
+  const std::string canonical = r->canonical_query();
+  EXPECT_NE(canonical.find("`runS`"), std::string::npos) << canonical;
+  EXPECT_TRUE(eqlpp::compile(canonical).ok()) << canonical;
+  auto w = eqlpp::compile("any where `Where` == 1 and `SEQUENCE` == 2");
+  ASSERT_TRUE(w.ok());
+  EXPECT_TRUE(eqlpp::compile(w->canonical_query()).ok()) << w->canonical_query();
+}
+
 }  // namespace
