@@ -3,7 +3,7 @@
 """Writes examples/events.jsonl: a deterministic, realistic ECS event log from
 six Windows endpoints (Elastic Endpoint shapes, event.category and event.type
 as arrays) with planted "process termination followed by deletion" incidents
-and near-misses that must not alert. examples/expected_alerts.jsonl lists the
+and near-misses that must not alert under the rule's version 109. examples/expected_alerts.jsonl lists the
 planted incidents as [host.id, executable path] join keys.
 
     python3 scripts/gen_sample_events.py [OUT_DIR]
@@ -159,7 +159,7 @@ incident(M(17), E, "C:\\Users\\dave\\x.exe", {"exists": False, "trusted": False}
          "C:\\Windows\\System32\\cmd.exe", alert=False, del_host=A)  # deleted on another host
 incident(M(22), A, "C:\\Users\\alice\\y.exe", {"exists": False, "trusted": False}, 1000,
          "C:\\Program Files\\Vendor\\uninstall.exe", alert=False)  # excluded deleting process
-incident(M(25), B, "C:\\ProgramData\\chocolatey\\lib\\choco_tool.exe", {"exists": False, "trusted": False}, 600,
+incident(M(25), B, "C:\\Windows\\Temp\\5F2A1C07\\DismHost.exe", {"exists": False, "trusted": False}, 600,
          "C:\\Windows\\System32\\cmd.exe", alert=False)  # excluded file path
 incident(M(31), C, "C:\\Users\\carol\\lib.dll", {"exists": False, "trusted": False}, 600,
          "C:\\Windows\\System32\\cmd.exe", alert=False)  # not an executable extension
@@ -172,14 +172,9 @@ t = M(50)
 events.append(file_event(t, A, "deletion", "C:\\Users\\alice\\rev.exe", "C:\\Windows\\System32\\cmd.exe", SIGNED, 77))
 events.append(process_event(t + timedelta(seconds=1), A, "end", "C:\\Users\\alice\\rev.exe",
                             {"exists": False, "trusted": False}, 78))
-# NVIDIA's signed DirectX setup running an unsigned helper: excluded.
-t = M(53)
-nv = process_event(t, B, "end", "C:\\Windows\\Temp\\dx\\infinst.exe", {"exists": False, "trusted": False}, 91)
-nv["process"]["parent"].update({"name": "dxsetup.exe", "code_signature": {"subject_name": "NVIDIA Corporation",
-                                                                          "status": "trusted"}})
-events.append(nv)
-events.append(file_event(t + timedelta(seconds=1), B, "deletion", "C:\\Windows\\Temp\\dx\\infinst.exe",
-                         "C:\\Windows\\System32\\cmd.exe", SIGNED, 92))
+# Version 109 writes `:` (case-insensitive): a lower-case WinSxS path is excluded too.
+incident(M(53), B, "c:\\windows\\winsxs\\amd64_x\\tiworker.exe", {"exists": False, "trusted": False}, 1000,
+         "C:\\Windows\\System32\\cmd.exe", alert=False)
 
 events.sort(key=lambda e: e["@timestamp"])
 os.makedirs(OUT, exist_ok=True)
