@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -427,6 +428,35 @@ TEST(Guarantees, CanonicalQueryQuotesMiscasedKeywords) {
   auto w = eqlpp::compile("any where `Where` == 1 and `SEQUENCE` == 2");
   ASSERT_TRUE(w.ok());
   EXPECT_TRUE(eqlpp::compile(w->canonical_query()).ok()) << w->canonical_query();
+}
+
+// The heavy variant (ctest -L slow): two million stage-1 events for one key
+// under maxspan 1h, pushed as Records, and a 50-stage sequence over 200,000
+// events; the heap stays within its bound throughout.
+TEST(LimitsSlow, OneBusyKeyTwoMillionEvents) {
+  if (!std::getenv("EQLPP_SLOW")) GTEST_SKIP() << "set EQLPP_SLOW=1 (ctest -L slow)";
+  eqlpp::Engine e;
+  e.add_rule(rule("sequence by h with maxspan=1h [process where a == 1] [file where b == 1]"));
+  const eqlpp::FieldId cat = e.field("event.category"), h = e.field("h"), a = e.field("a");
+  eqlpp::Record r;
+  for (std::int64_t i = 0; i < 2'000'000; ++i) {
+    r.clear();
+    r.set_timestamp(i * 500'000'000);
+    r.add(cat, eqlpp::Value("process"));
+    r.add(h, eqlpp::Value(std::int64_t{7}));
+    r.add(a, eqlpp::Value(std::int64_t{1}));
+    ASSERT_TRUE(e.push(r).ok());
+    if (i % 65'536 == 0) expect_compact_heap(e);
+  }
+  expect_compact_heap(e);
+  std::string q = "sequence by h with maxspan=1h";
+  for (int i = 0; i < 50; ++i) q += " [process where true]";
+  Stream fifty(rule(q));
+  for (int i = 0; i < 200'000; ++i) {
+    fifty.push(event(i, "process", "\"h\":1"));
+    if (i % 16'384 == 0) expect_compact_heap(fifty.engine);
+  }
+  EXPECT_EQ(fifty.alerts.size(), 200'000u - 49u);
 }
 
 }  // namespace
