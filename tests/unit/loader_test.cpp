@@ -31,7 +31,7 @@ TEST(Loader, BundledSeedRuleWithAllItsMetadata) {
   EXPECT_EQ(m.timestamp_override, "event.ingested");
   EXPECT_EQ(m.maturity, "production");
   EXPECT_FALSE(m.description.empty());
-  EXPECT_EQ(m.version, "109");  // the version the project was specified from
+  EXPECT_EQ(m.version, "109");    // the version the project was specified from
   EXPECT_EQ(m.index.size(), 3u);  // process, file, endgame
   EXPECT_NE(std::find(m.tags.begin(), m.tags.end(), "Data Source: Elastic Endgame"), m.tags.end());
   EXPECT_NE(std::find(m.tags.begin(), m.tags.end(), "Tactic: Defense Evasion"), m.tags.end());
