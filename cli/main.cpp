@@ -1,303 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
-// The eqlpp command line (see docs/CLI.md): check, query, run, explain.
+// The eqlpp command line (see docs/CLI.md): check, query, run, explain, test.
+// Argument reading is in args.*, running rules over events in stream.*.
 // Uses only the public API. Results on stdout, diagnostics and statistics on
 // stderr. Exit codes: 0 success, 1 rule/query error, failed check or I/O
 // error, 2 bad usage, 128+N stopped by signal N (SIGINT 130, SIGTERM 143)
 // after draining the engine and flushing the output.
-#include <algorithm>
-#include <cerrno>
-#include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <eqlpp/eqlpp.hpp>
 #include <filesystem>
-#include <iostream>
-#include <limits>
-#include <map>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "line_reader.hpp"
+#include "args.hpp"
 #include "output.hpp"
-#include "signals.hpp"
-#include "time_reports.hpp"
+#include "stream.hpp"
 
 namespace {
 
-constexpr int kOk = 0, kFail = 1, kUsage = 2;
-
-struct UsageError {
-  std::string message;
-};
-
-using eqlpp_cli::LineReader;
+using eqlpp_cli::Args;
+using eqlpp_cli::compile_options;
+using eqlpp_cli::event_option;
+using eqlpp_cli::EventOptions;
+using eqlpp_cli::kEventOptionsHelp;
+using eqlpp_cli::kFail;
+using eqlpp_cli::kOk;
+using eqlpp_cli::kUsage;
 using eqlpp_cli::Out;
-using eqlpp_cli::TimeReports;
-
-// ---- options ------------------------------------------------------------------
-
-struct EventOptions {
-  std::optional<std::string> timestamp_field, tiebreaker_field, category_field;
-  bool sort = false;
-  std::optional<std::chrono::nanoseconds> reorder_window;
-  std::optional<std::size_t> max_partials_per_key, max_state_bytes, max_line_bytes;
-  bool progress = false;
-  bool verbose = false;
-  std::optional<std::chrono::nanoseconds> max_time_ahead;
-  std::vector<std::string> trace;  // rule ids to trace ("" = every rule)
-};
-
-std::chrono::nanoseconds parse_duration(const std::string& s) {
-  std::size_t i = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  if (i == 0 || i > 15) throw UsageError{"invalid duration '" + s + "' (examples: 500ms, 2s, 1m)"};
-  long long n = std::stoll(s.substr(0, i));
-  std::string unit = s.substr(i);
-  if (unit.empty() && n == 0) return std::chrono::nanoseconds(0);  // "0": off
-  long long mult;
-  if (unit == "ns")
-    mult = 1;
-  else if (unit == "us")
-    mult = 1000;
-  else if (unit == "ms")
-    mult = 1'000'000;
-  else if (unit == "s")
-    mult = 1'000'000'000;
-  else if (unit == "m")
-    mult = 60'000'000'000LL;
-  else if (unit == "h")
-    mult = 3'600'000'000'000LL;
-  else if (unit == "d")
-    mult = 86'400'000'000'000LL;
-  else
-    throw UsageError{"invalid duration '" + s + "': the unit must be ms, s, m, h or d"};
-  if (n > std::numeric_limits<long long>::max() / mult)
-    throw UsageError{"duration '" + s + "' is too long"};
-  return std::chrono::nanoseconds(n * mult);
-}
-
-std::size_t parse_count(const std::string& opt, const std::string& s) {
-  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos)
-    throw UsageError{opt + " takes a non-negative integer, found '" + s + "'"};
-  return static_cast<std::size_t>(std::stoull(s));
-}
-
-class Args {
- public:
-  Args(int argc, char** argv, int from) {
-    for (int i = from; i < argc; ++i) v_.emplace_back(argv[i]);
-  }
-  bool done() const { return i_ >= v_.size(); }
-  const std::string& peek() const { return v_[i_]; }
-  std::string take() { return v_[i_++]; }
-  std::string value(const std::string& opt) {
-    if (done()) throw UsageError{opt + " needs a value"};
-    return take();
-  }
-
- private:
-  std::vector<std::string> v_;
-  std::size_t i_ = 0;
-};
-
-// Takes a common event option if `a` is one; returns false otherwise.
-bool event_option(const std::string& a, Args& args, EventOptions& o) {
-  if (a == "--timestamp-field")
-    o.timestamp_field = args.value(a);
-  else if (a == "--tiebreaker-field")
-    o.tiebreaker_field = args.value(a);
-  else if (a == "--event-category-field")
-    o.category_field = args.value(a);
-  else if (a == "--sort")
-    o.sort = true;
-  else if (a == "--reorder-window")
-    o.reorder_window = parse_duration(args.value(a));
-  else if (a == "--max-partials-per-key")
-    o.max_partials_per_key = parse_count(a, args.value(a));
-  else if (a == "--max-state-bytes")
-    o.max_state_bytes = parse_count(a, args.value(a));
-  else if (a == "--max-line-bytes")
-    o.max_line_bytes = parse_count(a, args.value(a));
-  else if (a == "--progress")
-    o.progress = true;
-  else if (a == "--verbose" || a == "-v")
-    o.verbose = true;
-  else if (a == "--max-time-ahead")
-    o.max_time_ahead = parse_duration(args.value(a));
-  else
-    return false;
-  return true;
-}
-
-const char* kEventOptionsHelp =
-    "Event options:\n"
-    "  --timestamp-field F       field holding the event time (default @timestamp)\n"
-    "  --tiebreaker-field F      orders events with equal timestamps (default none)\n"
-    "  --event-category-field F  field that `process where` tests (default event.category)\n"
-    "  --sort                    read all input, sort by (timestamp, tiebreaker, line), then\n"
-    "                            evaluate: exactly Elasticsearch's query-time results\n"
-    "  --reorder-window DUR      streaming: hold events this long to order them (default 0s)\n"
-    "  --max-partials-per-key N  memory limit (library default 64)\n"
-    "  --max-state-bytes N       memory limit (library default 512 MiB)\n"
-    "  --max-line-bytes N        longer event lines are skipped, in bounded memory (16 MiB)\n"
-    "  --max-time-ahead DUR      an event further ahead of event time than this is held\n"
-    "                            until 3 in a row confirm the jump, else set aside and\n"
-    "                            reported (forged timestamps); default 1h, 0 turns it off,\n"
-    "                            off with --sort\n"
-    "  --progress                show a progress line on stderr while reading a file\n"
-    "  -v, --verbose             report each late or set-aside event with its line\n";
-
-eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eqlpp::Rule>& rules) {
-  eqlpp::EngineOptions e;
-  // Rules' own settings apply when every rule agrees and no option overrides them.
-  auto common = [&](auto getter) -> std::string {
-    std::string v;
-    for (const auto& r : rules) {
-      std::string x = getter(r.metadata());
-      if (x.empty()) return {};
-      if (!v.empty() && v != x) return {};
-      v = x;
-    }
-    return v;
-  };
-  if (o.timestamp_field)
-    e.timestamp_field = *o.timestamp_field;
-  else if (auto v = common([](const eqlpp::RuleMetadata& m) { return m.timestamp_field; });
-           !v.empty())
-    e.timestamp_field = v;
-  if (o.tiebreaker_field)
-    e.tiebreaker_field = *o.tiebreaker_field;
-  else if (auto v = common([](const eqlpp::RuleMetadata& m) { return m.tiebreaker_field; });
-           !v.empty())
-    e.tiebreaker_field = v;
-  if (o.category_field) e.event_category_field = *o.category_field;
-  if (o.sort)
-    e.reorder_window = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::max());
-  else if (o.reorder_window)
-    e.reorder_window = *o.reorder_window;
-  if (o.max_partials_per_key) e.max_partials_per_key = *o.max_partials_per_key;
-  if (o.max_state_bytes) e.max_state_bytes = *o.max_state_bytes;
-  if (o.max_line_bytes) e.max_line_bytes = *o.max_line_bytes;
-  if (o.sort) {
-    // Read everything: no buffer limit, and no time guard (sorting puts a
-    // forged future event last, where it blinds nothing).
-    e.max_buffered_events = std::numeric_limits<std::size_t>::max();
-    e.max_buffered_bytes = std::numeric_limits<std::size_t>::max();
-  } else {
-    e.max_time_ahead = o.max_time_ahead.value_or(std::chrono::hours(1));
-  }
-  return e;
-}
-
-eqlpp::CompileOptions compile_options(const EventOptions& o) {
-  eqlpp::CompileOptions c;
-  if (o.category_field) c.event_category_field = *o.category_field;
-  return c;
-}
-
-// Where a result stands in Elasticsearch's order (CLI.md, `query`): events
-// by their ordinal; sequences in the order they complete, i.e. by the ordinal
-// of their last event; samples by their first event.
-std::uint64_t result_ordinal(const eqlpp::Alert& a) {
-  std::uint64_t first = 0, last = 0;
-  bool seen = false;
-  for (const auto& e : a.events) {
-    if (e.missing) continue;
-    if (!seen) first = e.ordinal;
-    last = std::max(last, e.ordinal);
-    seen = true;
-  }
-  return a.rule.kind() == eqlpp::QueryKind::kSequence ? last : first;
-}
-
-struct StreamResult {
-  std::uint64_t lines = 0;
-  std::uint64_t too_long = 0;  // lines skipped by the reader (over max_line_bytes)
-  std::uint64_t pushed = 0;    // lines given to the engine
-  bool input_error = false;
-  bool closed = false;
-  int signal = 0;  // the stop signal that ended reading, or 0
-};
-
-// Feeds every events file to the engine; malformed lines are reported and
-// skipped. Stops early on a closed or failed output, or a stop signal.
-StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files,
-                  const EventOptions& o, Out& out, TimeReports& reports) {
-  StreamResult r;
-  auto start = std::chrono::steady_clock::now();
-  auto last = start, last_flush = start;
-  const std::size_t max_line = engine.options().max_line_bytes;
-  for (const auto& f : files) {
-    LineReader in(f, max_line);
-    if (!in.ok()) {
-      std::fprintf(stderr, "%s: error: %s\n", in.name().c_str(), in.error().c_str());
-      r.input_error = true;
-      continue;
-    }
-    // A live stream's alerts go out before the program waits for more input.
-    in.before_block = [&] {
-      out.flush();
-      last_flush = std::chrono::steady_clock::now();
-    };
-    LineReader::Line line;
-    std::uint64_t line_no = 0;
-    LineReader::Status status;
-    while ((status = in.next(line)) == LineReader::Status::kLine) {
-      ++line_no;
-      ++r.lines;
-      if (line.too_long) {
-        ++r.too_long;
-        std::fprintf(stderr, "%s:%llu: error: the line is %llu bytes, over the limit of %zu\n",
-                     in.name().c_str(), static_cast<unsigned long long>(line_no),
-                     static_cast<unsigned long long>(line.length), max_line);
-        continue;
-      }
-      bool blank = line.text.find_first_not_of(" \t\r") == std::string_view::npos;
-      if (blank) continue;
-      reports.pushed(++r.pushed, &in.name(), line_no);
-      if (auto st = engine.push_json(line.text); !st)
-        std::fprintf(stderr, "%s:%llu: error: %s\n", in.name().c_str(),
-                     static_cast<unsigned long long>(line_no), st.message().c_str());
-      if (out.closed()) {
-        r.closed = true;
-        return r;
-      }
-      if (eqlpp_cli::stop_signal() != 0) break;
-      if ((line_no & 0xFF) == 0 && (in.live() || o.progress)) {
-        auto now = std::chrono::steady_clock::now();
-        // A busy live stream that never blocks still flushes every 100 ms.
-        if (in.live() && out.pending() && now - last_flush > std::chrono::milliseconds(100)) {
-          out.flush();
-          last_flush = now;
-        }
-        if (o.progress && now - last > std::chrono::milliseconds(500)) {
-          last = now;
-          double secs = std::chrono::duration<double>(now - start).count();
-          double pct = in.total() ? 100.0 * static_cast<double>(in.bytes_read()) /
-                                        static_cast<double>(in.total())
-                                  : 0;
-          std::fprintf(stderr, "\r%s: %llu lines, %.1f%%, %.0f events/s   ", in.name().c_str(),
-                       static_cast<unsigned long long>(line_no), pct,
-                       static_cast<double>(r.lines) / secs);
-        }
-      }
-    }
-    if (status == LineReader::Status::kError) {
-      std::fprintf(stderr, "%s:%llu: error: %s\n", in.name().c_str(),
-                   static_cast<unsigned long long>(line_no + 1), in.error().c_str());
-      r.input_error = true;
-    }
-    if (o.progress)
-      std::fprintf(stderr, "\r%s: %llu lines, done%20s\n", in.name().c_str(),
-                   static_cast<unsigned long long>(line_no), "");
-    if (eqlpp_cli::stop_signal() != 0) break;
-  }
-  r.signal = eqlpp_cli::stop_signal();
-  return r;
-}
+using eqlpp_cli::read_args;
+using eqlpp_cli::run_engine;
+using eqlpp_cli::UsageError;
 
 void print_diagnostics(const eqlpp::Diagnostics& diags, bool json, Out& out) {
   for (const auto& d : diags) {
@@ -333,26 +65,6 @@ eqlpp::LoadedRules gather_rules(const std::vector<std::string>& paths,
     }
   }
   return all;
-}
-
-// Reads a subcommand's arguments: `--help`/`-h` prints `help` and returns
-// false (the caller exits 0); `option` takes the options it knows and returns
-// true; any other `-x` is a usage error; the rest are positional.
-template <class Option>
-bool read_args(Args& args, const char* cmd, const std::string& help, Option option,
-               std::vector<std::string>& positional) {
-  while (!args.done()) {
-    std::string a = args.take();
-    if (a == "--help" || a == "-h") {
-      std::fputs(help.c_str(), stdout);
-      return false;
-    }
-    if (option(a)) continue;
-    if (a.size() > 1 && a[0] == '-')
-      throw UsageError{std::string(cmd) + ": unknown option '" + a + "'"};
-    positional.push_back(a);
-  }
-  return true;
 }
 
 // ---- check --------------------------------------------------------------------
@@ -393,103 +105,6 @@ int cmd_check(Args& args) {
 }
 
 // ---- query --------------------------------------------------------------------
-
-int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& files,
-               const EventOptions& eo, bool query_output, bool stats_line) {
-  Out out;
-  eqlpp::Engine engine(engine_options(eo, rules));
-  for (const auto& r : rules) {
-    engine.add_rule(r);
-    if (r.tail() && !eo.sort)
-      std::fprintf(stderr, "note: '| tail' of rule '%s' applies only with --sort\n",
-                   r.metadata().name.c_str());
-  }
-  for (const auto& id : eo.trace) {
-    auto st = engine.trace(
-        id, [](const eqlpp::TraceEntry& t) { std::fputs(t.to_string().c_str(), stderr); });
-    if (!st) {
-      std::fprintf(stderr, "eqlpp: --trace: %s\n", st.message().c_str());
-      return kFail;
-    }
-  }
-  std::vector<eqlpp::Alert> collected;
-  auto render = [&](const eqlpp::Alert& a) {
-    if (!query_output) return a.to_json();
-    if (a.rule.kind() == eqlpp::QueryKind::kEvent)
-      return a.events.front().payload ? *a.events.front().payload : std::string("{}");
-    return a.to_query_json();
-  };
-  engine.on_alert([&](const eqlpp::Alert& a) {
-    if (eo.sort)
-      collected.push_back(a);
-    else
-      out.line(render(a));
-  });
-  TimeReports reports(eo.verbose, engine.options().time_jump_confirmations);
-  engine.on_late([&](const eqlpp::LateEvent& e) { reports.report(e); });
-  eqlpp_cli::install_stop_signals();
-  auto start = std::chrono::steady_clock::now();
-  StreamResult sr = feed(engine, files, eo, out, reports);
-  // At end of input, and on SIGINT/SIGTERM: drain what the engine holds.
-  if (!sr.closed) engine.finish();
-  if (eo.sort && !out.closed()) {
-    std::stable_sort(collected.begin(), collected.end(),
-                     [](const eqlpp::Alert& a, const eqlpp::Alert& b) {
-                       return result_ordinal(a) < result_ordinal(b);
-                     });
-    // head / tail per rule, in Elasticsearch's order.
-    std::vector<const eqlpp::Alert*> keep;
-    std::vector<std::size_t> seen_per_rule(rules.size(), 0), total_per_rule(rules.size(), 0);
-    auto rule_index = [&](const eqlpp::Alert& a) {
-      for (std::size_t i = 0; i < rules.size(); ++i)
-        if (rules[i].impl() == a.rule.impl()) return i;
-      return std::size_t{0};
-    };
-    for (const auto& a : collected) ++total_per_rule[rule_index(a)];
-    for (const auto& a : collected) {
-      std::size_t ri = rule_index(a);
-      std::size_t pos = seen_per_rule[ri]++;
-      const auto& r = rules[ri];
-      if (r.tail() && pos + static_cast<std::size_t>(*r.tail()) < total_per_rule[ri]) continue;
-      keep.push_back(&a);
-    }
-    for (const auto* a : keep) out.line(render(*a));
-  }
-  out.flush();
-  reports.summary();
-  const auto& st = engine.stats();
-  if (stats_line) {
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const std::uint64_t read = st.events_in + sr.too_long;
-    std::fprintf(stderr,
-                 "events read: %llu, malformed: %llu, late: %llu, alerts: %llu, suppressed: %llu, "
-                 "partials evicted: %llu, peak state: %llu bytes, keys evicted: %llu, "
-                 "released early: %llu, set aside (ahead): %llu, elapsed: %.3fs, %.0f events/s\n",
-                 static_cast<unsigned long long>(read),
-                 static_cast<unsigned long long>(st.malformed + sr.too_long),
-                 static_cast<unsigned long long>(st.late),
-                 static_cast<unsigned long long>(st.alerts),
-                 static_cast<unsigned long long>(st.alerts_suppressed),
-                 static_cast<unsigned long long>(st.partials_evicted),
-                 static_cast<unsigned long long>(st.peak_state_bytes),
-                 static_cast<unsigned long long>(st.keys_evicted),
-                 static_cast<unsigned long long>(st.released_early),
-                 static_cast<unsigned long long>(st.ahead), secs,
-                 secs > 0 ? static_cast<double>(read) / secs : 0.0);
-  } else if (st.malformed || sr.too_long) {
-    std::fprintf(stderr, "%llu malformed lines skipped\n",
-                 static_cast<unsigned long long>(st.malformed + sr.too_long));
-  }
-  int rc = sr.input_error ? kFail : kOk;
-  if (sr.signal != 0) {
-    std::fprintf(stderr, "eqlpp: interrupted by %s: input stopped, state drained, output flushed\n",
-                 sr.signal == SIGINT    ? "SIGINT"
-                 : sr.signal == SIGTERM ? "SIGTERM"
-                                        : "a signal");
-    rc = 128 + sr.signal;
-  }
-  return out.finish(rc);
-}
 
 int cmd_query(Args& args) {
   EventOptions eo;
