@@ -13,6 +13,8 @@
 #include "ingest/json_decoder.hpp"
 #include "runtime/eval.hpp"
 #include "runtime/expiry_heap.hpp"
+#include "runtime/join_keys.hpp"
+#include "runtime/rule_index.hpp"
 #include "runtime/sequence_state.hpp"
 #include "runtime/trace.hpp"
 #include "util/saturate.hpp"
@@ -20,10 +22,13 @@
 namespace eqlpp::detail {
 
 using compiler::StagePlan;
+using runtime::IndexKey;
 using runtime::Key;
 using runtime::KeyKind;
 using runtime::KeyState;
+using runtime::low_cardinality;
 using runtime::Mark;
+using runtime::node_keys;
 using runtime::Partial;
 using util::sat_add;
 using util::sat_sub;
@@ -76,90 +81,6 @@ struct KeySlot {
 };
 
 constexpr std::uint32_t kNil = UINT32_MAX;
-
-// ---- the rule index --------------------------------------------------------------
-// A necessary condition of a stage: some string value of field `slot` is
-// (ASCII-folded when `insensitive`) one of `values`. An event none of whose
-// values of that field is listed cannot match the stage, so rules whose every
-// stage has such a condition are evaluated only for events that satisfy one.
-struct IndexKey {
-  std::uint32_t slot = 0;
-  bool insensitive = false;
-  std::vector<std::string> values;
-};
-
-bool leaf_key(const compiler::PNode& p, IndexKey& out) {
-  using K = compiler::PNode::Kind;
-  if (!p.operand_is_field) return false;
-  switch (p.kind) {
-    case K::kIn:  // a string value v is in the set iff (folded) v is a string key
-      out = {p.slot, p.in->insensitive(), p.in->string_keys()};
-      return true;
-    case K::kWildcard:  // only plain values: then matching is set membership
-      if (!p.wild->exact_only()) return false;
-      out = {
-          p.slot, p.wild->insensitive(),
-          std::vector<std::string>(p.wild->exact_values().begin(), p.wild->exact_values().end())};
-      return true;
-    case K::kCompare:  // `==` on strings is byte equality
-      if (p.cmp != compiler::CmpOp::kEq || !p.c.value.is_string()) return false;
-      out = {p.slot, false, {std::string(p.c.value.as_string())}};
-      return true;
-    default: return false;
-  }
-}
-
-// Fields whose values most events share: a condition on them prunes little.
-bool low_cardinality(std::string_view f) {
-  static constexpr std::string_view kLow[] = {
-      "event.type",       "event.action",        "event.outcome",         "event.kind",
-      "event.dataset",    "event.module",        "event.provider",        "event.category",
-      "host.os.type",     "host.os.family",      "host.os.name",          "host.os.platform",
-      "agent.type",       "data_stream.dataset", "data_stream.namespace", "network.direction",
-      "network.protocol", "network.transport",   "user.domain",           "winlog.channel"};
-  for (auto l : kLow)
-    if (f == l) return true;
-  return false;
-}
-
-// Keys such that `p` true implies one of them holds (a disjunction). False
-// when no such keys exist. An `and` contributes its most selective conjunct.
-bool node_keys(const compiler::PNode& p, const CompiledRule& plan, std::vector<IndexKey>& out) {
-  using K = compiler::PNode::Kind;
-  switch (p.kind) {
-    case K::kFalse: return true;  // never true: needs no key
-    case K::kOr:
-      for (const auto& c : p.children)
-        if (!node_keys(*c, plan, out)) return false;
-      return true;
-    case K::kAnd: {
-      std::vector<IndexKey> best;
-      double best_score = 0;
-      bool found = false;
-      for (const auto& c : p.children) {
-        std::vector<IndexKey> k;
-        if (!node_keys(*c, plan, k)) continue;
-        double score = 0;
-        for (const auto& key : k)
-          score += static_cast<double>(key.values.size()) +
-                   (low_cardinality(plan.fields[key.slot]) ? 1e6 : 0);
-        if (!found || score < best_score) {
-          best = std::move(k);
-          best_score = score;
-          found = true;
-        }
-      }
-      for (auto& k : best) out.push_back(std::move(k));
-      return found;
-    }
-    default: {
-      IndexKey k;
-      if (!leaf_key(p, k)) return false;
-      out.push_back(std::move(k));
-      return true;
-    }
-  }
-}
 
 }  // namespace
 
@@ -772,88 +693,10 @@ std::string RuleRuntime::stage_name(std::size_t positive_index) const {
   return "stage " + std::to_string(plan->stages[positive_[positive_index]].source_stage);
 }
 
-namespace {
-
-// Appends one key part; false for a null that the key does not allow.
-bool add_key_part(Key& out, const Value& v, bool optional) {
-  switch (v.kind()) {
-    case Value::Kind::kNull: {
-      if (!optional) return false;  // a required key is null: not this stage
-      const std::int64_t zero = 0;
-      runtime::key_add_scalar(out, KeyKind::kNull, &zero);
-      return true;
-    }
-    case Value::Kind::kBool: {
-      const std::int64_t b = v.as_bool() ? 1 : 0;
-      runtime::key_add_scalar(out, KeyKind::kBool, &b);
-      return true;
-    }
-    case Value::Kind::kInt: {
-      const std::int64_t n = v.as_int();
-      runtime::key_add_scalar(out, KeyKind::kInt, &n);
-      return true;
-    }
-    case Value::Kind::kDouble: {
-      double d = v.as_double();
-      if (d == 0) d = 0;  // -0.0 and 0.0 are one key, as they compare equal
-      runtime::key_add_scalar(out, KeyKind::kDouble, &d);
-      return true;
-    }
-    case Value::Kind::kString:
-      runtime::key_add_text(out, KeyKind::kString, v.as_string());
-      return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-// The event's join keys for stage `st` into keys_; false when it has none (a
-// required key is null). A multi-valued key field joins on each of its values,
-// as Elasticsearch does since 8.6 (elastic/elasticsearch PR #89965, "EQL
-// sequences: support join on multi-values": "each value is considered as a
-// different join key ... In case of multiple multi-value keys, the resulting
-// keys will be the cartesian product"). Null elements are no values (a
-// Record drops them), duplicates join once, and each element keeps its own
-// type (1 and "1" stay different keys). The product is bounded by
-// EngineOptions::max_join_key_combinations; the rest is counted in
-// EngineStats::key_combinations_dropped.
+// The event's join keys for stage `st` into keys_ (runtime/join_keys.hpp).
 bool RuleRuntime::compute_keys(const StagePlan& st, runtime::EvalCtx& ctx) {
-  keys_.resize(1);
-  keys_[0].clear();
-  const std::size_t bound = std::max<std::size_t>(engine_.opts.max_join_key_combinations, 1);
-  for (std::size_t i = 0; i < st.keys.size(); ++i) {
-    const compiler::VExpr& e = *st.keys[i];
-    std::span<const Value> vals;
-    Value one;
-    if (e.kind == compiler::VExpr::Kind::kField) vals = ctx.field(e.slot);
-    if (vals.size() <= 1) {
-      one = runtime::eval_value(e, ctx);
-      for (auto& k : keys_)
-        if (!add_key_part(k, one, st.key_optional[i])) return false;
-      continue;
-    }
-    // Several values: every key so far, once per distinct value.
-    next_keys_.clear();
-    std::size_t dropped = 0;
-    for (std::size_t vi = 0; vi < vals.size(); ++vi) {
-      bool dup = false;
-      for (std::size_t vj = 0; vj < vi && !dup; ++vj)
-        dup = vals[vj].kind() == vals[vi].kind() && vals[vj] == vals[vi];
-      if (dup) continue;
-      for (const auto& k : keys_) {
-        if (next_keys_.size() >= bound) {
-          ++dropped;
-          continue;
-        }
-        next_keys_.push_back(k);
-        add_key_part(next_keys_.back(), vals[vi], true);  // elements are never null
-      }
-    }
-    if (dropped) engine_.stats.key_combinations_dropped += dropped;
-    keys_.swap(next_keys_);
-  }
-  return !keys_.empty();
+  return runtime::join_keys(st, ctx, engine_.opts.max_join_key_combinations, keys_, next_keys_,
+                            engine_.stats.key_combinations_dropped);
 }
 
 std::uint32_t RuleRuntime::find_slot(const Key& k) {
