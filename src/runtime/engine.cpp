@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// The Engine: event ordering (reorder window, late events), dispatch by
-// category, event-query filters and the streaming sequence / sample matcher.
+// The Engine: dispatch by category and rule index, event-query filters and
+// the streaming sequence / sample matcher. Event order (reorder window, late
+// events, the time guard) is runtime/reorder_buffer.*.
 #include "eqlpp/engine.hpp"
 
 #include <algorithm>
 #include <limits>
-#include <queue>
 #include <unordered_map>
 
 #include "compile/field_table.hpp"
@@ -14,6 +14,7 @@
 #include "runtime/eval.hpp"
 #include "runtime/expiry_heap.hpp"
 #include "runtime/join_keys.hpp"
+#include "runtime/reorder_buffer.hpp"
 #include "runtime/rule_index.hpp"
 #include "runtime/sequence_state.hpp"
 #include "runtime/trace.hpp"
@@ -36,20 +37,6 @@ using util::sat_sub;
 namespace {
 
 constexpr std::int64_t kNoTime = std::numeric_limits<std::int64_t>::min();
-
-// Order of events: timestamp, then tiebreaker (nulls last), then arrival.
-int compare_tiebreakers(const Value& a, const Value& b) {
-  if (a.is_null() || b.is_null()) return a.is_null() == b.is_null() ? 0 : (a.is_null() ? 1 : -1);
-  if (a.is_number() && b.is_number()) {
-    double x = a.as_double(), y = b.as_double();
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
-  if (a.is_string() && b.is_string()) {
-    int c = a.as_string().compare(b.as_string());
-    return c < 0 ? -1 : c > 0 ? 1 : 0;
-  }
-  return a.is_number() ? -1 : 1;
-}
 
 /// One event as a rule sees it.
 struct EventCtx {
@@ -184,30 +171,23 @@ class RuleRuntime {
 
 class EngineImpl {
  public:
-  struct Buffered {
-    Record rec;
-    std::shared_ptr<const std::string> payload;
-    std::uint64_t arrival = 0;
-    std::size_t bytes = 0;     // estimated, counted against max_buffered_bytes
-    std::uint64_t pushed = 0;  // events_in after its push (LateEvent::arrival)
-  };
-  struct Later {
-    bool operator()(const Buffered& a, const Buffered& b) const {
-      if (a.rec.timestamp() != b.rec.timestamp()) return a.rec.timestamp() > b.rec.timestamp();
-      int c = compare_tiebreakers(a.rec.tiebreaker(), b.rec.tiebreaker());
-      if (c != 0) return c > 0;
-      return a.arrival > b.arrival;
-    }
-  };
-
-  explicit EngineImpl(EngineOptions o) : opts(std::move(o)) {
+  explicit EngineImpl(EngineOptions o)
+      : opts(normalized(std::move(o))), reorder(opts, stats, &EngineImpl::sink, this) {
     ts_field = fields.intern(opts.timestamp_field);
     if (!opts.tiebreaker_field.empty()) tb_field = fields.intern(opts.tiebreaker_field);
     cat_field = fields.intern(opts.event_category_field);
     decoder.set_max_depth(opts.max_json_depth);
-    if (opts.max_time_ahead.count() > 0)
-      ahead_bound = std::max(opts.max_time_ahead.count(), opts.reorder_window.count());
-    opts.time_jump_confirmations = std::clamp<std::size_t>(opts.time_jump_confirmations, 2, 1024);
+  }
+
+  static EngineOptions normalized(EngineOptions o) {
+    o.time_jump_confirmations = std::clamp<std::size_t>(o.time_jump_confirmations, 2, 1024);
+    return o;
+  }
+
+  // The reorder buffer's sink: evaluates one released event.
+  static void sink(void* self, const Record& r, std::string_view raw,
+                   std::shared_ptr<const std::string> payload) {
+    static_cast<EngineImpl*>(self)->process(r, raw, std::move(payload));
   }
 
   void add_rule(Rule rule) {
@@ -286,12 +266,14 @@ class EngineImpl {
       ++stats.malformed;
       return Status::error("missing or invalid timestamp in field '" + opts.timestamp_field + "'");
     }
-    return accept(record, line);
+    reorder.accept(record, line);
+    return {};
   }
 
   Status push(const Record& r) {
     ++stats.events_in;
-    return accept(r, {});
+    reorder.accept(r, {});
+    return {};
   }
 
   bool set_time(Record& r) {
@@ -317,109 +299,6 @@ class EngineImpl {
     return true;
   }
 
-  // The time guard (EngineOptions::max_time_ahead), then ordering.
-  Status accept(const Record& r, std::string_view raw) {
-    std::int64_t ts = r.timestamp();
-    if (watermark != kNoTime && ts < watermark) {
-      ++stats.late;
-      if (on_late) on_late(late_event(ts, watermark, r.payload(), raw, false, stats.events_in));
-      return {};
-    }
-    if (ahead_bound > 0 && newest != kNoTime) {
-      if (ts > sat_add(newest, ahead_bound)) {
-        held.push_back(own(r, raw, stats.events_in));
-        if (held.size() >= opts.time_jump_confirmations) {
-          // Confirmed: event time really jumped. Process them as they came.
-          std::vector<Buffered> take = std::move(held);
-          held.clear();
-          for (auto& b : take) admit(b.rec, {}, b.payload, b.pushed);
-        }
-        return {};
-      }
-      set_aside_held();  // an event within the bound: the held ones were outliers
-    }
-    admit(r, raw, r.payload(), stats.events_in);
-    return {};
-  }
-
-  // Sets the held events aside for good (see max_time_ahead).
-  void set_aside_held() {
-    for (auto& b : held) {
-      ++stats.ahead;
-      if (on_late) on_late(late_event(b.rec.timestamp(), newest, b.payload, {}, true, b.pushed));
-    }
-    held.clear();
-  }
-
-  static LateEvent late_event(std::int64_t ts, std::int64_t mark,
-                              std::shared_ptr<const std::string> payload, std::string_view raw,
-                              bool ahead, std::uint64_t pushed) {
-    LateEvent le;
-    le.arrival = pushed;
-    le.timestamp = ts;
-    le.watermark = mark;
-    le.payload = std::move(payload);
-    if (!le.payload && !raw.empty()) le.payload = std::make_shared<const std::string>(raw);
-    le.ahead = ahead;
-    return le;
-  }
-
-  // A copy of the event that owns its strings and payload.
-  Buffered own(const Record& r, std::string_view raw, std::uint64_t pushed) {
-    Buffered b;
-    b.rec = r;
-    b.rec.own_strings();
-    b.payload = r.payload();
-    if (!b.payload && !raw.empty()) b.payload = std::make_shared<const std::string>(raw);
-    b.arrival = arrival++;
-    b.pushed = pushed;
-    b.bytes = sizeof(Buffered) + b.rec.memory_bytes() + (b.payload ? b.payload->size() : 0);
-    return b;
-  }
-
-  // An event not late and not held: evaluated now, or buffered for ordering.
-  void admit(const Record& r, std::string_view raw, std::shared_ptr<const std::string> payload,
-             std::uint64_t pushed) {
-    const std::int64_t ts = r.timestamp();
-    newest = newest == kNoTime ? ts : std::max(newest, ts);
-    if (opts.reorder_window.count() <= 0) {
-      if (watermark != kNoTime && ts < watermark) {  // only a confirmed jump's stragglers
-        ++stats.late;
-        if (on_late) on_late(late_event(ts, watermark, std::move(payload), raw, false, pushed));
-        return;
-      }
-      process(r, raw, std::move(payload));
-      return;
-    }
-    Buffered b = own(r, raw, pushed);
-    if (payload) b.payload = std::move(payload);
-    buffered_bytes += b.bytes;
-    buffer.push(std::move(b));
-    release(false);
-  }
-
-  void release(bool all) {
-    std::int64_t window = opts.reorder_window.count();
-    while (!buffer.empty()) {
-      const Buffered& top = buffer.top();
-      bool due = all;
-      if (!due && newest != kNoTime && window < std::numeric_limits<std::int64_t>::max()) {
-        std::int64_t limit;
-        if (!__builtin_sub_overflow(newest, window, &limit)) due = top.rec.timestamp() <= limit;
-      }
-      if (!due &&
-          (buffer.size() > opts.max_buffered_events || buffered_bytes > opts.max_buffered_bytes)) {
-        due = true;  // a buffer limit: released before its window (a straggler may become late)
-        ++stats.released_early;
-      }
-      if (!due) break;
-      Buffered b = std::move(const_cast<Buffered&>(top));
-      buffer.pop();
-      buffered_bytes -= b.bytes;
-      process(b.rec, {}, b.payload);
-    }
-  }
-
   void process(const Record& r, std::string_view raw, std::shared_ptr<const std::string> payload) {
     ++stats.events_processed;
     EventCtx ev;
@@ -428,7 +307,6 @@ class EngineImpl {
     ev.payload = std::move(payload);
     ev.ts = r.timestamp();
     ev.ordinal = next_ordinal++;
-    watermark = ev.ts;
     for (std::uint32_t i : stateful_rules) rules[i]->expire(ev.ts);  // event queries keep no state
     ++epoch;
     ctx.new_event();
@@ -510,14 +388,9 @@ class EngineImpl {
   }
 
   void finish() {
-    // Held events are processed: nothing follows that they could blind.
-    std::vector<Buffered> take = std::move(held);
-    held.clear();
-    for (auto& b : take) admit(b.rec, {}, b.payload, b.pushed);
-    release(true);
+    reorder.drain();
     for (auto& rr : rules) rr->finish();
-    watermark = kNoTime;
-    newest = kNoTime;
+    reorder.reset();
   }
 
   const EngineStats& snapshot() {
@@ -531,9 +404,9 @@ class EngineImpl {
       stats.partials_live += rr->stats.partials_live;
     }
     stats.state_bytes = state_bytes;
-    stats.buffered = buffer.size();
-    stats.buffered_bytes = buffered_bytes;
-    stats.held_ahead = held.size();
+    stats.buffered = reorder.buffered();
+    stats.buffered_bytes = reorder.buffered_bytes();
+    stats.held_ahead = reorder.held();
     return stats;
   }
 
@@ -565,18 +438,11 @@ class EngineImpl {
   ingest::JsonDecoder decoder;
   Record record;
   runtime::EvalCtx ctx;
-  std::priority_queue<Buffered, std::vector<Buffered>, Later> buffer;
-  std::size_t buffered_bytes = 0;
-  std::vector<Buffered> held;    // ahead of event time, waiting for confirmation
-  std::int64_t ahead_bound = 0;  // effective max_time_ahead in ns (0 = off)
-  std::uint64_t arrival = 0;
   std::uint64_t next_ordinal = 0;
-  std::int64_t watermark = kNoTime;
-  std::int64_t newest = kNoTime;
   EngineStats stats;
+  runtime::ReorderBuffer reorder;  // after opts and stats, which it refers to
   std::size_t state_bytes = 0;
   std::function<void(const Alert&)> on_alert;
-  std::function<void(const LateEvent&)> on_late;
 };
 
 // ---- RuleRuntime ------------------------------------------------------------------
@@ -780,7 +646,7 @@ void RuleRuntime::free_slot(std::uint32_t s, bool evicted) {
   KeySlot& ks = slots_[s];
   std::size_t dropped = ks.st.live;
   if (evicted && tracer_)
-    trace_state(TraceEntry::Kind::kEvicted, engine_.watermark,
+    trace_state(TraceEntry::Kind::kEvicted, engine_.reorder.watermark(),
                 "key " + runtime::key_text(*ks.key) + " and its " + std::to_string(dropped) +
                     " partial(s), least recently used (max_keys_per_rule " +
                     std::to_string(engine_.opts.max_keys_per_rule) + " or max_state_bytes " +
@@ -1320,7 +1186,9 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 void Engine::add_rule(Rule rule) { impl_->add_rule(std::move(rule)); }
 FieldId Engine::field(std::string_view path) { return impl_->fields.intern(path); }
 void Engine::on_alert(std::function<void(const Alert&)> cb) { impl_->on_alert = std::move(cb); }
-void Engine::on_late(std::function<void(const LateEvent&)> cb) { impl_->on_late = std::move(cb); }
+void Engine::on_late(std::function<void(const LateEvent&)> cb) {
+  impl_->reorder.on_late = std::move(cb);
+}
 Status Engine::push_json(std::string_view line) { return impl_->push_json(line); }
 Status Engine::push(const Record& record) { return impl_->push(record); }
 void Engine::finish() { impl_->finish(); }

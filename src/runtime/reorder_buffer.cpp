@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "runtime/reorder_buffer.hpp"
+
+#include <algorithm>
+
+#include "util/saturate.hpp"
+
+namespace eqlpp::runtime {
+
+int compare_tiebreakers(const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return a.is_null() == b.is_null() ? 0 : (a.is_null() ? 1 : -1);
+  if (a.is_number() && b.is_number()) {
+    double x = a.as_double(), y = b.as_double();
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (a.is_string() && b.is_string()) {
+    int c = a.as_string().compare(b.as_string());
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
+  }
+  return a.is_number() ? -1 : 1;
+}
+
+bool ReorderBuffer::Later::operator()(const Buffered& a, const Buffered& b) const {
+  if (a.rec.timestamp() != b.rec.timestamp()) return a.rec.timestamp() > b.rec.timestamp();
+  int c = compare_tiebreakers(a.rec.tiebreaker(), b.rec.tiebreaker());
+  if (c != 0) return c > 0;
+  return a.arrival > b.arrival;
+}
+
+ReorderBuffer::ReorderBuffer(const EngineOptions& opts, EngineStats& stats, Sink sink, void* ctx)
+    : opts_(opts), stats_(stats), sink_(sink), ctx_(ctx) {
+  if (opts.max_time_ahead.count() > 0)
+    ahead_bound_ = std::max(opts.max_time_ahead.count(), opts.reorder_window.count());
+  confirmations_ = opts.time_jump_confirmations;
+}
+
+namespace {
+std::shared_ptr<const std::string> payload_of(std::shared_ptr<const std::string> payload,
+                                              std::string_view raw) {
+  if (!payload && !raw.empty()) payload = std::make_shared<const std::string>(raw);
+  return payload;
+}
+}  // namespace
+
+void ReorderBuffer::late(std::int64_t ts, std::shared_ptr<const std::string> payload,
+                         std::string_view raw, std::uint64_t pushed) {
+  ++stats_.late;
+  if (!on_late) return;
+  LateEvent le;
+  le.timestamp = ts;
+  le.watermark = watermark_;
+  le.payload = payload_of(std::move(payload), raw);
+  le.arrival = pushed;
+  on_late(le);
+}
+
+void ReorderBuffer::accept(const Record& r, std::string_view raw) {
+  const std::int64_t ts = r.timestamp();
+  if (watermark_ != kNoTime && ts < watermark_) {
+    late(ts, r.payload(), raw, stats_.events_in);
+    return;
+  }
+  if (ahead_bound_ > 0 && newest_ != kNoTime) {
+    if (ts > util::sat_add(newest_, ahead_bound_)) {
+      held_.push_back(own(r, raw, stats_.events_in));
+      if (held_.size() >= confirmations_) {
+        // Confirmed: event time really jumped. Process them as they came.
+        std::vector<Buffered> take = std::move(held_);
+        held_.clear();
+        for (auto& b : take) admit(b.rec, {}, b.payload, b.pushed);
+      }
+      return;
+    }
+    set_aside_held();  // an event within the bound: the held ones were outliers
+  }
+  admit(r, raw, r.payload(), stats_.events_in);
+}
+
+void ReorderBuffer::set_aside_held() {
+  for (auto& b : held_) {
+    ++stats_.ahead;
+    if (!on_late) continue;
+    LateEvent le;
+    le.timestamp = b.rec.timestamp();
+    le.watermark = newest_;
+    le.payload = b.payload;
+    le.ahead = true;
+    le.arrival = b.pushed;
+    on_late(le);
+  }
+  held_.clear();
+}
+
+ReorderBuffer::Buffered ReorderBuffer::own(const Record& r, std::string_view raw,
+                                           std::uint64_t pushed) {
+  Buffered b;
+  b.rec = r;
+  b.rec.own_strings();
+  b.payload = payload_of(r.payload(), raw);
+  b.arrival = arrival_++;
+  b.pushed = pushed;
+  b.bytes = sizeof(Buffered) + b.rec.memory_bytes() + (b.payload ? b.payload->size() : 0);
+  return b;
+}
+
+void ReorderBuffer::emit(const Record& r, std::string_view raw,
+                         std::shared_ptr<const std::string> payload) {
+  watermark_ = r.timestamp();
+  sink_(ctx_, r, raw, std::move(payload));
+}
+
+// An event not late and not held: evaluated now, or buffered for ordering.
+void ReorderBuffer::admit(const Record& r, std::string_view raw,
+                          std::shared_ptr<const std::string> payload, std::uint64_t pushed) {
+  const std::int64_t ts = r.timestamp();
+  newest_ = newest_ == kNoTime ? ts : std::max(newest_, ts);
+  if (opts_.reorder_window.count() <= 0) {
+    if (watermark_ != kNoTime && ts < watermark_) {  // only a confirmed jump's stragglers
+      late(ts, std::move(payload), raw, pushed);
+      return;
+    }
+    emit(r, raw, std::move(payload));
+    return;
+  }
+  Buffered b = own(r, raw, pushed);
+  if (payload) b.payload = std::move(payload);
+  buffered_bytes_ += b.bytes;
+  buffer_.push(std::move(b));
+  release(false);
+}
+
+void ReorderBuffer::release(bool all) {
+  const std::int64_t window = opts_.reorder_window.count();
+  while (!buffer_.empty()) {
+    const Buffered& top = buffer_.top();
+    bool due = all;
+    if (!due && newest_ != kNoTime && window < std::numeric_limits<std::int64_t>::max()) {
+      std::int64_t limit;
+      if (!__builtin_sub_overflow(newest_, window, &limit)) due = top.rec.timestamp() <= limit;
+    }
+    if (!due && (buffer_.size() > opts_.max_buffered_events ||
+                 buffered_bytes_ > opts_.max_buffered_bytes)) {
+      due = true;  // a buffer limit: released before its window (a straggler may become late)
+      ++stats_.released_early;
+    }
+    if (!due) break;
+    Buffered b = std::move(const_cast<Buffered&>(top));
+    buffer_.pop();
+    buffered_bytes_ -= b.bytes;
+    emit(b.rec, {}, b.payload);
+  }
+}
+
+void ReorderBuffer::drain() {
+  // Held events are processed: nothing follows that they could blind.
+  std::vector<Buffered> take = std::move(held_);
+  held_.clear();
+  for (auto& b : take) admit(b.rec, {}, b.payload, b.pushed);
+  release(true);
+}
+
+}  // namespace eqlpp::runtime
