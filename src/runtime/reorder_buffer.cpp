@@ -42,16 +42,23 @@ std::shared_ptr<const std::string> payload_of(std::shared_ptr<const std::string>
 }
 }  // namespace
 
-void ReorderBuffer::late(std::int64_t ts, std::shared_ptr<const std::string> payload,
-                         std::string_view raw, std::uint64_t pushed) {
-  ++stats_.late;
+void ReorderBuffer::report(std::int64_t ts, std::int64_t mark,
+                           std::shared_ptr<const std::string> payload, bool ahead,
+                           std::uint64_t pushed) {
   if (!on_late) return;
   LateEvent le;
   le.timestamp = ts;
-  le.watermark = watermark_;
-  le.payload = payload_of(std::move(payload), raw);
+  le.watermark = mark;
+  le.payload = std::move(payload);
+  le.ahead = ahead;
   le.arrival = pushed;
   on_late(le);
+}
+
+void ReorderBuffer::late(std::int64_t ts, std::shared_ptr<const std::string> payload,
+                         std::string_view raw, std::uint64_t pushed) {
+  ++stats_.late;
+  if (on_late) report(ts, watermark_, payload_of(std::move(payload), raw), false, pushed);
 }
 
 void ReorderBuffer::accept(const Record& r, std::string_view raw) {
@@ -62,7 +69,7 @@ void ReorderBuffer::accept(const Record& r, std::string_view raw) {
   }
   if (ahead_bound_ > 0 && newest_ != kNoTime) {
     if (ts > util::sat_add(newest_, ahead_bound_)) {
-      held_.push_back(own(r, raw, stats_.events_in));
+      held_.push_back(own(r, r.payload(), raw, stats_.events_in));
       if (held_.size() >= confirmations_) {
         // Confirmed: event time really jumped. Process them as they came.
         std::vector<Buffered> take = std::move(held_);
@@ -79,24 +86,18 @@ void ReorderBuffer::accept(const Record& r, std::string_view raw) {
 void ReorderBuffer::set_aside_held() {
   for (auto& b : held_) {
     ++stats_.ahead;
-    if (!on_late) continue;
-    LateEvent le;
-    le.timestamp = b.rec.timestamp();
-    le.watermark = newest_;
-    le.payload = b.payload;
-    le.ahead = true;
-    le.arrival = b.pushed;
-    on_late(le);
+    report(b.rec.timestamp(), newest_, b.payload, true, b.pushed);
   }
   held_.clear();
 }
 
-ReorderBuffer::Buffered ReorderBuffer::own(const Record& r, std::string_view raw,
-                                           std::uint64_t pushed) {
+ReorderBuffer::Buffered ReorderBuffer::own(const Record& r,
+                                           std::shared_ptr<const std::string> payload,
+                                           std::string_view raw, std::uint64_t pushed) {
   Buffered b;
   b.rec = r;
   b.rec.own_strings();
-  b.payload = payload_of(r.payload(), raw);
+  b.payload = payload_of(std::move(payload), raw);
   b.arrival = arrival_++;
   b.pushed = pushed;
   b.bytes = sizeof(Buffered) + b.rec.memory_bytes() + (b.payload ? b.payload->size() : 0);
@@ -122,8 +123,7 @@ void ReorderBuffer::admit(const Record& r, std::string_view raw,
     emit(r, raw, std::move(payload));
     return;
   }
-  Buffered b = own(r, raw, pushed);
-  if (payload) b.payload = std::move(payload);
+  Buffered b = own(r, std::move(payload), raw, pushed);
   buffered_bytes_ += b.bytes;
   buffer_.push(std::move(b));
   release(false);

@@ -70,8 +70,12 @@ class ReorderBuffer {
   void emit(const Record& r, std::string_view raw, std::shared_ptr<const std::string> payload);
   void late(std::int64_t ts, std::shared_ptr<const std::string> payload, std::string_view raw,
             std::uint64_t pushed);
+  void report(std::int64_t ts, std::int64_t mark, std::shared_ptr<const std::string> payload,
+              bool ahead, std::uint64_t pushed);
   void set_aside_held();
-  Buffered own(const Record& r, std::string_view raw, std::uint64_t pushed);
+  // A copy of the event that owns its strings and payload.
+  Buffered own(const Record& r, std::shared_ptr<const std::string> payload, std::string_view raw,
+               std::uint64_t pushed);
 
   const EngineOptions& opts_;
   EngineStats& stats_;
