@@ -155,7 +155,7 @@ void BM_SeedRuleFilters(benchmark::State& state) {
   auto stream = make_records(engine, 100'000, 100);
   std::vector<eqlpp::FieldId> map;
   for (const auto& f : rule.fields()) map.push_back(engine.field(f));
-  const auto& plan = *rule.impl();
+  const auto& plan = *eqlpp::detail::RuleAccess::plan(rule);
   eqlpp::runtime::EvalCtx ctx;
   ctx.map = map.data();
   std::uint64_t matched = 0;

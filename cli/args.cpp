@@ -110,21 +110,14 @@ eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eql
            !v.empty())
     e.tiebreaker_field = v;
   if (o.category_field) e.event_category_field = *o.category_field;
-  if (o.sort)
-    e.reorder_window = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::max());
-  else if (o.reorder_window)
-    e.reorder_window = *o.reorder_window;
+  // --sort: the library's batch mode (read all, sort, evaluate, results in
+  // Elasticsearch's order after head and tail).
+  e.batch = o.sort;
+  if (!o.sort && o.reorder_window) e.reorder_window = *o.reorder_window;
   if (o.max_partials_per_key) e.max_partials_per_key = *o.max_partials_per_key;
   if (o.max_state_bytes) e.max_state_bytes = *o.max_state_bytes;
   if (o.max_line_bytes) e.max_line_bytes = *o.max_line_bytes;
-  if (o.sort) {
-    // Read everything: no buffer limit, and no time guard (sorting puts a
-    // forged future event last, where it blinds nothing).
-    e.max_buffered_events = std::numeric_limits<std::size_t>::max();
-    e.max_buffered_bytes = std::numeric_limits<std::size_t>::max();
-  } else {
-    e.max_time_ahead = o.max_time_ahead.value_or(std::chrono::hours(1));
-  }
+  if (!o.sort) e.max_time_ahead = o.max_time_ahead.value_or(std::chrono::hours(1));
   return e;
 }
 

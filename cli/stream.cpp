@@ -14,21 +14,6 @@
 namespace eqlpp_cli {
 namespace {
 
-// Where a result stands in Elasticsearch's order (CLI.md, `query`): events
-// by their ordinal; sequences in the order they complete, i.e. by the ordinal
-// of their last event; samples by their first event.
-std::uint64_t result_ordinal(const eqlpp::Alert& a) {
-  std::uint64_t first = 0, last = 0;
-  bool seen = false;
-  for (const auto& e : a.events) {
-    if (e.missing) continue;
-    if (!seen) first = e.ordinal;
-    last = std::max(last, e.ordinal);
-    seen = true;
-  }
-  return a.rule.kind() == eqlpp::QueryKind::kSequence ? last : first;
-}
-
 struct StreamResult {
   std::uint64_t lines = 0;
   std::uint64_t too_long = 0;  // lines skipped by the reader (over max_line_bytes)
@@ -135,19 +120,14 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
       return kFail;
     }
   }
-  std::vector<eqlpp::Alert> collected;
   auto render = [&](const eqlpp::Alert& a) {
     if (!query_output) return a.to_json();
     if (a.rule.kind() == eqlpp::QueryKind::kEvent)
       return a.events.front().payload ? *a.events.front().payload : std::string("{}");
     return a.to_query_json();
   };
-  engine.on_alert([&](const eqlpp::Alert& a) {
-    if (eo.sort)
-      collected.push_back(a);
-    else
-      out.line(render(a));
-  });
+  // With --sort (batch mode) the engine delivers at finish(), in Elasticsearch's order.
+  engine.on_alert([&](const eqlpp::Alert& a) { out.line(render(a)); });
   TimeReports reports(eo.verbose, engine.options().time_jump_confirmations);
   engine.on_late([&](const eqlpp::LateEvent& e) { reports.report(e); });
   eqlpp_cli::install_stop_signals();
@@ -155,29 +135,6 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
   StreamResult sr = feed(engine, files, eo, out, reports);
   // At end of input, and on SIGINT/SIGTERM: drain what the engine holds.
   if (!sr.closed) engine.finish();
-  if (eo.sort && !out.closed()) {
-    std::stable_sort(collected.begin(), collected.end(),
-                     [](const eqlpp::Alert& a, const eqlpp::Alert& b) {
-                       return result_ordinal(a) < result_ordinal(b);
-                     });
-    // head / tail per rule, in Elasticsearch's order.
-    std::vector<const eqlpp::Alert*> keep;
-    std::vector<std::size_t> seen_per_rule(rules.size(), 0), total_per_rule(rules.size(), 0);
-    auto rule_index = [&](const eqlpp::Alert& a) {
-      for (std::size_t i = 0; i < rules.size(); ++i)
-        if (rules[i].impl() == a.rule.impl()) return i;
-      return std::size_t{0};
-    };
-    for (const auto& a : collected) ++total_per_rule[rule_index(a)];
-    for (const auto& a : collected) {
-      std::size_t ri = rule_index(a);
-      std::size_t pos = seen_per_rule[ri]++;
-      const auto& r = rules[ri];
-      if (r.tail() && pos + static_cast<std::size_t>(*r.tail()) < total_per_rule[ri]) continue;
-      keep.push_back(&a);
-    }
-    for (const auto* a : keep) out.line(render(*a));
-  }
   out.flush();
   reports.summary();
   const auto& st = engine.stats();

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,19 +29,28 @@ struct AlertEvent {
 
 class EQLPP_EXPORT Alert {
  public:
-  Alert(Rule r) : rule(std::move(r)) {}  // NOLINT
+  /// An alert of `rule` over `events` (entries of missing-event stages
+  /// included). Copies the join key values, strings included: the alert
+  /// owns everything it shows.
+  Alert(Rule rule, std::span<const Value> join_keys, std::vector<AlertEvent> events);
+
   Rule rule;
-  /// Join key values (shared `by` keys, then the stage keys); views into `storage`.
-  std::vector<Value> join_keys;
   std::vector<AlertEvent> events;
-  std::int64_t first_timestamp = 0;
-  std::int64_t last_timestamp = 0;
-  std::shared_ptr<const std::string> storage;  ///< owns the join keys' string bytes
+  std::int64_t first_timestamp = 0;  ///< earliest event (missing-event entries aside)
+  std::int64_t last_timestamp = 0;   ///< latest event
+
+  /// The join key values: shared `by` keys, then the stage keys. A string
+  /// value views this alert's own bytes: valid while the alert is alive and
+  /// not assigned to.
+  [[nodiscard]] std::vector<Value> join_keys() const;
 
   /// The ECS-style alert of CLI.md (`eqlpp run`), one line of JSON.
   [[nodiscard]] std::string to_json() const;
   /// {"join_keys":[...],"events":[...]} (`eqlpp query` for sequences and samples).
   [[nodiscard]] std::string to_query_json() const;
+
+ private:
+  std::string keys_;  // the values, encoded (kind byte, then 8 bytes or a length and the bytes)
 };
 
 /// RFC 3339 text of a nanosecond timestamp ("2026-11-29T04:03:23.123Z").

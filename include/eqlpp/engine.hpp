@@ -41,7 +41,7 @@ struct RuleStats {
   std::string rule_id;
   std::uint64_t matches = 0;  ///< stage or event-query matches
   std::uint64_t alerts = 0;
-  std::uint64_t alerts_suppressed = 0;  ///< over max_alerts_per_second or past `head`
+  std::uint64_t alerts_suppressed = 0;  ///< over max_alerts_per_second, or cut by `head`/`tail`
   std::uint64_t partials_live = 0;
 };
 
@@ -54,9 +54,17 @@ struct EngineStats {
   std::uint64_t held_ahead = 0;        ///< now held, waiting to confirm a jump of event time
   std::uint64_t alerts = 0;
   std::uint64_t alerts_suppressed = 0;
+  /// Partials: a sequence that matched its first positive stage (it stays
+  /// live through a trailing missing-event window), or a sample whose first
+  /// filter took an event. At every point, finish() included:
+  /// partials_created == partials_completed + partials_expired + partials_evicted + partials_live.
   std::uint64_t partials_created = 0;
   std::uint64_t partials_live = 0;
-  std::uint64_t partials_expired = 0;  ///< dropped because maxspan passed
+  std::uint64_t partials_completed = 0;  ///< matched every positive stage (alerted or suppressed)
+  /// Ended without completing: maxspan passed, ended by `until` or a
+  /// missing event, replaced by a newer partial of the same key and stage
+  /// (only the newest can complete), or still waiting when the stream ended.
+  std::uint64_t partials_expired = 0;
   std::uint64_t partials_evicted = 0;  ///< dropped by a memory limit
   std::uint64_t keys_evicted = 0;
   std::uint64_t key_combinations_dropped = 0;  ///< over max_join_key_combinations
@@ -113,7 +121,9 @@ class EQLPP_EXPORT Engine {
   /// late + ahead + held_ahead + buffered.
   Status push(const Record& record);
   /// Drains the reorder buffer and expires all sequence state (trailing
-  /// missing-event stages complete here). The engine may be reused after.
+  /// missing-event stages complete here); in batch mode
+  /// (EngineOptions::batch) delivers every result, in Elasticsearch's order,
+  /// cut by `head` and `tail`. The engine may be reused after.
   void finish();
 
   /// Traces the rule whose id (or, for a rule without one, name) is `rule`,
@@ -123,7 +133,9 @@ class EQLPP_EXPORT Engine {
   /// Call after add_rule(); an error when no added rule matches. Off by default.
   Status trace(std::string_view rule, std::function<void(const TraceEntry&)> sink);
 
-  [[nodiscard]] const EngineStats& stats();
+  /// A snapshot of the counters (a copy: later calls do not change it).
+  [[nodiscard]] EngineStats stats() const;
+  /// The options in effect (after normalisation: batch mode's window, the clamps).
   [[nodiscard]] const EngineOptions& options() const noexcept;
 
  private:

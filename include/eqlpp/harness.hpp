@@ -92,7 +92,8 @@ struct HarnessAlert {
 /// Movable; not copyable. Every rule is traced (eqlpp/trace.hpp).
 class EQLPP_EXPORT RuleHarness {
  public:
-  /// The harness default: sort every event by time before evaluation.
+  /// The harness default: batch evaluation (EngineOptions::batch), the
+  /// results of Elasticsearch in its order, after `head` and `tail`.
   static EngineOptions sorted_options();
 
   explicit RuleHarness(std::vector<Rule> rules, EngineOptions options = sorted_options());

@@ -29,6 +29,14 @@ struct CompileOptions {
 
 /// How an Engine orders events and bounds its state.
 struct EngineOptions {
+  /// Batch evaluation, as Elasticsearch answers a query: read everything
+  /// (no reorder window or buffer limit, no time guard), evaluate in
+  /// (timestamp, tiebreaker, arrival) order, and at finish() deliver the
+  /// results in Elasticsearch's order (events and samples by their first
+  /// event, sequences by their last) after each rule's `head` and `tail`.
+  /// Off (streaming): alerts are delivered as they complete; a leading
+  /// `head` applies, `tail` cannot (it needs the end) and is ignored.
+  bool batch = false;
   /// Hold events this long (in event time) to put them in order before
   /// evaluation. 0 processes events as they arrive; events out of order by
   /// more than the window are "late": counted and given to on_late().

@@ -28,7 +28,8 @@ namespace eqlpp {
 
 namespace detail {
 struct CompiledRule;
-}
+struct RuleAccess;
+}  // namespace detail
 
 /// One MITRE ATT&CK entry of a rule.
 struct ThreatEntry {
@@ -84,13 +85,12 @@ class EQLPP_EXPORT Rule {
   /// Non-fatal diagnostics from compilation (warnings, notes).
   [[nodiscard]] const Diagnostics& warnings() const noexcept;
 
-  /// Internal handle; not part of the stable API.
-  [[nodiscard]] const std::shared_ptr<const detail::CompiledRule>& impl() const noexcept {
-    return impl_;
-  }
-  explicit Rule(std::shared_ptr<const detail::CompiledRule> impl) : impl_(std::move(impl)) {}
+  /// Whether two handles share one compiled rule (copies of one Rule do).
+  [[nodiscard]] bool same_as(const Rule& other) const noexcept { return impl_ == other.impl_; }
 
  private:
+  friend struct detail::RuleAccess;  // the library's own access to the plan
+  explicit Rule(std::shared_ptr<const detail::CompiledRule> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<const detail::CompiledRule> impl_;
 };
 

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "compile/functions.hpp"
+#include "compile/index_keys.hpp"
 #include "syntax/parser.hpp"
 
 namespace eqlpp::compiler {
@@ -738,6 +739,7 @@ class Binder {
         r_.head = p.count;
       else
         r_.tail = p.count;
+      r_.pipes.push_back({p.name != "head", p.count});
     }
     if (q_.kind == syntax::QueryKind::kEvent) {
       r_.kind = QueryKind::kEvent;
@@ -789,6 +791,7 @@ std::shared_ptr<detail::CompiledRule> bind(const syntax::Query& q, std::string_v
   Binder b(q, diags, opts, *r);
   b.run();
   if (b.failed() || diags.error_count() > 0) return nullptr;
+  analyse_index(*r);
   return r;
 }
 

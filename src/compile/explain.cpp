@@ -125,6 +125,19 @@ std::string explain(const detail::CompiledRule& r) {
   for (std::size_t i = 0; i < r.stages.size(); ++i)
     stage(r.stages[i], r.kind == QueryKind::kEvent ? "filter" : "stage " + std::to_string(i));
   if (r.until) stage(*r.until, "until");
+  if (r.indexed) {
+    out += "rule index: every stage requires one of\n";
+    for (const auto& k : r.index_keys) {
+      out += "  " + r.fields[k.slot] + (k.insensitive ? " in~ [" : " in [");
+      constexpr std::size_t kShown = 5;
+      for (std::size_t i = 0; i < k.values.size() && i < kShown; ++i)
+        out += (i ? ", " : "") + detail::json_quote(k.values[i]);
+      if (k.values.size() > kShown) out += ", ... (" + std::to_string(k.values.size()) + " values)";
+      out += "]\n";
+    }
+  } else {
+    out += "rule index: none (dispatched by category)\n";
+  }
   out += "fields:";
   for (const auto& f : r.fields) out += " " + f;
   out += "\n";

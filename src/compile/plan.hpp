@@ -109,6 +109,14 @@ struct PNode {
   SourceSpan span;
 };
 
+/// A necessary condition of a stage, for the rule index: some string value
+/// of field `slot` is (ASCII-folded when `insensitive`) one of `values`.
+struct IndexKey {
+  std::uint32_t slot = 0;
+  bool insensitive = false;
+  std::vector<std::string> values;
+};
+
 struct StagePlan {
   std::unique_ptr<PNode> filter;             // includes the category test
   std::vector<std::unique_ptr<VExpr>> keys;  // shared keys then own keys
@@ -130,14 +138,30 @@ struct CompiledRule {
   std::vector<std::string> fields;  // slot -> field path
   std::uint32_t category_slot = 0;
   std::string category_field;
-  std::int64_t maxspan_ns = 0;  // 0 = unlimited
-  std::optional<std::int64_t> head, tail;
+  std::int64_t maxspan_ns = 0;             // 0 = unlimited
+  std::optional<std::int64_t> head, tail;  // the last `head` and `tail` pipe (Rule::head())
+  struct Pipe {
+    bool tail = false;  // `| tail N`, else `| head N`
+    std::int64_t count = 0;
+  };
+  std::vector<Pipe> pipes;  // in the query's order (runtime/alert_sink.hpp applies them)
   std::vector<compiler::StagePlan> stages;  // event query: one stage; runs expanded
   std::optional<compiler::StagePlan> until;
   std::size_t key_count = 0;
   std::vector<std::string>
       shared_key_fields;  // field path of each `sequence by` key ("" if not a field)
   Diagnostics warnings;
+  // The rule index (compile/index_keys.hpp): when `indexed`, every stage
+  // requires one of `index_keys` (a value of a field), so an event with none
+  // of them cannot match any stage.
+  bool indexed = false;
+  std::vector<compiler::IndexKey> index_keys;
+};
+
+/// The library's access to a Rule's plan (Rule keeps it private).
+struct RuleAccess {
+  static const std::shared_ptr<const CompiledRule>& plan(const Rule& r) noexcept { return r.impl_; }
+  static Rule make(std::shared_ptr<const CompiledRule> plan) { return Rule(std::move(plan)); }
 };
 
 }  // namespace eqlpp::detail

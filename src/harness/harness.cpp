@@ -163,7 +163,7 @@ struct RuleHarness::State {
     h.rule_id = m.id.empty() ? m.name : m.id;
     for (const auto& e : a.events)
       if (!e.missing) h.event_ids.push_back(id_of(e));
-    for (const auto& k : a.join_keys)
+    for (const auto& k : a.join_keys())
       h.join_keys.push_back(k.is_string() ? std::string(k.as_string()) : k.to_json());
     alerts.push_back(std::move(h));
   }
@@ -171,8 +171,7 @@ struct RuleHarness::State {
 
 EngineOptions RuleHarness::sorted_options() {
   EngineOptions o;
-  o.reorder_window = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::max());
-  o.max_buffered_events = std::numeric_limits<std::size_t>::max();
+  o.batch = true;
   return o;
 }
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // ISO-8601 / epoch-millisecond timestamps <-> int64 nanoseconds.
+#include "ingest/timestamp.hpp"
+
 #include <cstdio>
 #include <string>
 
@@ -54,7 +56,9 @@ constexpr std::int64_t kMaxSeconds = 200LL * 366 * 86400;
 
 }  // namespace
 
-bool parse_timestamp(std::string_view s, std::int64_t& ns) {
+namespace ingest {
+
+bool parse_timestamp_ns(std::string_view s, std::int64_t& ns) {
   if (s.empty()) return false;
   // Epoch milliseconds as text.
   bool numeric = true;
@@ -132,6 +136,12 @@ bool parse_timestamp(std::string_view s, std::int64_t& ns) {
   if (secs > kMaxSeconds || secs < -kMaxSeconds) return false;
   ns = secs * kNsPerSec + frac_ns;
   return true;
+}
+
+}  // namespace ingest
+
+bool parse_timestamp(std::string_view s, std::int64_t& ns) {
+  return ingest::parse_timestamp_ns(s, ns);
 }
 
 std::string format_timestamp(std::int64_t ns) {

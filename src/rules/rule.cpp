@@ -46,7 +46,7 @@ Result<Rule> compile_query(std::string_view query, RuleMetadata meta, const Comp
   auto plan = compiler::bind(*ast, query, std::move(meta), options, diags);
   if (!plan) return diags.take();
   plan->warnings = diags.take();
-  return Rule(std::move(plan));
+  return detail::RuleAccess::make(std::move(plan));
 }
 
 }  // namespace detail

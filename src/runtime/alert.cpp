@@ -2,6 +2,7 @@
 #include "eqlpp/alert.hpp"
 
 #include "compile/plan.hpp"
+#include "runtime/sequence_state.hpp"
 #include "util/json_text.hpp"
 
 namespace eqlpp {
@@ -32,9 +33,23 @@ std::string ref_json(const ThreatEntry::Ref& r) {
 
 }  // namespace
 
+Alert::Alert(Rule r, std::span<const Value> join_keys, std::vector<AlertEvent> evs)
+    : rule(std::move(r)), events(std::move(evs)) {
+  bool seen = false;
+  for (const auto& e : events) {
+    if (e.missing) continue;
+    if (!seen || e.timestamp < first_timestamp) first_timestamp = e.timestamp;
+    if (!seen || e.timestamp > last_timestamp) last_timestamp = e.timestamp;
+    seen = true;
+  }
+  for (const Value& v : join_keys) runtime::key_add_value(keys_, v);
+}
+
+std::vector<Value> Alert::join_keys() const { return runtime::key_values(keys_); }
+
 std::string Alert::to_query_json() const {
   std::string out = "{\"join_keys\":";
-  append_keys(out, join_keys);
+  append_keys(out, join_keys());
   out += ",\"events\":[";
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (i) out += ',';
@@ -76,11 +91,12 @@ std::string Alert::to_json() const {
   }
   out += "]";
   // host.id: the first join key when the sequence or sample is joined on host.id.
-  const auto& shared = rule.impl()->shared_key_fields;
-  if (!join_keys.empty() && !shared.empty() && shared.front() == "host.id")
-    out += ",\"host\":{\"id\":" + join_keys[0].to_json() + "}";
+  const auto& shared = detail::RuleAccess::plan(rule)->shared_key_fields;
+  const std::vector<Value> keys = join_keys();
+  if (!keys.empty() && !shared.empty() && shared.front() == "host.id")
+    out += ",\"host\":{\"id\":" + keys[0].to_json() + "}";
   out += ",\"eql\":{\"join_keys\":";
-  append_keys(out, join_keys);
+  append_keys(out, keys);
   out += ",\"events\":[";
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (i) out += ',';

@@ -8,32 +8,9 @@ namespace {
 
 // Appends one key part; false for a null that the key does not allow.
 bool add_key_part(Key& out, const Value& v, bool optional) {
-  switch (v.kind()) {
-    case Value::Kind::kNull: {
-      if (!optional) return false;  // a required key is null: not this stage
-      const std::int64_t zero = 0;
-      key_add_scalar(out, KeyKind::kNull, &zero);
-      return true;
-    }
-    case Value::Kind::kBool: {
-      const std::int64_t b = v.as_bool() ? 1 : 0;
-      key_add_scalar(out, KeyKind::kBool, &b);
-      return true;
-    }
-    case Value::Kind::kInt: {
-      const std::int64_t n = v.as_int();
-      key_add_scalar(out, KeyKind::kInt, &n);
-      return true;
-    }
-    case Value::Kind::kDouble: {
-      double d = v.as_double();
-      if (d == 0) d = 0;  // -0.0 and 0.0 are one key, as they compare equal
-      key_add_scalar(out, KeyKind::kDouble, &d);
-      return true;
-    }
-    case Value::Kind::kString: key_add_text(out, KeyKind::kString, v.as_string()); return true;
-  }
-  return false;
+  if (v.is_null() && !optional) return false;  // a required key is null: not this stage
+  key_add_value(out, v);
+  return true;
 }
 
 }  // namespace

@@ -47,6 +47,29 @@ inline void key_add_text(Key& k, KeyKind kind, std::string_view text) {
   k.append(text);
 }
 
+/// Appends one value as a key part (-0.0 and 0.0 are one key, as they compare equal).
+inline void key_add_value(Key& k, const Value& v) {
+  std::int64_t i = 0;
+  switch (v.kind()) {
+    case Value::Kind::kNull: key_add_scalar(k, KeyKind::kNull, &i); return;
+    case Value::Kind::kBool:
+      i = v.as_bool() ? 1 : 0;
+      key_add_scalar(k, KeyKind::kBool, &i);
+      return;
+    case Value::Kind::kInt:
+      i = v.as_int();
+      key_add_scalar(k, KeyKind::kInt, &i);
+      return;
+    case Value::Kind::kDouble: {
+      double d = v.as_double();
+      if (d == 0) d = 0;
+      key_add_scalar(k, KeyKind::kDouble, &d);
+      return;
+    }
+    case Value::Kind::kString: key_add_text(k, KeyKind::kString, v.as_string()); return;
+  }
+}
+
 /// Calls f(KeyPartView) for each part of an encoded key, in order.
 template <class F>
 void for_each_key_part(std::string_view k, F&& f) {
@@ -74,6 +97,21 @@ void for_each_key_part(std::string_view k, F&& f) {
     }
     f(p);
   }
+}
+
+/// The values of an encoded key (strings view `k`).
+inline std::vector<Value> key_values(std::string_view k) {
+  std::vector<Value> out;
+  for_each_key_part(k, [&](const KeyPartView& p) {
+    switch (p.kind) {
+      case KeyKind::kNull: out.emplace_back(); break;
+      case KeyKind::kBool: out.emplace_back(p.i != 0); break;
+      case KeyKind::kInt: out.emplace_back(p.i); break;
+      case KeyKind::kDouble: out.emplace_back(p.d); break;
+      default: out.emplace_back(p.s);
+    }
+  });
+  return out;
 }
 
 struct Partial {

@@ -197,8 +197,7 @@ std::vector<std::int64_t> run(const std::string& query, const std::vector<std::s
   eqlpp::EngineOptions o;
   o.event_category_field = "event_type";
   o.tiebreaker_field = "serial_event_id";
-  o.reorder_window = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::max());
-  o.max_buffered_events = std::numeric_limits<std::size_t>::max();
+  o.batch = true;  // results in order, after head and tail
   eqlpp::Engine engine(o);
   engine.add_rule(*rule);
   std::vector<eqlpp::Alert> alerts;
@@ -208,15 +207,6 @@ std::vector<std::int64_t> run(const std::string& query, const std::vector<std::s
     if (!st) error = st.message();
   }
   engine.finish();
-  auto first = [](const eqlpp::Alert& a) {
-    for (const auto& e : a.events)
-      if (!e.missing) return e.ordinal;
-    return std::uint64_t{0};
-  };
-  std::stable_sort(alerts.begin(), alerts.end(),
-                   [&](const auto& a, const auto& b) { return first(a) < first(b); });
-  if (auto t = rule->tail(); t && alerts.size() > static_cast<std::size_t>(*t))
-    alerts.erase(alerts.begin(), alerts.end() - *t);
   std::vector<std::int64_t> ids;
   for (const auto& a : alerts)
     for (const auto& e : a.events)

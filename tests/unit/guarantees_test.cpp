@@ -271,7 +271,7 @@ TEST(Guarantees, AConfirmedJumpOfEventTimeIsFollowed) {
   EXPECT_TRUE(run.alerts.empty());  // held until confirmed
   run.push(event(day + 2, "process", "\"h\":3"));
   ASSERT_EQ(run.alerts.size(), 1u);
-  EXPECT_EQ(run.alerts[0].join_keys[0].as_int(), 2);
+  EXPECT_EQ(run.alerts[0].join_keys()[0].as_int(), 2);
   EXPECT_EQ(run.engine.stats().ahead, 0u);
   // A sparse stream (events hours apart) gives the same alerts as without the guard.
   std::vector<std::string> sparse;
@@ -329,7 +329,7 @@ std::vector<std::string> keys_of(const std::vector<eqlpp::Alert>& alerts) {
   std::vector<std::string> out;
   for (const auto& a : alerts) {
     std::string k;
-    for (const auto& v : a.join_keys) k += (k.empty() ? "" : ",") + v.to_json();
+    for (const auto& v : a.join_keys()) k += (k.empty() ? "" : ",") + v.to_json();
     out.push_back(k);
   }
   std::sort(out.begin(), out.end());

@@ -206,8 +206,8 @@ TEST(Sequence, KeysAreExactAndTypeSensitive) {
             Ids{});
   EXPECT_EQ(r.run(q, {{1, proc(1, "\"k\":\"ab\",\"a\":1")}, {2, proc(2, "\"k\":\"ab\",\"b\":1")}}),
             (Ids{{1, 2}}));
-  EXPECT_EQ(r.alerts[0].join_keys.size(), 1u);
-  EXPECT_EQ(r.alerts[0].join_keys[0].as_string(), "ab");
+  EXPECT_EQ(r.alerts[0].join_keys().size(), 1u);
+  EXPECT_EQ(r.alerts[0].join_keys()[0].as_string(), "ab");
 }
 
 TEST(Sequence, MultiKeyJoinsByPosition) {

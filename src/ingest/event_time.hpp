@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: Apache-2.0
+// An event's time and tiebreaker, read from its decoded fields.
+#pragma once
+
+#include <cstdint>
+
+#include "compile/field_table.hpp"
+#include "eqlpp/event.hpp"
+
+namespace eqlpp::ingest {
+
+/// Sets `r`'s timestamp from the first value of `ts_field` (ISO-8601 text or
+/// epoch milliseconds, as Elasticsearch's date field reads them), and its
+/// tiebreaker from `tb_field` (FieldTable::kNone: none). False when the time
+/// is missing or not a timestamp (numbers beyond +-200 years included).
+bool set_event_time(Record& r, FieldId ts_field, FieldId tb_field);
+
+}  // namespace eqlpp::ingest

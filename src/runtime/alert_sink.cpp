@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "runtime/alert_sink.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+#include "runtime/sequence_state.hpp"
+
+namespace eqlpp::runtime {
+namespace {
+constexpr std::int64_t kNoTime = std::numeric_limits<std::int64_t>::min();
+}  // namespace
+
+std::uint64_t result_ordinal(QueryKind kind, const std::vector<AlertEvent>& events) {
+  std::uint64_t first = 0, last = 0;
+  bool seen = false;
+  for (const auto& e : events) {
+    if (e.missing) continue;
+    if (!seen) first = e.ordinal;
+    last = std::max(last, e.ordinal);
+    seen = true;
+  }
+  return kind == QueryKind::kSequence ? last : first;
+}
+
+AlertSink::AlertSink(Rule rule, const detail::CompiledRule& plan, std::size_t max_alerts_per_second,
+                     AlertQueue& queue, RuleStats& stats)
+    : rule_(std::move(rule)),
+      plan_(plan),
+      max_per_second_(max_alerts_per_second),
+      queue_(queue),
+      stats_(stats),
+      rate_window_(kNoTime) {
+  for (const auto& st : plan.stages) has_missing_ |= st.missing;
+  // Streaming applies the `head` pipes before the first `tail` (the rest needs the end).
+  for (const auto& p : plan.pipes) {
+    if (p.tail) break;
+    stream_head_ = std::min(stream_head_.value_or(p.count), p.count);
+  }
+}
+
+void AlertSink::reset() noexcept {
+  rate_window_ = kNoTime;
+  rate_count_ = 0;
+}
+
+AlertSink::Outcome AlertSink::emit(std::string_view key, std::vector<AlertEvent> positive) {
+  // Interleave an empty `missing` entry for each missing-event stage, in stage order.
+  std::vector<AlertEvent> events;
+  if (plan_.kind == QueryKind::kSequence && has_missing_) {
+    std::size_t p = 0;
+    for (const auto& st : plan_.stages) {
+      if (st.missing) {
+        AlertEvent m;
+        m.missing = true;
+        events.push_back(m);
+      } else if (p < positive.size()) {
+        events.push_back(std::move(positive[p++]));
+      }
+    }
+  } else {
+    events = std::move(positive);
+  }
+  if (!queue_.batch() && stream_head_ && delivered_ >= static_cast<std::uint64_t>(*stream_head_)) {
+    ++stats_.alerts_suppressed;
+    ++queue_.stats_.alerts_suppressed;
+    return Outcome::kOverHead;
+  }
+  if (max_per_second_) {
+    std::int64_t last = kNoTime;
+    for (const auto& e : events)
+      if (!e.missing && (last == kNoTime || e.timestamp > last)) last = e.timestamp;
+    std::int64_t window = last / 1'000'000'000;
+    if (window != rate_window_) {
+      rate_window_ = window;
+      rate_count_ = 0;
+    }
+    if (++rate_count_ > max_per_second_) {
+      ++stats_.alerts_suppressed;
+      ++queue_.stats_.alerts_suppressed;
+      return Outcome::kOverRate;
+    }
+  }
+  Alert a(rule_, key_values(key), std::move(events));
+  if (queue_.batch()) {
+    queue_.push(*this, std::move(a));
+    return Outcome::kKept;
+  }
+  ++delivered_;
+  queue_.push(*this, std::move(a));
+  return Outcome::kDelivered;
+}
+
+void AlertQueue::deliver(AlertSink& from, const Alert& a) {
+  ++from.stats_.alerts;
+  ++stats_.alerts;
+  if (on_alert) on_alert(a);
+}
+
+void AlertQueue::push(AlertSink& from, Alert&& a) {
+  if (!batch_) {
+    deliver(from, a);
+    return;
+  }
+  std::uint64_t ordinal = result_ordinal(from.plan_.kind, a.events);
+  kept_.push_back(Kept{ordinal, &from, std::move(a)});
+}
+
+void AlertQueue::finish() {
+  if (kept_.empty()) return;
+  std::stable_sort(kept_.begin(), kept_.end(),
+                   [](const Kept& a, const Kept& b) { return a.ordinal < b.ordinal; });
+  // Each rule's results, in this order, cut by its pipes in the query's order:
+  // `| head 5 | tail 2` keeps the last two of the first five.
+  struct Window {
+    std::size_t total = 0, seen = 0, lo = 0, hi = 0;
+  };
+  std::unordered_map<const AlertSink*, Window> windows;
+  for (const auto& k : kept_) ++windows[k.from].total;
+  for (auto& [sink, w] : windows) {
+    w.hi = w.total;
+    for (const auto& p : sink->plan_.pipes) {
+      auto n = static_cast<std::size_t>(std::max<std::int64_t>(p.count, 0));
+      if (p.tail)
+        w.lo = std::max(w.lo, w.hi >= n ? w.hi - n : 0);
+      else
+        w.hi = std::min(w.hi, w.lo + n);
+    }
+  }
+  std::vector<Kept> kept = std::move(kept_);
+  kept_.clear();
+  for (auto& k : kept) {
+    Window& w = windows[k.from];
+    std::size_t pos = w.seen++;
+    if (pos < w.lo || pos >= w.hi) {
+      ++k.from->stats_.alerts_suppressed;
+      ++stats_.alerts_suppressed;
+      continue;
+    }
+    deliver(*k.from, k.alert);
+  }
+}
+
+}  // namespace eqlpp::runtime

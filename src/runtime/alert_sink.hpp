@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+// From a completed match to the host's callback: the alert's entries (an
+// empty one per missing-event stage), the rate limit, `head` and `tail`, and
+// the order results are delivered in, applied in that one order.
+//
+// Streaming (the default), alerts go out as they complete: the rate limit
+// and a leading `| head N` apply at once; a `| tail` cannot (it needs the
+// end) and is ignored. In batch mode (EngineOptions::batch) alerts are kept
+// until finish(), put in Elasticsearch's order (result_ordinal()), cut by the
+// rule's pipes in the query's order, and delivered.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "compile/plan.hpp"
+#include "eqlpp/alert.hpp"
+#include "eqlpp/engine.hpp"
+
+namespace eqlpp::runtime {
+
+/// Where a result stands in Elasticsearch's order. Events by their ordinal.
+/// Sequences in the order they complete, i.e. by the ordinal of their last
+/// event (the sequence matcher of x-pack/plugin/eql,
+/// execution/sequence/SequenceMatcher, records a sequence as its last stage
+/// matches; CLI.md, `query`). Samples by their first event.
+std::uint64_t result_ordinal(QueryKind kind, const std::vector<AlertEvent>& events);
+
+class AlertQueue;
+
+/// The alerts of one rule.
+class AlertSink {
+ public:
+  /// What became of an alert (the trace notes it).
+  enum class Outcome : std::uint8_t { kDelivered, kKept, kOverHead, kOverRate };
+
+  AlertSink(Rule rule, const detail::CompiledRule& plan, std::size_t max_alerts_per_second,
+            AlertQueue& queue, RuleStats& stats);
+
+  /// The alert of key `key` (an encoded join key) and the events of its
+  /// positive stages, in stage order.
+  Outcome emit(std::string_view key, std::vector<AlertEvent> positive);
+  /// Forgets the rate limiter's window and the count for `head` (finish()).
+  void reset() noexcept;
+
+  [[nodiscard]] const Rule& rule() const noexcept { return rule_; }
+  /// The `head` that applies while streaming (the least before any `tail`).
+  [[nodiscard]] std::optional<std::int64_t> stream_head() const noexcept { return stream_head_; }
+
+ private:
+  friend class AlertQueue;
+  Rule rule_;
+  const detail::CompiledRule& plan_;
+  std::size_t max_per_second_;
+  AlertQueue& queue_;
+  RuleStats& stats_;
+  bool has_missing_ = false;
+  std::optional<std::int64_t> stream_head_;  // a `head` that applies while streaming
+  std::uint64_t delivered_ = 0;
+  std::int64_t rate_window_;
+  std::size_t rate_count_ = 0;
+};
+
+/// Delivery for the whole engine.
+class AlertQueue {
+ public:
+  AlertQueue(bool batch, EngineStats& stats) : batch_(batch), stats_(stats) {}
+
+  std::function<void(const Alert&)> on_alert;
+
+  [[nodiscard]] bool batch() const noexcept { return batch_; }
+  /// Streaming: delivers now. Batch: keeps it for finish().
+  void push(AlertSink& from, Alert&& alert);
+  /// Batch: orders the kept alerts, applies each rule's pipes, delivers.
+  void finish();
+  [[nodiscard]] std::size_t kept() const noexcept { return kept_.size(); }
+
+ private:
+  friend class AlertSink;
+  void deliver(AlertSink& from, const Alert& a);
+  struct Kept {
+    std::uint64_t ordinal;
+    AlertSink* from;
+    Alert alert;
+  };
+  bool batch_;
+  EngineStats& stats_;
+  std::vector<Kept> kept_;
+};
+
+}  // namespace eqlpp::runtime

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+// Which rules an event can touch: rules selected by the values of a field
+// (the rule index, compile/index_keys.hpp), by event category, or always
+// (an `any` stage, or another category field). Results are identical to
+// evaluating every rule on every event; only the work differs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "compile/field_table.hpp"
+#include "compile/plan.hpp"
+#include "runtime/eval.hpp"
+
+namespace eqlpp::runtime {
+
+class Dispatcher {
+ public:
+  enum class Selection : std::uint8_t { kIndex, kCategory, kAlways };
+
+  /// `category_field` is the engine's event.category field; `use_index`
+  /// is EngineOptions::index_rules.
+  Dispatcher(FieldId category_field, std::string category_field_name, bool use_index)
+      : cat_field_(category_field),
+        cat_name_(std::move(category_field_name)),
+        use_index_(use_index) {}
+
+  /// Registers rule `rule` (the rules' index, in the order added) with its
+  /// plan, its slot map and the categories its stages read.
+  Selection add(std::uint32_t rule, const detail::CompiledRule& plan, std::span<const FieldId> map,
+                const std::vector<std::string>& categories);
+
+  /// The rules `r` can match, each once, in the order they were added.
+  const std::vector<std::uint32_t>& select(const Record& r, EvalCtx& ctx);
+  /// Whether `rule` was among the last select()'s rules.
+  [[nodiscard]] bool selected(std::uint32_t rule) const noexcept {
+    return visited_[rule] == epoch_;
+  }
+
+ private:
+  void add_candidate(std::uint32_t i) {
+    if (visited_[i] == epoch_) return;
+    visited_[i] = epoch_;
+    candidates_.push_back(i);
+  }
+  struct FieldIndex {
+    FieldId field;
+    using Table = std::unordered_map<std::string, std::vector<std::uint32_t>, compiler::StringHash,
+                                     std::equal_to<>>;
+    Table exact, folded;               // value (folded) -> rules needing it
+    std::vector<std::uint32_t> rules;  // every rule with a key on this field
+  };
+
+  FieldId cat_field_;
+  std::string cat_name_;
+  bool use_index_;
+  std::unordered_map<std::string, std::vector<std::uint32_t>, compiler::StringHash, std::equal_to<>>
+      by_category_;
+  std::vector<std::uint32_t> always_;
+  std::vector<FieldIndex> field_index_;
+  std::vector<std::uint32_t> candidates_;
+  std::vector<std::uint64_t> visited_;
+  std::uint64_t epoch_ = 0;
+};
+
+}  // namespace eqlpp::runtime

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+// The state of one rule by join key, and the engine-wide account of it.
+//
+// A KeyTable maps each join key of a sequence or sample rule to a slot (its
+// KeyState), keeps the slots in least-recently-used order and evicts from the
+// cold end when the rule holds too many keys or the engine too many bytes.
+// The StateBudget is shared by every rule of an engine: bytes held now and at
+// peak, and what became of every partial.
+//
+// This is the only code that changes byte and partial counts. A matcher says
+// what happens to a partial (begin, end and why, grow) and the table keeps
+// every counter in step, so that at every point
+//
+//   created == completed + expired + evicted + live
+//
+// (EngineStats, eql-semantics.md §7.3). A partial is a sequence that matched
+// its first positive stage (and, with a trailing missing-event stage, stays
+// live until its window passes), or a sample whose first filter took an event.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "eqlpp/engine.hpp"
+#include "runtime/sequence_state.hpp"
+
+namespace eqlpp::runtime {
+
+/// How a partial ended.
+enum class PartialEnd : std::uint8_t {
+  kCompleted,  ///< every positive stage matched (alerted, or suppressed by head / rate limit)
+  kExpired,    ///< ended without completing: maxspan, `until`, a missing event, a newer
+               ///< partial of the same key and stage, or the end of the stream
+  kEvicted,    ///< dropped by a memory limit
+};
+
+/// Engine-wide state account (every rule's KeyTable reports here).
+class StateBudget {
+ public:
+  explicit StateBudget(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
+  [[nodiscard]] bool over() const noexcept { return bytes_ > max_bytes_; }
+  [[nodiscard]] std::size_t max_bytes() const noexcept { return max_bytes_; }
+
+  /// Copies the counters into `s` (partials_*, keys_evicted, state bytes).
+  void copy_to(EngineStats& s) const;
+
+ private:
+  friend class KeyTable;
+  void charge(std::ptrdiff_t delta) noexcept;
+
+  std::size_t max_bytes_;
+  std::size_t bytes_ = 0;
+  std::uint64_t peak_ = 0;
+  std::uint64_t created_ = 0, completed_ = 0, expired_ = 0, evicted_ = 0, keys_evicted_ = 0;
+  std::uint64_t live_ = 0;
+};
+
+class KeyTable {
+ public:
+  static constexpr std::uint32_t kNil = UINT32_MAX;
+
+  /// Called with a key about to be evicted (the rule's trace).
+  using EvictHook = void (*)(void* ctx, const Key& key, std::size_t partials);
+
+  /// `shape` is the state of a new key (its vectors sized for the rule).
+  /// `count_idle_evictions`: an evicted key counts in keys_evicted even with
+  /// no live partial (samples remember reported keys).
+  KeyTable(StateBudget& budget, std::size_t max_keys, KeyState shape, bool count_idle_evictions);
+
+  void set_evict_hook(EvictHook hook, void* ctx) noexcept {
+    hook_ = hook;
+    hook_ctx_ = ctx;
+  }
+
+  /// The slot of `key`, or kNil.
+  [[nodiscard]] std::uint32_t find(const Key& key) const;
+  /// The slot of `key`, made (evicting the least recently used keys past
+  /// max_keys) when missing; either way the most recently used.
+  std::uint32_t get_or_create(const Key& key);
+  /// Marks slot `s` the most recently used.
+  void touch(std::uint32_t s);
+
+  [[nodiscard]] KeyState& state(std::uint32_t s) noexcept { return slots_[s].st; }
+  [[nodiscard]] const KeyState& state(std::uint32_t s) const noexcept { return slots_[s].st; }
+  [[nodiscard]] const Key& key(std::uint32_t s) const noexcept { return *slots_[s].key; }
+  /// Whether slot `s` is in use by the key it held at generation `gen`.
+  [[nodiscard]] bool holds(std::uint32_t s, std::uint32_t gen) const noexcept {
+    return s < slots_.size() && slots_[s].used && slots_[s].gen == gen;
+  }
+  [[nodiscard]] std::uint32_t gen(std::uint32_t s) const noexcept { return slots_[s].gen; }
+  [[nodiscard]] bool used(std::uint32_t s) const noexcept { return slots_[s].used; }
+  [[nodiscard]] std::uint32_t slot_count() const noexcept {
+    return static_cast<std::uint32_t>(slots_.size());
+  }
+
+  [[nodiscard]] std::size_t keys() const noexcept { return live_keys_; }
+  [[nodiscard]] std::size_t live_partials() const noexcept { return live_partials_; }
+  [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
+  [[nodiscard]] bool empty() const noexcept { return lru_head_ == kNil; }
+
+  /// A new partial in key `s`.
+  void begin_partial(std::uint32_t s);
+  /// One of key `s`'s partials ended.
+  void end_partial(std::uint32_t s, PartialEnd why);
+  /// Key `s`'s state grew by `delta` bytes (negative: shrank).
+  void charge(std::uint32_t s, std::ptrdiff_t delta);
+
+  /// Frees slot `s`, which holds no live partial.
+  void release(std::uint32_t s);
+  /// Evicts the least recently used key and its partials; false when empty.
+  bool evict_lru();
+  /// Frees every key; live partials end as `why` (the end of the stream).
+  void clear(PartialEnd why);
+
+ private:
+  struct Slot {
+    std::uint32_t gen = 0;
+    bool used = false;
+    std::uint32_t prev = kNil, next = kNil;  // LRU list
+    const Key* key = nullptr;
+    KeyState st;
+  };
+  void unlink(std::uint32_t s);
+  void free_slot(std::uint32_t s);
+
+  StateBudget& budget_;
+  std::size_t max_keys_;
+  KeyState shape_;
+  bool count_idle_evictions_;
+  EvictHook hook_ = nullptr;
+  void* hook_ctx_ = nullptr;
+  std::unordered_map<Key, std::uint32_t, KeyHash> index_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::uint32_t lru_head_ = kNil, lru_tail_ = kNil;
+  std::size_t live_keys_ = 0;
+  std::size_t live_partials_ = 0;
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace eqlpp::runtime

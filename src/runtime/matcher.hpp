@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+// The matchers: what a rule does with each event given to it. One per rule,
+// by query kind: event queries (event_matcher.cpp), sequences
+// (sequence_matcher.*), samples (sample_matcher.cpp). Each is handed a small
+// environment (the engine's options, the state budget, the rule's alert sink,
+// tracer and statistics) and never sees the engine itself.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "compile/plan.hpp"
+#include "eqlpp/engine.hpp"
+#include "runtime/alert_sink.hpp"
+#include "runtime/eval.hpp"
+#include "runtime/event_ctx.hpp"
+#include "runtime/key_table.hpp"
+#include "runtime/rule_tracer.hpp"
+
+namespace eqlpp::runtime {
+
+struct MatcherEnv {
+  const EngineOptions& opts;
+  StateBudget& budget;
+  AlertSink& alerts;
+  RuleTracer& tracer;
+  RuleStats& stats;
+  std::uint64_t& key_combinations_dropped;  // EngineStats
+  const std::int64_t& now;  // event time of the event being processed (the engine's watermark)
+};
+
+class Matcher {
+ public:
+  virtual ~Matcher() = default;
+  /// Tests one event against the rule; `ctx` maps the rule's field slots.
+  /// The traced copy notes what it does in env.tracer (which is active and open).
+  virtual void on_event(EventCtx& ev, EvalCtx& ctx) = 0;
+  virtual void on_event_traced(EventCtx& ev, EvalCtx& ctx) = 0;
+  /// Expires the state that event time `now` has passed.
+  virtual void advance(std::int64_t /*now*/) {}
+  /// End of stream: reports what waits on a trailing missing-event window
+  /// and drops the rest.
+  virtual void finish() {}
+  /// Whether the rule keeps state between events (sequences and samples).
+  [[nodiscard]] virtual bool stateful() const noexcept { return false; }
+  [[nodiscard]] virtual std::size_t live_partials() const noexcept { return 0; }
+  [[nodiscard]] virtual std::size_t expiry_entries() const noexcept { return 0; }
+};
+
+/// The matcher for `plan`'s query kind.
+std::unique_ptr<Matcher> make_matcher(const detail::CompiledRule& plan, MatcherEnv env);
+std::unique_ptr<Matcher> make_event_matcher(const detail::CompiledRule& plan, MatcherEnv env);
+std::unique_ptr<Matcher> make_sequence_matcher(const detail::CompiledRule& plan, MatcherEnv env);
+std::unique_ptr<Matcher> make_sample_matcher(const detail::CompiledRule& plan, MatcherEnv env);
+
+/// Notes what became of an alert in the open trace entry.
+void note_outcome(RuleTracer& tracer, const AlertSink& sink, AlertSink::Outcome o);
+
+/// What sequences and samples share: state by join key.
+class KeyedMatcher : public Matcher {
+ public:
+  KeyedMatcher(const detail::CompiledRule& plan, MatcherEnv env, KeyState shape,
+               bool count_idle_evictions);
+  [[nodiscard]] bool stateful() const noexcept override { return true; }
+  [[nodiscard]] std::size_t live_partials() const noexcept override {
+    return table_.live_partials();
+  }
+
+ protected:
+  /// The event's join keys for stage `st` into keys_ (runtime/join_keys.hpp).
+  bool compute_keys(const compiler::StagePlan& st, EvalCtx& ctx);
+  /// Evicts least recently used keys while the engine is over max_state_bytes.
+  void keep_budget();
+  template <bool kTrace>
+  bool test(const compiler::StagePlan& st, int stage, EvalCtx& ctx) {
+    bool ok = eval_pred(*st.filter, ctx);
+    if constexpr (kTrace) env_.tracer.test(plan_, st, stage, ok, ctx);
+    return ok;
+  }
+  const detail::CompiledRule& plan_;
+  MatcherEnv env_;
+  KeyTable table_;
+  std::vector<Key> keys_;
+  std::vector<Key> next_keys_;
+
+ private:
+  static void on_evict(void* self, const Key& key, std::size_t partials);
+};
+
+}  // namespace eqlpp::runtime
