@@ -4,7 +4,9 @@
 //  - streaming with a window at least as large as the disorder equals batch;
 //  - on in-order input, window 0 equals batch;
 //  - alerts of a rule come with their events in stage order (ordinals rise);
-//  - statistics add up;
+//  - statistics add up, after every event and after finish(): events in =
+//    processed + malformed + late + ahead + held + buffered, and partials
+//    created = completed + expired + evicted + live;
 //  - with the time guard on (max_time_ahead), one event forged ten years
 //    ahead changes nothing: the alerts equal those of the stream without it;
 //  - under a one-key flood the expiry heap stays within its bound;
@@ -35,6 +37,16 @@ const char* const kRules[] = {
     "sequence with maxspan=1s [process where true] [file where true] [network where true]",
 };
 
+// The partial balance of EngineStats (eqlpp/engine.hpp).
+void check_balance(const eqlpp::EngineStats& s) {
+  if (s.partials_created !=
+      s.partials_completed + s.partials_expired + s.partials_evicted + s.partials_live)
+    __builtin_trap();
+  if (s.events_in !=
+      s.events_processed + s.malformed + s.late + s.ahead + s.held_ahead + s.buffered)
+    __builtin_trap();
+}
+
 struct Out {
   std::vector<std::vector<std::uint64_t>> alerts;  // arrival indexes of each alert's events
 };
@@ -63,13 +75,13 @@ Out run(const eqlpp::Rule& rule, const std::vector<std::string>& lines, eqlpp::E
   });
   for (const auto& l : lines) {
     if (!e.push_json(l)) __builtin_trap();  // every generated line is valid
-    if (check_heap) {
-      const auto& s = e.stats();
-      if (s.expiry_entries > 2 * (s.partials_live + 64) + 1024) __builtin_trap();
-    }
+    const auto s = e.stats();
+    check_balance(s);
+    if (check_heap && s.expiry_entries > 2 * (s.partials_live + 64) + 1024) __builtin_trap();
   }
   e.finish();
-  const auto& s = e.stats();
+  const auto s = e.stats();
+  check_balance(s);
   if (s.events_in != s.events_processed + s.malformed + s.late + s.ahead) __builtin_trap();
   if (s.held_ahead != 0) __builtin_trap();
   if (s.partials_live != 0 || s.buffered != 0) __builtin_trap();

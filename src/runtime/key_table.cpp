@@ -81,8 +81,14 @@ std::uint32_t KeyTable::get_or_create(const Key& k) {
   // The slot, the index entry (node and bucket) and the key's own bytes.
   std::size_t key_bytes = sizeof(Slot) + 64 + (k.size() > 15 ? k.capacity() + 1 : 0);
   charge(s, static_cast<std::ptrdiff_t>(key_bytes));
-  ks.prev = ks.next = kNil;
-  touch(s);
+  // Linked at the hot end directly: touch() expects a linked slot.
+  ks.prev = lru_tail_;
+  ks.next = kNil;
+  if (lru_tail_ != kNil)
+    slots_[lru_tail_].next = s;
+  else
+    lru_head_ = s;
+  lru_tail_ = s;
   return s;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "eqlpp/eqlpp.hpp"
+#include "stats_balance.hpp"
 #include "runtime/expiry_heap.hpp"
 #include "util/saturate.hpp"
 
@@ -36,7 +37,11 @@ struct Stream {
     engine.on_alert([this](const eqlpp::Alert& a) { alerts.push_back(a); });
     engine.on_late([this](const eqlpp::LateEvent& e) { set_aside.push_back(e); });
   }
-  void push(const std::string& line) { ASSERT_TRUE(engine.push_json(line).ok()) << line; }
+  void push(const std::string& line) {
+    ASSERT_TRUE(engine.push_json(line).ok()) << line;
+    EXPECT_TRUE(eqlpp_test::StatsBalance(engine.stats())) << line;
+  }
+  ~Stream() { EXPECT_TRUE(eqlpp_test::StatsBalance(engine.stats())); }
 };
 
 // ---- 1. deep nesting -------------------------------------------------------------

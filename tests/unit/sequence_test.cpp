@@ -8,6 +8,7 @@
 #include <random>
 
 #include "eqlpp/eqlpp.hpp"
+#include "stats_balance.hpp"
 
 namespace {
 
@@ -38,9 +39,11 @@ struct Runner {
       std::string line = "{\"@timestamp\":" + std::to_string(ev.ms) + "," + ev.fields + "}";
       auto st = e.push_json(line);
       EXPECT_TRUE(st.ok()) << st.message();
+      EXPECT_TRUE(eqlpp_test::StatsBalance(e.stats())) << line;
     }
     if (finish) e.finish();
     stats = e.stats();
+    EXPECT_TRUE(eqlpp_test::StatsBalance(stats)) << query;
     Ids out;
     for (const auto& a : alerts) {
       std::vector<std::int64_t> ids;

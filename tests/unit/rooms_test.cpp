@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: Apache-2.0
+// The runtime's rooms one by one (docs/architecture.md): reorder buffer, key
+// table and state budget, expiry heap, alert sink and queue, dispatcher; and
+// the statistics balance across every kind of rule.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "compile/plan.hpp"
+#include "eqlpp/eqlpp.hpp"
+#include "runtime/alert_sink.hpp"
+#include "runtime/dispatcher.hpp"
+#include "runtime/expiry_heap.hpp"
+#include "runtime/key_table.hpp"
+#include "runtime/reorder_buffer.hpp"
+#include "stats_balance.hpp"
+
+namespace {
+
+using eqlpp::runtime::Key;
+using eqlpp::runtime::KeyTable;
+using eqlpp::runtime::PartialEnd;
+using eqlpp::runtime::StateBudget;
+
+eqlpp::Rule rule(const std::string& q) {
+  auto r = eqlpp::compile(q);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().render());
+  return *r;
+}
+
+Key key_of(const std::string& s) {
+  Key k;
+  eqlpp::runtime::key_add_value(k, eqlpp::Value(s));
+  return k;
+}
+
+// ---- reorder buffer -----------------------------------------------------------------
+
+struct Released {
+  std::vector<std::pair<std::int64_t, std::string>> events;  // timestamp, tiebreaker text
+  static void sink(void* self, const eqlpp::Record& r, std::string_view,
+                   std::shared_ptr<const std::string>) {
+    static_cast<Released*>(self)->events.push_back({r.timestamp(), r.tiebreaker().to_json()});
+  }
+};
+
+TEST(ReorderBuffer, ReleasesByTimeThenTiebreakerWithNullsLastThenArrival) {
+  eqlpp::EngineOptions o;
+  o.reorder_window = std::chrono::nanoseconds(100);
+  eqlpp::EngineStats stats;
+  Released out;
+  eqlpp::runtime::ReorderBuffer buf(o, stats, &Released::sink, &out);
+  auto push = [&](std::int64_t ts, eqlpp::Value tb) {
+    eqlpp::Record r;
+    r.set_timestamp(ts);
+    r.set_tiebreaker(tb);
+    ++stats.events_in;
+    buf.accept(r, {});
+  };
+  push(10, eqlpp::Value());
+  push(10, eqlpp::Value(std::int64_t{2}));
+  push(5, eqlpp::Value(std::int64_t{9}));
+  push(10, eqlpp::Value(std::int64_t{1}));
+  EXPECT_TRUE(out.events.empty());  // all within the window
+  EXPECT_EQ(buf.buffered(), 4u);
+  push(200, eqlpp::Value());  // moves the watermark past them
+  ASSERT_EQ(out.events.size(), 4u);
+  EXPECT_EQ(out.events[0], (std::pair<std::int64_t, std::string>{5, "9"}));
+  EXPECT_EQ(out.events[1], (std::pair<std::int64_t, std::string>{10, "1"}));
+  EXPECT_EQ(out.events[2], (std::pair<std::int64_t, std::string>{10, "2"}));
+  EXPECT_EQ(out.events[3], (std::pair<std::int64_t, std::string>{10, "null"}));
+  EXPECT_EQ(buf.watermark(), 10);
+  // Older than what was released: late, counted, never evaluated.
+  push(7, eqlpp::Value());
+  EXPECT_EQ(stats.late, 1u);
+  buf.drain();
+  ASSERT_EQ(out.events.size(), 5u);
+  EXPECT_EQ(out.events[4].first, 200);
+}
+
+// ---- key table and state budget -----------------------------------------------------
+
+TEST(KeyTable, EvictsTheLeastRecentlyUsedKeyAndCountsItsPartials) {
+  StateBudget budget(1 << 20);
+  KeyTable t(budget, 2, eqlpp::runtime::KeyState{}, false);
+  std::vector<std::string> evicted;
+  t.set_evict_hook(
+      [](void* ctx, const Key& k, std::size_t) {
+        static_cast<std::vector<std::string>*>(ctx)->push_back(
+            eqlpp::runtime::key_values(k)[0].to_json());
+      },
+      &evicted);
+  auto a = t.get_or_create(key_of("a"));
+  t.begin_partial(a);
+  auto b = t.get_or_create(key_of("b"));
+  t.begin_partial(b);
+  t.begin_partial(b);
+  EXPECT_EQ(t.get_or_create(key_of("a")), a);  // a is now the most recent
+  auto c = t.get_or_create(key_of("c"));      // over max_keys: b (least recent) goes
+  EXPECT_EQ(evicted, std::vector<std::string>{"\"b\""});
+  EXPECT_EQ(t.find(key_of("b")), KeyTable::kNil);
+  EXPECT_NE(t.find(key_of("c")), KeyTable::kNil);
+  EXPECT_EQ(t.keys(), 2u);
+  EXPECT_EQ(t.live_partials(), 1u);
+  eqlpp::EngineStats s;
+  budget.copy_to(s);
+  EXPECT_EQ(s.partials_created, 3u);
+  EXPECT_EQ(s.partials_evicted, 2u);
+  EXPECT_EQ(s.keys_evicted, 1u);
+  EXPECT_EQ(s.partials_live, 1u);
+  (void)c;
+}
+
+TEST(KeyTable, TheEngineEvictsTheColdKeyNotTheNewestOne) {
+  // Before the key table had a room of its own, a new key was linked by
+  // touch() while unlinked, which reset the list's head to it: the key
+  // evicted next was the newest, not the least recently used.
+  eqlpp::EngineOptions o;
+  o.max_keys_per_rule = 2;
+  eqlpp::Engine e(o);
+  e.add_rule(rule("sequence by h [process where a == 1] [file where b == 1]"));
+  std::vector<std::string> hosts;
+  e.on_alert([&](const eqlpp::Alert& a) { hosts.push_back(a.join_keys()[0].to_json()); });
+  int t = 0;
+  auto push = [&](int h, const char* cat, const char* f) {
+    std::string line = "{\"@timestamp\":" + std::to_string(++t) + ",\"h\":" + std::to_string(h) +
+                       ",\"event\":{\"category\":\"" + cat + "\"}," + f + "}";
+    ASSERT_TRUE(e.push_json(line).ok()) << line;
+  };
+  push(1, "process", "\"a\":1");
+  push(2, "process", "\"a\":1");
+  push(1, "process", "\"a\":1");  // key 1 is now the most recently used
+  push(3, "process", "\"a\":1");  // over the limit: key 2 goes
+  push(1, "file", "\"b\":1");
+  push(2, "file", "\"b\":1");
+  push(3, "file", "\"b\":1");
+  e.finish();
+  EXPECT_EQ(hosts, (std::vector<std::string>{"1", "3"}));
+  EXPECT_EQ(e.stats().keys_evicted, 1u);
+}
+
+TEST(KeyTable, BytesArePerKeyPerRuleAndEngineWideWithAPeak) {
+  StateBudget budget(1000);
+  KeyTable t1(budget, 100, eqlpp::runtime::KeyState{}, false);
+  KeyTable t2(budget, 100, eqlpp::runtime::KeyState{}, false);
+  auto a = t1.get_or_create(key_of("a"));
+  const std::size_t key_cost = t1.bytes();  // the slot, the index entry, the key
+  EXPECT_GT(key_cost, 0u);
+  t1.charge(a, 500);
+  auto b = t2.get_or_create(key_of("b"));
+  t2.charge(b, 300);
+  EXPECT_EQ(budget.bytes(), 2 * key_cost + 800);
+  EXPECT_TRUE(budget.over());
+  t1.release(a);  // its bytes, key included, go back
+  EXPECT_EQ(t1.bytes(), 0u);
+  EXPECT_EQ(budget.bytes(), key_cost + 300);
+  EXPECT_FALSE(budget.over());
+  eqlpp::EngineStats s;
+  budget.copy_to(s);
+  EXPECT_EQ(s.peak_state_bytes, 2 * key_cost + 800);
+  t2.clear(PartialEnd::kExpired);
+  EXPECT_EQ(budget.bytes(), 0u);
+}
+
+TEST(KeyTable, ClearEndsLivePartialsAsTold) {
+  StateBudget budget(1 << 20);
+  KeyTable t(budget, 10, eqlpp::runtime::KeyState{}, false);
+  auto a = t.get_or_create(key_of("a"));
+  t.begin_partial(a);
+  t.begin_partial(a);
+  t.end_partial(a, PartialEnd::kCompleted);
+  t.clear(PartialEnd::kExpired);
+  eqlpp::EngineStats s;
+  budget.copy_to(s);
+  EXPECT_EQ(s.partials_created, 2u);
+  EXPECT_EQ(s.partials_completed, 1u);
+  EXPECT_EQ(s.partials_expired, 1u);
+  EXPECT_EQ(s.partials_live, 0u);
+  EXPECT_TRUE(t.empty());
+}
+
+// ---- expiry heap ----------------------------------------------------------------------
+
+TEST(ExpiryHeap, PopsDeadlinesInOrderAndCompactsOnlyPastItsBound) {
+  eqlpp::runtime::ExpiryHeap h;
+  for (std::int64_t d : {5, 1, 4, 2, 3}) h.push({d, 0, 0, 0, static_cast<std::uint64_t>(d)});
+  std::vector<std::int64_t> order;
+  while (!h.empty()) {
+    order.push_back(h.top().deadline);
+    h.pop();
+  }
+  EXPECT_EQ(order, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+  // 3,000 entries of which only ids < 10 are live: compaction keeps those.
+  for (std::uint64_t i = 0; i < 3000; ++i)
+    h.push({static_cast<std::int64_t>(i), 0, 0, 0, i});
+  auto live = [](const eqlpp::runtime::ExpiryEntry& e) { return e.id < 10; };
+  EXPECT_FALSE(h.maybe_compact(1000, live));  // 3000 <= 2 * 1000 + 1024
+  EXPECT_TRUE(h.maybe_compact(10, live));
+  EXPECT_EQ(h.size(), 10u);
+  EXPECT_EQ(h.top().deadline, 0);
+}
+
+// ---- alert sink and queue -------------------------------------------------------------
+
+std::vector<eqlpp::AlertEvent> events_at(std::initializer_list<std::uint64_t> ordinals) {
+  std::vector<eqlpp::AlertEvent> out;
+  for (auto o : ordinals) {
+    eqlpp::AlertEvent e;
+    e.ordinal = o;
+    e.timestamp = static_cast<std::int64_t>(o) * 1'000'000'000;
+    out.push_back(e);
+  }
+  return out;
+}
+
+TEST(AlertSink, BatchOrdersSequencesByTheirLastEventThenAppliesThePipesInOrder) {
+  eqlpp::Rule r = rule("sequence [process where true] [file where true] | head 4 | tail 2");
+  const auto& plan = *eqlpp::detail::RuleAccess::plan(r);
+  eqlpp::EngineStats es;
+  eqlpp::RuleStats rs;
+  eqlpp::runtime::AlertQueue q(true, es);
+  std::vector<std::uint64_t> got;
+  q.on_alert = [&](const eqlpp::Alert& a) { got.push_back(a.events.back().ordinal); };
+  eqlpp::runtime::AlertSink sink(r, plan, 0, q, rs);
+  // Completed out of their final order (first event order 0,1,2,3,4).
+  for (auto evs : {events_at({0, 9}), events_at({1, 5}), events_at({2, 7}), events_at({3, 6}),
+                   events_at({4, 8})})
+    EXPECT_EQ(sink.emit({}, evs), eqlpp::runtime::AlertSink::Outcome::kKept);
+  EXPECT_TRUE(got.empty());  // nothing before finish()
+  q.finish();
+  // By last event: 5,6,7,8,9; head 4 -> 5,6,7,8; tail 2 -> 7,8.
+  EXPECT_EQ(got, (std::vector<std::uint64_t>{7, 8}));
+  EXPECT_EQ(rs.alerts, 2u);
+  EXPECT_EQ(rs.alerts_suppressed, 3u);
+  EXPECT_EQ(es.alerts_suppressed, 3u);
+}
+
+TEST(AlertSink, StreamingAppliesALeadingHeadAndTheRateLimit) {
+  eqlpp::Rule r = rule("process where true | head 3");
+  const auto& plan = *eqlpp::detail::RuleAccess::plan(r);
+  eqlpp::EngineStats es;
+  eqlpp::RuleStats rs;
+  eqlpp::runtime::AlertQueue q(false, es);
+  std::size_t n = 0;
+  q.on_alert = [&](const eqlpp::Alert&) { ++n; };
+  eqlpp::runtime::AlertSink sink(r, plan, 2, q, rs);  // 2 per second of event time
+  using O = eqlpp::runtime::AlertSink::Outcome;
+  EXPECT_EQ(sink.emit({}, events_at({1})), O::kDelivered);
+  EXPECT_EQ(sink.emit({}, events_at({1})), O::kDelivered);
+  EXPECT_EQ(sink.emit({}, events_at({1})), O::kOverRate);  // third in second 1
+  EXPECT_EQ(sink.emit({}, events_at({2})), O::kDelivered);
+  EXPECT_EQ(sink.emit({}, events_at({3})), O::kOverHead);  // head 3 reached
+  EXPECT_EQ(n, 3u);
+  EXPECT_EQ(rs.alerts_suppressed, 2u);
+}
+
+TEST(AlertSink, MissingStagesGetAnEmptyEntryInStageOrder) {
+  eqlpp::Rule r =
+      rule("sequence with maxspan=1m [process where true] ![file where true] [network where true]");
+  const auto& plan = *eqlpp::detail::RuleAccess::plan(r);
+  eqlpp::EngineStats es;
+  eqlpp::RuleStats rs;
+  eqlpp::runtime::AlertQueue q(false, es);
+  std::vector<bool> missing;
+  q.on_alert = [&](const eqlpp::Alert& a) {
+    for (const auto& e : a.events) missing.push_back(e.missing);
+    EXPECT_EQ(a.first_timestamp, 1'000'000'000);
+    EXPECT_EQ(a.last_timestamp, 2'000'000'000);
+  };
+  eqlpp::runtime::AlertSink sink(r, plan, 0, q, rs);
+  (void)sink.emit({}, events_at({1, 2}));
+  EXPECT_EQ(missing, (std::vector<bool>{false, true, false}));
+}
+
+TEST(Alert, OwnsItsJoinKeys) {
+  std::vector<eqlpp::Alert> kept;
+  {
+    std::string text = "host-1";
+    eqlpp::Value keys[] = {eqlpp::Value(std::string_view(text)), eqlpp::Value(std::int64_t{7})};
+    kept.emplace_back(rule("process where true"), keys, events_at({1}));
+    text.assign("XXXXXX");  // the source bytes change and die
+  }
+  auto k = kept[0].join_keys();
+  ASSERT_EQ(k.size(), 2u);
+  EXPECT_EQ(k[0].as_string(), "host-1");
+  EXPECT_EQ(k[1].as_int(), 7);
+  eqlpp::Alert copy = kept[0];
+  kept.clear();
+  EXPECT_EQ(copy.join_keys()[0].as_string(), "host-1");
+}
+
+// ---- dispatcher -----------------------------------------------------------------------
+
+TEST(Dispatcher, SelectsByIndexCategoryOrAlways) {
+  eqlpp::compiler::FieldTable fields;
+  eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
+  std::vector<eqlpp::Rule> rules = {
+      rule("process where process.name : (\"a.exe\", \"b.exe\")"),  // index
+      rule("file where file.size > 3"),                              // category
+      rule("any where x == 1"),                                      // always
+  };
+  using S = eqlpp::runtime::Dispatcher::Selection;
+  std::vector<S> how;
+  for (std::uint32_t i = 0; i < rules.size(); ++i) {
+    const auto& plan = *eqlpp::detail::RuleAccess::plan(rules[i]);
+    std::vector<eqlpp::FieldId> map;
+    for (const auto& f : plan.fields) map.push_back(fields.intern(f));
+    std::vector<std::string> cats;
+    for (const auto& st : plan.stages)
+      if (!st.category.empty()) cats.push_back(st.category);
+    how.push_back(d.add(i, plan, map, cats));
+  }
+  EXPECT_EQ(how, (std::vector<S>{S::kIndex, S::kCategory, S::kAlways}));
+  eqlpp::runtime::EvalCtx ctx;
+  auto select = [&](const std::string& cat, const std::string& name) {
+    eqlpp::Record r;
+    ctx.new_event();  // the fold cache is per event
+    r.add(fields.intern("event.category"), eqlpp::Value(cat));
+    r.add(fields.intern("process.name"), eqlpp::Value(name));
+    return d.select(r, ctx);
+  };
+  EXPECT_EQ(select("process", "A.EXE"), (std::vector<std::uint32_t>{0, 2}));  // `:` folds case
+  EXPECT_EQ(select("process", "c.exe"), (std::vector<std::uint32_t>{2}));
+  EXPECT_EQ(select("file", "a.exe"), (std::vector<std::uint32_t>{0, 1, 2}));
+  EXPECT_TRUE(d.selected(1));
+}
+
+// ---- the statistics balance, every kind of rule ---------------------------------------
+
+TEST(StatsBalance, FinishCountsATrailingMissingEventCompletionOnceAsCompleted) {
+  // Before the rooms, finish() reported the held completion and also counted
+  // it in partials_expired (a clamp hid the mismatch).
+  eqlpp::Engine e;
+  e.add_rule(rule("sequence by h with maxspan=1h [process where true] ![file where true]"));
+  std::size_t alerts = 0;
+  e.on_alert([&](const eqlpp::Alert&) { ++alerts; });
+  ASSERT_TRUE(e.push_json(R"({"@timestamp":1,"h":1,"event":{"category":"process"}})").ok());
+  EXPECT_EQ(e.stats().partials_live, 1u);
+  e.finish();
+  const auto s = e.stats();
+  EXPECT_EQ(alerts, 1u);
+  EXPECT_EQ(s.partials_created, 1u);
+  EXPECT_EQ(s.partials_completed, 1u);
+  EXPECT_EQ(s.partials_expired, 0u);
+  EXPECT_TRUE(eqlpp_test::StatsBalance(s));
+}
+
+TEST(StatsBalance, HoldsAfterEveryEventAndFinishForEveryKindOfRule) {
+  const char* const queries[] = {
+      "sequence by h with maxspan=3s [process where a == 1] [file where b == 1]",
+      "sequence by h [process where a == 1] [process where b == 1] until [process where u == 1]",
+      "sequence by h with maxspan=2s [process where a == 1] ![file where b == 1] [process where "
+      "c == 1]",
+      "sequence by h with maxspan=2s ![file where u == 1] [process where a == 1] [process where "
+      "b == 1]",
+      "sequence by h with maxspan=5s [process where a == 1] [file where b == 1] ![network where "
+      "true]",
+      "sequence by h [any where a == 1] with runs=3",
+      "sample by h [process where a == 1] [file where b == 1]",
+      "process where a == 1",
+  };
+  for (bool small : {false, true}) {
+    eqlpp::EngineOptions o;
+    if (small) {  // memory limits on: evictions of every kind
+      o.max_keys_per_rule = 3;
+      o.max_partials_per_key = 2;
+      o.max_state_bytes = 20'000;
+    }
+    eqlpp::Engine e(o);
+    for (const char* q : queries) e.add_rule(rule(q));
+    std::mt19937 rng(small ? 7 : 11);
+    const char* cats[] = {"process", "file", "network"};
+    std::size_t alerts = 0;
+    e.on_alert([&](const eqlpp::Alert&) { ++alerts; });
+    for (int i = 0; i < 4000; ++i) {
+      nlohmann::json j;
+      j["@timestamp"] = i * 250;
+      j["event"]["category"] = cats[rng() % 3];
+      j["h"] = rng() % 8;
+      for (const char* f : {"a", "b", "c", "u"}) j[f] = (rng() % 3 == 0) ? 1 : 0;
+      ASSERT_TRUE(e.push_json(j.dump()).ok());
+      ASSERT_TRUE(eqlpp_test::StatsBalance(e.stats())) << "event " << i;
+    }
+    e.finish();
+    const auto s = e.stats();
+    EXPECT_TRUE(eqlpp_test::StatsBalance(s));
+    EXPECT_EQ(s.partials_live, 0u);
+    // The stream exercised what it is meant to.
+    EXPECT_GT(alerts, 100u);
+    EXPECT_GT(s.partials_completed, 100u);
+    EXPECT_GT(s.partials_expired, 100u);
+    if (small) {
+      EXPECT_GT(s.partials_evicted, 0u);
+    }
+  }
+}
+
+}  // namespace
