@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <eqlpp/eqlpp.hpp>
+#include <eqlpp/harness.hpp>
 #include <filesystem>
 #include <string>
 #include <vector>

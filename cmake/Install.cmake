@@ -15,6 +15,9 @@ install(EXPORT eqlppTargets NAMESPACE eqlpp:: DESTINATION ${EQLPP_CMAKE_DIR})
 if(TARGET eqlpp_testing)
   # A component of its own: find_package(eqlpp COMPONENTS testing) finds GTest.
   install(TARGETS eqlpp_testing EXPORT eqlppTestingTargets
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
           FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
   install(EXPORT eqlppTestingTargets NAMESPACE eqlpp:: DESTINATION ${EQLPP_CMAKE_DIR})
   export(EXPORT eqlppTestingTargets NAMESPACE eqlpp::

@@ -18,7 +18,6 @@
 #include "eqlpp/diagnostic.hpp"
 #include "eqlpp/engine.hpp"
 #include "eqlpp/event.hpp"
-#include "eqlpp/harness.hpp"
 #include "eqlpp/options.hpp"
 #include "eqlpp/result.hpp"
 #include "eqlpp/rule.hpp"

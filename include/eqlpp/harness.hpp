@@ -4,6 +4,10 @@
 // Run rules over a handful of events and look at what they did: the engine
 // of rule unit tests (`eqlpp test`, and eqlpp/testing.hpp's GoogleTest
 // matchers, which build on this header). No test framework is needed here.
+// Part of the library target eqlpp::testing, not of eqlpp::eqlpp:
+//
+//   find_package(eqlpp CONFIG REQUIRED COMPONENTS testing)
+//   target_link_libraries(rule_tests PRIVATE eqlpp::testing)
 //
 //   auto h = eqlpp::RuleHarness::from_file("rules/my_rule.toml");
 //   h->push(eqlpp::EventBuilder()
