@@ -38,7 +38,7 @@ bool KeyedMatcher::compute_keys(const compiler::StagePlan& st, EvalCtx& ctx) {
                    env_.key_combinations_dropped);
 }
 
-void KeyedMatcher::keep_budget() {
+void KeyedMatcher::evict_for_budget() {
   while (env_.budget.over() && table_.evict_lru()) {
   }
 }

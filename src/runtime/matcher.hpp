@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -38,8 +39,12 @@ class Matcher {
   /// The traced copy notes what it does in env.tracer (which is active and open).
   virtual void on_event(EventCtx& ev, EvalCtx& ctx) = 0;
   virtual void on_event_traced(EventCtx& ev, EvalCtx& ctx) = 0;
-  /// Expires the state that event time `now` has passed.
-  virtual void advance(std::int64_t /*now*/) {}
+  /// Expires the state that event time `now` has passed (a test inline,
+  /// the work only when a deadline is due).
+  void advance(std::int64_t now) {
+    if (next_deadline_ < now) [[unlikely]]
+      expire(now);
+  }
   /// End of stream: reports what waits on a trailing missing-event window
   /// and drops the rest.
   virtual void finish() {}
@@ -47,6 +52,13 @@ class Matcher {
   [[nodiscard]] virtual bool stateful() const noexcept { return false; }
   [[nodiscard]] virtual std::size_t live_partials() const noexcept { return 0; }
   [[nodiscard]] virtual std::size_t expiry_entries() const noexcept { return 0; }
+
+ protected:
+  /// Expires what `now` has passed and sets next_deadline_.
+  virtual void expire(std::int64_t /*now*/) {}
+  /// The earliest deadline the matcher may have to act on (or later: a
+  /// stale one only costs a call).
+  std::int64_t next_deadline_ = std::numeric_limits<std::int64_t>::max();
 };
 
 /// The matcher for `plan`'s query kind.
@@ -72,7 +84,11 @@ class KeyedMatcher : public Matcher {
   /// The event's join keys for stage `st` into keys_ (runtime/join_keys.hpp).
   bool compute_keys(const compiler::StagePlan& st, EvalCtx& ctx);
   /// Evicts least recently used keys while the engine is over max_state_bytes.
-  void keep_budget();
+  void keep_budget() {
+    if (env_.budget.over()) [[unlikely]]
+      evict_for_budget();
+  }
+  void evict_for_budget();
   template <bool kTrace>
   bool test(const compiler::StagePlan& st, int stage, EvalCtx& ctx) {
     bool ok = eval_pred(*st.filter, ctx);

@@ -71,6 +71,7 @@ void SequenceMatcher::push_heap(std::int64_t deadline, std::uint32_t s, std::int
   // and one per leading missing-event mark and deadline.
   heap_.maybe_compact(table_.live_partials() + table_.keys() * leading_missing_,
                       [&](const ExpiryEntry& e) { return heap_entry_live(e); });
+  set_next_deadline();
 }
 
 // Whether `e` still expires something: the partial or completion it names is
@@ -90,7 +91,7 @@ bool SequenceMatcher::heap_entry_live(const ExpiryEntry& e) const {
   });
 }
 
-void SequenceMatcher::advance(std::int64_t now) {
+void SequenceMatcher::expire(std::int64_t now) {
   RuleTracer& tr = env_.tracer;
   while (!heap_.empty() && heap_.top().deadline < now) {
     ExpiryEntry e = heap_.top();
@@ -131,6 +132,7 @@ void SequenceMatcher::advance(std::int64_t now) {
     }
     maybe_free(e.slot);
   }
+  set_next_deadline();
 }
 
 void SequenceMatcher::complete(std::uint32_t s, Partial&& p) {
@@ -413,6 +415,7 @@ void SequenceMatcher::finish() {
   // Every other partial ends with the stream.
   table_.clear(PartialEnd::kExpired);
   heap_.clear();
+  set_next_deadline();
 }
 
 }  // namespace eqlpp::runtime

@@ -21,11 +21,15 @@ class SequenceMatcher final : public KeyedMatcher {
 
   void on_event(EventCtx& ev, EvalCtx& ctx) override { run<false>(ev, ctx); }
   void on_event_traced(EventCtx& ev, EvalCtx& ctx) override { run<true>(ev, ctx); }
-  void advance(std::int64_t now) override;
   void finish() override;
   [[nodiscard]] std::size_t expiry_entries() const noexcept override { return heap_.size(); }
 
  private:
+  void expire(std::int64_t now) override;
+  void set_next_deadline() noexcept {
+    next_deadline_ =
+        heap_.empty() ? std::numeric_limits<std::int64_t>::max() : heap_.top().deadline;
+  }
   template <bool kTrace>
   void run(EventCtx& ev, EvalCtx& ctx);
   template <bool kTrace>
