@@ -15,6 +15,7 @@
 
 #include "eqlpp/event.hpp"
 #include "eqlpp/export.hpp"
+#include "eqlpp/result.hpp"
 #include "eqlpp/rule.hpp"
 
 namespace eqlpp {
@@ -55,8 +56,9 @@ class EQLPP_EXPORT Alert {
 
 /// RFC 3339 text of a nanosecond timestamp ("2026-11-29T04:03:23.123Z").
 EQLPP_EXPORT std::string format_timestamp(std::int64_t ns);
-/// Parses ISO-8601 (Z or ±hh:mm, 0-9 fraction digits) or epoch milliseconds
-/// text into nanoseconds; false when the text is not a timestamp.
-EQLPP_EXPORT bool parse_timestamp(std::string_view text, std::int64_t& ns);
+/// Parses ISO-8601 (Z or ±hh:mm, 0-9 fraction digits; strict dates) or epoch
+/// milliseconds text into nanoseconds since the epoch; an error
+/// (DiagCode::kInvalidTimestamp) when the text is not a timestamp.
+EQLPP_EXPORT Result<std::int64_t> parse_timestamp(std::string_view text);
 
 }  // namespace eqlpp

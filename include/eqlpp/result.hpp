@@ -34,6 +34,13 @@ class [[nodiscard]] Result {
   const T& value() const& { return *std::get_if<0>(&v_); }
   T&& value() && { return std::move(*std::get_if<0>(&v_)); }
   const Diagnostics& error() const& { return *std::get_if<1>(&v_); }
+  /// The code of the first error (DiagCode::kNone on a value).
+  [[nodiscard]] DiagCode code() const noexcept {
+    if (ok()) return DiagCode::kNone;
+    for (const auto& d : error())
+      if (d.severity == Severity::kError) return d.code;
+    return error().empty() ? DiagCode::kNone : error()[0].code;
+  }
 
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
@@ -44,26 +51,30 @@ class [[nodiscard]] Result {
   std::variant<T, Diagnostics> v_;
 };
 
-/// Outcome of a hot-path call. Success carries no allocation.
+/// Outcome of a hot-path call: a code (simdjson's error_code is the model)
+/// and, on error, a message. Success carries no allocation.
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  static Status error(std::string message, std::size_t offset = 0) {
+  /// An error: `code` is never DiagCode::kNone.
+  static Status error(DiagCode code, std::string message, std::size_t offset = 0) {
     Status s;
-    s.ok_ = false;
+    s.code_ = code == DiagCode::kNone ? DiagCode::kInvalidJson : code;
     s.message_ = std::move(message);
     s.offset_ = offset;
     return s;
   }
-  [[nodiscard]] bool ok() const noexcept { return ok_; }
-  explicit operator bool() const noexcept { return ok_; }
+  [[nodiscard]] bool ok() const noexcept { return code_ == DiagCode::kNone; }
+  explicit operator bool() const noexcept { return ok(); }
+  /// What went wrong (DiagCode::kNone on success; 4xxx codes for events).
+  [[nodiscard]] DiagCode code() const noexcept { return code_; }
   /// Human-readable reason; empty on success.
   [[nodiscard]] const std::string& message() const noexcept { return message_; }
   /// Byte offset in the input where the problem was found (0 if unknown).
   [[nodiscard]] std::size_t offset() const noexcept { return offset_; }
 
  private:
-  bool ok_ = true;
+  DiagCode code_ = DiagCode::kNone;
   std::string message_;
   std::size_t offset_ = 0;
 };

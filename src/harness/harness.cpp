@@ -230,12 +230,14 @@ Status RuleHarness::push(std::string_view json) {
   if (st) {
     // Remember the time so that built events without one follow this one.
     auto j = nlohmann::json::parse(json, nullptr, false);
-    std::int64_t ns = 0;
     const std::string& tf = s.engine.options().timestamp_field;
     if (j.is_object()) {
       auto it = j.find(tf);
-      if (it != j.end() && it->is_string() && parse_timestamp(it->get<std::string>(), ns)) {
-        s.last_ts = ns / 1'000'000;
+      Result<std::int64_t> ns = it != j.end() && it->is_string()
+                                    ? parse_timestamp(it->get<std::string>())
+                                    : Result<std::int64_t>(Diagnostics());
+      if (ns) {
+        s.last_ts = *ns / 1'000'000;
         s.any_ts = true;
       } else if (it != j.end() && it->is_number()) {
         s.last_ts = it->get<std::int64_t>();
@@ -267,7 +269,7 @@ Status RuleHarness::push_lines(std::string_view text) {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     Status st = push(line);
     if (!st && first)
-      first = Status::error("line " + std::to_string(line_no) + ": " + st.message());
+      first = Status::error(st.code(), "line " + std::to_string(line_no) + ": " + st.message());
   }
   return first;
 }

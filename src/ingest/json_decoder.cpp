@@ -240,7 +240,8 @@ Status JsonDecoder::decode(std::string_view line, const compiler::FieldTable& fi
   if (!e) {
     od::json_type t;
     e = doc.type().get(t);
-    if (!e && t != od::json_type::object) return Status::error("the event is not a JSON object");
+    if (!e && t != od::json_type::object)
+      return Status::error(DiagCode::kNotAnObject, "the event is not a JSON object");
     if (!e) e = doc.get_object().get(root);
   }
   if (!e && !m.walk_object(root, 0, 1)) e = m.err;
@@ -249,9 +250,11 @@ Status JsonDecoder::decode(std::string_view line, const compiler::FieldTable& fi
   if (e) {
     out.clear();
     if (m.too_deep)
-      return Status::error("the event nests arrays or objects deeper than the limit of " +
-                           std::to_string(m.max_depth));
-    return Status::error(std::string("invalid JSON: ") + simdjson::error_message(e));
+      return Status::error(DiagCode::kNestedTooDeep,
+                           "the event nests arrays or objects deeper than the limit of " +
+                               std::to_string(m.max_depth));
+    return Status::error(DiagCode::kInvalidJson,
+                         std::string("invalid JSON: ") + simdjson::error_message(e));
   }
   return {};
 }

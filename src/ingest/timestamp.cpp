@@ -140,8 +140,14 @@ bool parse_timestamp_ns(std::string_view s, std::int64_t& ns) {
 
 }  // namespace ingest
 
-bool parse_timestamp(std::string_view s, std::int64_t& ns) {
-  return ingest::parse_timestamp_ns(s, ns);
+Result<std::int64_t> parse_timestamp(std::string_view s) {
+  std::int64_t ns = 0;
+  if (ingest::parse_timestamp_ns(s, ns)) return ns;
+  Diagnostic d;
+  d.code = DiagCode::kInvalidTimestamp;
+  d.message = "'" + std::string(s.substr(0, 64)) + (s.size() > 64 ? "...'" : "'") +
+              " is not a timestamp (ISO-8601 or epoch milliseconds)";
+  return Diagnostics(std::move(d));
 }
 
 std::string format_timestamp(std::int64_t ns) {

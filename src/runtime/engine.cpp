@@ -141,8 +141,9 @@ class EngineImpl {
     ++stats.events_in;
     if (line.size() > opts.max_line_bytes) {
       ++stats.malformed;
-      return Status::error("the line is " + std::to_string(line.size()) +
-                           " bytes, over the limit of " + std::to_string(opts.max_line_bytes));
+      return Status::error(DiagCode::kLineTooLong, "the line is " + std::to_string(line.size()) +
+                                                       " bytes, over the limit of " +
+                                                       std::to_string(opts.max_line_bytes));
     }
     Status st = decoder.decode(line, fields, record);
     if (!st) {
@@ -151,7 +152,8 @@ class EngineImpl {
     }
     if (!ingest::set_event_time(record, ts_field, tb_field)) {
       ++stats.malformed;
-      return Status::error("missing or invalid timestamp in field '" + opts.timestamp_field + "'");
+      return Status::error(DiagCode::kInvalidTimestamp,
+                           "missing or invalid timestamp in field '" + opts.timestamp_field + "'");
     }
     reorder.accept(record, line);
     return {};
@@ -220,7 +222,8 @@ class EngineImpl {
     traced_rules = 0;
     for (auto& rr : rules) traced_rules += rr->tracer.active() ? 1 : 0;
     if (!found)
-      return Status::error("no rule with id or name '" + std::string(rule_id) + "' was added");
+      return Status::error(DiagCode::kNoSuchRule,
+                           "no rule with id or name '" + std::string(rule_id) + "' was added");
     return {};
   }
 

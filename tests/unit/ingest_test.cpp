@@ -4,14 +4,15 @@
 
 #include "compile/field_table.hpp"
 #include "eqlpp/alert.hpp"
+#include "eqlpp/eqlpp.hpp"
 #include "ingest/json_decoder.hpp"
 
 namespace {
 
 std::int64_t ts(const char* s) {
-  std::int64_t ns = 0;
-  EXPECT_TRUE(eqlpp::parse_timestamp(s, ns)) << s;
-  return ns;
+  auto ns = eqlpp::parse_timestamp(s);
+  EXPECT_TRUE(ns.ok()) << s;
+  return ns.ok() ? *ns : 0;
 }
 
 TEST(Timestamp, Iso8601AndEpochMillis) {
@@ -24,11 +25,10 @@ TEST(Timestamp, Iso8601AndEpochMillis) {
   EXPECT_EQ(ts("2026-11-29"), ts("2026-11-29T00:00:00Z"));
   EXPECT_EQ(ts("1795925003000"), ts("2026-11-29T04:03:23Z"));
   EXPECT_LT(ts("1800-01-01T00:00:00Z"), 0);  // +-200 years around 1970 fit int64 nanoseconds
-  std::int64_t ns;
   for (const char* bad :
        {"", "yesterday", "2026-13-01T00:00:00Z", "2026-11-29T25:00:00Z", "2026-11-29T04:03:23X",
         "2026-11-29T04:03:23.Z", "99999-01-01T00:00:00Z", "1e400", "1600-01-01T00:00:00Z"})
-    EXPECT_FALSE(eqlpp::parse_timestamp(bad, ns)) << bad;
+    EXPECT_EQ(eqlpp::parse_timestamp(bad).code(), eqlpp::DiagCode::kInvalidTimestamp) << bad;
   EXPECT_EQ(eqlpp::format_timestamp(ts("2026-11-29T04:03:23.120Z")), "2026-11-29T04:03:23.120Z");
   EXPECT_EQ(eqlpp::format_timestamp(ts("2026-11-29T04:03:23.000000001Z")),
             "2026-11-29T04:03:23.000000001Z");
@@ -86,6 +86,34 @@ TEST(Record, MultiValuedAddsStayContiguousAndOwnStrings) {
   EXPECT_TRUE(r.values(2).empty());
   r.clear();
   EXPECT_TRUE(r.values(0).empty());
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Status, EveryEventErrorHasItsCode) {
+  eqlpp::EngineOptions o;
+  o.max_line_bytes = 100;
+  o.max_json_depth = 3;
+  eqlpp::Engine e(o);
+  auto r = eqlpp::compile("process where a.b == 1");
+  ASSERT_TRUE(r.ok());
+  e.add_rule(*r);
+  using eqlpp::DiagCode;
+  EXPECT_EQ(e.push_json(R"({"@timestamp":1})").code(), DiagCode::kNone);
+  EXPECT_EQ(e.push_json(R"({"@timestamp":1,)").code(), DiagCode::kInvalidJson);
+  EXPECT_EQ(e.push_json(R"([1,2])").code(), DiagCode::kNotAnObject);
+  EXPECT_EQ(e.push_json(R"({"event":{}})").code(), DiagCode::kInvalidTimestamp);
+  EXPECT_EQ(e.push_json(R"({"@timestamp":"2026-02-30"})").code(), DiagCode::kInvalidTimestamp);
+  EXPECT_EQ(e.push_json(R"({"@timestamp":1,"a":{"b":[[[[1]]]]}})").code(),
+            DiagCode::kNestedTooDeep);
+  EXPECT_EQ(e.push_json(std::string(200, ' ')).code(), DiagCode::kLineTooLong);
+  EXPECT_EQ(e.trace("nope", [](const eqlpp::TraceEntry&) {}).code(), DiagCode::kNoSuchRule);
+  EXPECT_EQ(e.stats().malformed, 6u);
+  auto bad = eqlpp::compile("process where");
+  EXPECT_EQ(bad.code(), DiagCode::kUnexpectedToken);
+  EXPECT_EQ(r.code(), DiagCode::kNone);
 }
 
 }  // namespace

@@ -99,7 +99,7 @@ TEST(KeyTable, EvictsTheLeastRecentlyUsedKeyAndCountsItsPartials) {
   t.begin_partial(b);
   t.begin_partial(b);
   EXPECT_EQ(t.get_or_create(key_of("a")), a);  // a is now the most recent
-  auto c = t.get_or_create(key_of("c"));      // over max_keys: b (least recent) goes
+  auto c = t.get_or_create(key_of("c"));       // over max_keys: b (least recent) goes
   EXPECT_EQ(evicted, std::vector<std::string>{"\"b\""});
   EXPECT_EQ(t.find(key_of("b")), KeyTable::kNil);
   EXPECT_NE(t.find(key_of("c")), KeyTable::kNil);
@@ -194,8 +194,7 @@ TEST(ExpiryHeap, PopsDeadlinesInOrderAndCompactsOnlyPastItsBound) {
   }
   EXPECT_EQ(order, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
   // 3,000 entries of which only ids < 10 are live: compaction keeps those.
-  for (std::uint64_t i = 0; i < 3000; ++i)
-    h.push({static_cast<std::int64_t>(i), 0, 0, 0, i});
+  for (std::uint64_t i = 0; i < 3000; ++i) h.push({static_cast<std::int64_t>(i), 0, 0, 0, i});
   auto live = [](const eqlpp::runtime::ExpiryEntry& e) { return e.id < 10; };
   EXPECT_FALSE(h.maybe_compact(1000, live));  // 3000 <= 2 * 1000 + 1024
   EXPECT_TRUE(h.maybe_compact(10, live));
@@ -299,8 +298,8 @@ TEST(Dispatcher, SelectsByIndexCategoryOrAlways) {
   eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
   std::vector<eqlpp::Rule> rules = {
       rule("process where process.name : (\"a.exe\", \"b.exe\")"),  // index
-      rule("file where file.size > 3"),                              // category
-      rule("any where x == 1"),                                      // always
+      rule("file where file.size > 3"),                             // category
+      rule("any where x == 1"),                                     // always
   };
   using S = eqlpp::runtime::Dispatcher::Selection;
   std::vector<S> how;

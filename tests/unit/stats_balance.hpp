@@ -17,9 +17,9 @@ inline ::testing::AssertionResult StatsBalance(const eqlpp::EngineStats& s) {
   const auto ended = s.partials_completed + s.partials_expired + s.partials_evicted;
   if (s.partials_created != ended + s.partials_live)
     return ::testing::AssertionFailure()
-           << "partials: created " << s.partials_created << " != completed "
-           << s.partials_completed << " + expired " << s.partials_expired << " + evicted "
-           << s.partials_evicted << " + live " << s.partials_live;
+           << "partials: created " << s.partials_created << " != completed " << s.partials_completed
+           << " + expired " << s.partials_expired << " + evicted " << s.partials_evicted
+           << " + live " << s.partials_live;
   const auto events =
       s.events_processed + s.malformed + s.late + s.ahead + s.held_ahead + s.buffered;
   if (s.events_in != events)
