@@ -273,6 +273,10 @@ TEST(PyEql, Queries) {
       "python-eql queries: %zu total, %zu passed, %zu failed, %zu PyEQL-dialect only, "
       "%zu case-insensitive-mode only, %zu excluded (semantic difference)\n",
       total, passed, failed, dialect, insensitive_only, excluded);
+  // The suite was actually run: it has its 241 queries and most of those
+  // Elasticsearch can answer were answered (110 when this was written).
+  EXPECT_EQ(total, 241u);
+  EXPECT_GE(passed, 110u);
 }
 
 void fold_file(const char* file, std::size_t& passed, std::size_t& failed, std::size_t& skipped) {
@@ -333,6 +337,8 @@ TEST(PyEql, Folding) {
   fold_file("test_string_functions.toml", passed, failed, skipped);
   std::printf("python-eql fold tests: %zu passed, %zu failed, %zu skipped (PyEQL-only)\n", passed,
               failed, skipped);
+  EXPECT_GE(passed, 153u);  // the suites were found and read (153 when this was written)
+  EXPECT_EQ(failed, 0u);
 }
 
 }  // namespace
