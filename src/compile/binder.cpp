@@ -264,8 +264,7 @@ class Binder {
   }
 
   std::unique_ptr<VExpr> call(const Node& n) {
-    std::string lname;
-    for (char c : n.name) lname += static_cast<char>((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    std::string lname = ascii_fold(n.name);
     if (lname == "_arraysearch") {
       error(DiagCode::kNotSupportedYet, n.span,
             "not supported yet: _arraysearch (Endpoint dialect)");

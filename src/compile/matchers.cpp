@@ -11,31 +11,6 @@
 
 namespace eqlpp::compiler {
 
-void ascii_fold(std::string_view in, std::string& out) {
-  out.resize(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-  }
-}
-
-std::string ascii_fold(std::string_view in) {
-  std::string out;
-  ascii_fold(in, out);
-  return out;
-}
-
-bool ascii_iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
 namespace {
 
 std::size_t cp_len(unsigned char c) {

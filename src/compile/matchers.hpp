@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "eqlpp/event.hpp"
+#include "util/ascii.hpp"
 
 namespace re2 {
 class RE2;
@@ -19,11 +20,11 @@ class RE2;
 
 namespace eqlpp::compiler {
 
-/// ASCII-only lower-casing, exactly Elasticsearch's case-insensitive folding
-/// for term, wildcard and prefix queries (code points > 127 are unchanged).
-void ascii_fold(std::string_view in, std::string& out);
-std::string ascii_fold(std::string_view in);
-bool ascii_iequals(std::string_view a, std::string_view b);
+// ASCII-only lower-casing (util/ascii.hpp), exactly Elasticsearch's
+// case-insensitive folding for term, wildcard and prefix queries (code
+// points > 127 are unchanged).
+using util::ascii_fold;
+using util::ascii_iequals;
 
 struct StringHash {
   using is_transparent = void;

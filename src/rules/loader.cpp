@@ -14,6 +14,7 @@
 #include "diag/diag.hpp"
 #include "eqlpp/rule.hpp"
 #include "rules/compile_query.hpp"
+#include "util/ascii.hpp"
 #include "util/source_files.hpp"
 
 namespace eqlpp {
@@ -30,9 +31,7 @@ std::string extension(const std::string& name) {
   auto dot = name.rfind('.');
   auto slash = name.find_last_of("/\\");
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-  std::string e = name.substr(dot);
-  for (auto& c : e) c = static_cast<char>((c >= 'A' && c <= 'Z') ? c + 32 : c);
-  return e;
+  return util::ascii_fold(name.substr(dot));
 }
 
 std::string stem(const std::string& name) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "syntax/lexer.hpp"
+#include "util/ascii.hpp"
 
 namespace eqlpp::syntax {
 
@@ -20,17 +21,6 @@ std::string Node::field_name() const {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 constexpr std::string_view kKeywords[] = {
     "and",  "or",      "not",   "in",  "like", "regex", "where", "sequence", "sample", "by",
     "with", "maxspan", "until", "any", "true", "false", "null",  "of",       "join",   "runs"};
@@ -44,7 +34,7 @@ bool is_keyword(std::string_view s) {
 // Keywords that, written in upper or mixed case, are almost surely meant as keywords.
 bool is_miscased_keyword(std::string_view s) {
   for (auto k : kKeywords)
-    if (k != s && iequals(k, s) && k != "any") return true;
+    if (k != s && util::ascii_iequals(k, s) && k != "any") return true;
   return false;
 }
 
@@ -127,8 +117,7 @@ class Parser {
   void unexpected(const std::string& what) {
     const Token& t = peek();
     if (t.kind == Tok::kIdent && is_miscased_keyword(t.text)) {
-      std::string lower;
-      for (char c : t.text) lower += static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+      std::string lower = util::ascii_fold(t.text);
       fail(DiagCode::kUppercaseKeyword, t.span,
            "keywords are lower case in EQL: write '" + lower + "' instead of '" + t.text + "'");
       return;

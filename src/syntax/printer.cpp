@@ -6,6 +6,7 @@
 #include <string>
 
 #include "syntax/ast.hpp"
+#include "util/ascii.hpp"
 
 namespace eqlpp::syntax {
 namespace {
@@ -26,9 +27,7 @@ bool plain_ident(const std::string& s) {
       "with", "maxspan", "until", "any", "true", "false", "null",  "of",       "join",   "runs"};
   // A keyword in any case: the parser reads `runS` as a mis-cased keyword, so
   // it needs backquotes as much as `runs` does.
-  std::string lower(s);
-  for (char& ch : lower)
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  std::string lower = util::ascii_fold(s);
   for (auto* k : kw)
     if (lower == k) return false;
   return true;
