@@ -28,6 +28,19 @@ namespace {
 using syntax::Node;
 using syntax::NodeKind;
 
+// The plan's comparison of a written one: `!=` is `==` negated.
+CmpOp lowered(syntax::CompareOp op) {
+  switch (op) {
+    case syntax::CompareOp::kEq:
+    case syntax::CompareOp::kNe: return CmpOp::kEq;
+    case syntax::CompareOp::kLt: return CmpOp::kLt;
+    case syntax::CompareOp::kLe: return CmpOp::kLe;
+    case syntax::CompareOp::kGt: return CmpOp::kGt;
+    case syntax::CompareOp::kGe: return CmpOp::kGe;
+  }
+  return CmpOp::kEq;
+}
+
 CmpOp mirror(CmpOp op) {
   switch (op) {
     case CmpOp::kLt: return CmpOp::kGt;
@@ -155,11 +168,11 @@ class Binder {
         for (auto* x : {a.get(), b.get()})
           if (x->kind == VExpr::Kind::kConst && !x->c.value.is_number() && !x->c.value.is_null()) {
             error(DiagCode::kWrongArgumentType, n.span,
-                  std::string("arithmetic '") + n.op + "' needs numbers");
+                  std::string("arithmetic '") + syntax::op_text(n.arith) + "' needs numbers");
             return nullptr;
           }
         e->kind = VExpr::Kind::kArith;
-        e->op = n.op;
+        e->arith = n.arith;
         e->args.push_back(std::move(a));
         e->args.push_back(std::move(b));
         return fold(std::move(e), n.span);
@@ -180,34 +193,26 @@ class Binder {
           auto is_null_lit = [](const VExpr& x) {
             return x.kind == VExpr::Kind::kConst && x.c.value.is_null();
           };
-          if ((n.op == '=' || n.op == '!') && (is_null_lit(*a) || is_null_lit(*b))) {
+          const bool ne = n.cmp == syntax::CompareOp::kNe;
+          if ((n.cmp == syntax::CompareOp::kEq || ne) && (is_null_lit(*a) || is_null_lit(*b))) {
             // x == null is IsNull(x), never null itself (eql-semantics.md §3.1, §3.3 rule 3).
             auto& other = is_null_lit(*a) ? b : a;
             e->kind = VExpr::Kind::kPred;
             auto p = make_p(PNode::Kind::kIsNull, n.span);
             p->expr = std::move(other);
             if (p->expr->kind == VExpr::Kind::kConst) {
-              bool r = p->expr->c.value.is_null() != (n.op == '!');
+              bool r = p->expr->c.value.is_null() != ne;
               e->kind = VExpr::Kind::kConst;
               e->c = Const::of(Value(r));
               return e;
             }
-            e->pred_owner = negate_p(std::move(p), n.op == '!');
+            e->pred_owner = negate_p(std::move(p), ne);
             e->pred = e->pred_owner.get();
             return e;
           }
           e->kind = VExpr::Kind::kCmp;
-          switch (n.op) {
-            case '=': e->cmp = CmpOp::kEq; break;
-            case '!':
-              e->cmp = CmpOp::kEq;
-              e->negate = true;
-              break;
-            case '<': e->cmp = CmpOp::kLt; break;
-            case 'l': e->cmp = CmpOp::kLe; break;
-            case '>': e->cmp = CmpOp::kGt; break;
-            default: e->cmp = CmpOp::kGe; break;
-          }
+          e->cmp = lowered(n.cmp);
+          e->negate = ne;
           e->args.push_back(std::move(a));
           e->args.push_back(std::move(b));
           return fold(std::move(e), n.span);
@@ -392,7 +397,9 @@ class Binder {
           out = Value(-v.as_double());
         break;
       }
-      case VExpr::Kind::kArith: out = arith(e->op, e->args[0]->c.value, e->args[1]->c.value); break;
+      case VExpr::Kind::kArith:
+        out = arith(e->arith, e->args[0]->c.value, e->args[1]->c.value);
+        break;
       case VExpr::Kind::kCmp: {
         auto r = compare(e->args[0]->c.value, e->cmp, e->args[1]->c.value);
         out = r ? Value(*r != e->negate) : Value();
@@ -516,19 +523,8 @@ class Binder {
   std::unique_ptr<PNode> compare_pred(const Node& n, bool negate) {
     const Node* lhs = n.children[0].get();
     const Node* rhs = n.children[1].get();
-    CmpOp op;
-    bool ne = false;
-    switch (n.op) {
-      case '=': op = CmpOp::kEq; break;
-      case '!':
-        op = CmpOp::kEq;
-        ne = true;
-        break;
-      case '<': op = CmpOp::kLt; break;
-      case 'l': op = CmpOp::kLe; break;
-      case '>': op = CmpOp::kGt; break;
-      default: op = CmpOp::kGe; break;
-    }
+    CmpOp op = lowered(n.cmp);
+    const bool ne = n.cmp == syntax::CompareOp::kNe;
     auto lv = value(*lhs);
     auto rv = value(*rhs);
     if (!lv || !rv) return nullptr;
@@ -740,7 +736,7 @@ class Binder {
         r_.tail = p.count;
       r_.pipes.push_back({p.name != "head", p.count});
     }
-    if (q_.kind == syntax::QueryKind::kEvent) {
+    if (q_.kind == QueryKind::kEvent) {
       r_.kind = QueryKind::kEvent;
       StagePlan st;
       st.filter = event_filter(q_.event, st.category);
@@ -748,7 +744,7 @@ class Binder {
       r_.stages.push_back(std::move(st));
       return;
     }
-    r_.kind = q_.kind == syntax::QueryKind::kSequence ? QueryKind::kSequence : QueryKind::kSample;
+    r_.kind = q_.kind;
     for (const auto& k : q_.shared_keys)
       r_.shared_key_fields.push_back(k->kind == NodeKind::kField ? k->field_name() : std::string());
     if (q_.maxspan_ms) r_.maxspan_ns = *q_.maxspan_ms * 1'000'000;

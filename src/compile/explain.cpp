@@ -38,7 +38,8 @@ std::string vexpr(const detail::CompiledRule& r, const VExpr& e) {
     }
     case VExpr::Kind::kNeg: return "-(" + vexpr(r, *e.args[0]) + ")";
     case VExpr::Kind::kArith:
-      return "(" + vexpr(r, *e.args[0]) + " " + e.op + " " + vexpr(r, *e.args[1]) + ")";
+      return "(" + vexpr(r, *e.args[0]) + " " + syntax::op_text(e.arith) + " " +
+             vexpr(r, *e.args[1]) + ")";
     case VExpr::Kind::kCmp:
       return "(" + vexpr(r, *e.args[0]) +
              (e.negate ? " != " : std::string(" ") + cmp_name(e.cmp) + " ") + vexpr(r, *e.args[1]) +

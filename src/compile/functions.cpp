@@ -138,41 +138,40 @@ std::optional<bool> compare(const Value& a, CmpOp op, const Value& b, bool insen
   return std::nullopt;
 }
 
-Value arith(char op, const Value& a, const Value& b) {
+Value arith(syntax::ArithOp op, const Value& a, const Value& b) {
   if (!a.is_number() || !b.is_number()) return Value();
   if (a.kind() == Value::Kind::kInt && b.kind() == Value::Kind::kInt) {
     std::int64_t x = a.as_int(), y = b.as_int(), r = 0;
     switch (op) {
-      case '+':
+      case syntax::ArithOp::kAdd:
         if (__builtin_add_overflow(x, y, &r))
           return Value(static_cast<double>(x) + static_cast<double>(y));
         return Value(r);
-      case '-':
+      case syntax::ArithOp::kSub:
         if (__builtin_sub_overflow(x, y, &r))
           return Value(static_cast<double>(x) - static_cast<double>(y));
         return Value(r);
-      case '*':
+      case syntax::ArithOp::kMul:
         if (__builtin_mul_overflow(x, y, &r))
           return Value(static_cast<double>(x) * static_cast<double>(y));
         return Value(r);
-      case '/':
+      case syntax::ArithOp::kDiv:
         if (y == 0 || (x == INT64_MIN && y == -1)) return Value();
         return Value(x / y);
-      case '%':
+      case syntax::ArithOp::kMod:
         if (y == 0 || (x == INT64_MIN && y == -1)) return Value();
         return Value(x % y);
-      default: return Value();
     }
   }
   double x = a.as_double(), y = b.as_double();
   switch (op) {
-    case '+': return Value(x + y);
-    case '-': return Value(x - y);
-    case '*': return Value(x * y);
-    case '/': return y == 0 ? Value() : Value(x / y);
-    case '%': return y == 0 ? Value() : Value(std::fmod(x, y));
-    default: return Value();
+    case syntax::ArithOp::kAdd: return Value(x + y);
+    case syntax::ArithOp::kSub: return Value(x - y);
+    case syntax::ArithOp::kMul: return Value(x * y);
+    case syntax::ArithOp::kDiv: return y == 0 ? Value() : Value(x / y);
+    case syntax::ArithOp::kMod: return y == 0 ? Value() : Value(std::fmod(x, y));
   }
+  return Value();
 }
 
 namespace {
@@ -237,11 +236,11 @@ Value call_fn(Fn fn, bool insensitive, std::span<const Value> args, const CidrSe
     return true;
   };
   switch (fn) {
-    case Fn::kAdd: return arith('+', args[0], args[1]);
-    case Fn::kSubtract: return arith('-', args[0], args[1]);
-    case Fn::kMultiply: return arith('*', args[0], args[1]);
-    case Fn::kDivide: return arith('/', args[0], args[1]);
-    case Fn::kModulo: return arith('%', args[0], args[1]);
+    case Fn::kAdd: return arith(syntax::ArithOp::kAdd, args[0], args[1]);
+    case Fn::kSubtract: return arith(syntax::ArithOp::kSub, args[0], args[1]);
+    case Fn::kMultiply: return arith(syntax::ArithOp::kMul, args[0], args[1]);
+    case Fn::kDivide: return arith(syntax::ArithOp::kDiv, args[0], args[1]);
+    case Fn::kModulo: return arith(syntax::ArithOp::kMod, args[0], args[1]);
     case Fn::kConcat: {
       std::string out;
       for (const auto& a : args) {

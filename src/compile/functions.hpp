@@ -38,7 +38,7 @@ std::optional<bool> compare(const Value& a, CmpOp op, const Value& b, bool insen
 std::string to_text(const Value& v);
 
 /// Arithmetic with integer semantics for int/int; null on a null operand or a zero divisor.
-Value arith(char op, const Value& a, const Value& b);
+Value arith(syntax::ArithOp op, const Value& a, const Value& b);
 
 struct FnError {
   bool failed = false;

@@ -63,11 +63,11 @@ struct VExpr {
   };
   Kind kind = Kind::kConst;
   Const c;
-  std::uint32_t slot = 0;    // kField
-  Fn fn = Fn::kAdd;          // kCall
-  bool insensitive = false;  // kCall with ~
-  char op = 0;               // kArith: + - * / %
-  CmpOp cmp = CmpOp::kEq;    // kCmp (negated via `negate`)
+  std::uint32_t slot = 0;                         // kField
+  Fn fn = Fn::kAdd;                               // kCall
+  bool insensitive = false;                       // kCall with ~
+  syntax::ArithOp arith = syntax::ArithOp::kAdd;  // kArith
+  CmpOp cmp = CmpOp::kEq;                         // kCmp (negated via `negate`)
   bool negate = false;
   std::unique_ptr<CidrSet> cidr;  // cidrMatch with constant networks
   std::vector<std::unique_ptr<VExpr>> args;

@@ -151,7 +151,7 @@ Value eval_value(const VExpr& e, EvalCtx& ctx) {
       return Value();
     }
     case VExpr::Kind::kArith:
-      return compiler::arith(e.op, eval_value(*e.args[0], ctx), eval_value(*e.args[1], ctx));
+      return compiler::arith(e.arith, eval_value(*e.args[0], ctx), eval_value(*e.args[1], ctx));
     case VExpr::Kind::kCmp: {
       Value a = eval_value(*e.args[0], ctx);
       Value b = eval_value(*e.args[1], ctx);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "eqlpp/diagnostic.hpp"
+#include "eqlpp/rule.hpp"
 
 namespace eqlpp::syntax {
 
@@ -32,6 +33,14 @@ enum class NodeKind : std::uint8_t {
 
 enum class MatchOp : std::uint8_t { kColon, kLike, kRegex };
 
+/// A comparison as written (`!=` stays itself until the binder lowers it).
+enum class CompareOp : std::uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
+/// An arithmetic operator.
+enum class ArithOp : std::uint8_t { kAdd, kSub, kMul, kDiv, kMod };
+/// The operator as EQL writes it: "==", "<=", "+", "%", ...
+const char* op_text(CompareOp op) noexcept;
+const char* op_text(ArithOp op) noexcept;
+
 struct Literal {
   // monostate = null
   std::variant<std::monostate, bool, std::int64_t, double, std::string> v;
@@ -50,7 +59,8 @@ struct Node {
   bool optional = false;
   bool insensitive = false;
   bool negated = false;
-  char op = 0;  // arith: + - * / % ; compare: '=' (==) '!' (!=) '<' 'l' (<=) '>' 'g' (>=)
+  CompareOp cmp = CompareOp::kEq;  // kCompare
+  ArithOp arith = ArithOp::kAdd;   // kArith
   MatchOp match_op = MatchOp::kColon;
   std::string lineage;  // "descendant", "child", "event"
   std::unique_ptr<EventQuery> lineage_query;
@@ -84,7 +94,8 @@ struct Pipe {
   SourceSpan span;
 };
 
-enum class QueryKind : std::uint8_t { kEvent, kSequence, kSample };
+/// The one QueryKind (eqlpp/rule.hpp), from the parser to the runtime.
+using eqlpp::QueryKind;
 
 struct Query {
   QueryKind kind = QueryKind::kEvent;

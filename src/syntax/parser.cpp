@@ -535,15 +535,15 @@ class Parser {
     return parse_compare();
   }
 
-  static char compare_op(Tok k) {
+  static std::optional<CompareOp> compare_op(Tok k) {
     switch (k) {
-      case Tok::kEq: return '=';
-      case Tok::kNe: return '!';
-      case Tok::kLt: return '<';
-      case Tok::kLe: return 'l';
-      case Tok::kGt: return '>';
-      case Tok::kGe: return 'g';
-      default: return 0;
+      case Tok::kEq: return CompareOp::kEq;
+      case Tok::kNe: return CompareOp::kNe;
+      case Tok::kLt: return CompareOp::kLt;
+      case Tok::kLe: return CompareOp::kLe;
+      case Tok::kGt: return CompareOp::kGt;
+      case Tok::kGe: return CompareOp::kGe;
+      default: return std::nullopt;
     }
   }
 
@@ -555,7 +555,7 @@ class Parser {
            "'=' is not an equality operator in EQL: write '=='");
       return nullptr;
     }
-    char op = compare_op(peek().kind);
+    std::optional<CompareOp> op = compare_op(peek().kind);
     if (!op) return lhs;
     advance();
     auto rhs = parse_arith();
@@ -566,20 +566,27 @@ class Parser {
       return nullptr;
     }
     auto n = make(NodeKind::kCompare, join(lhs->span, rhs->span));
-    n->op = op;
+    n->cmp = *op;
     n->children.push_back(std::move(lhs));
     n->children.push_back(std::move(rhs));
     return n;
   }
 
-  static char additive_op(Tok k) { return k == Tok::kPlus ? '+' : k == Tok::kMinus ? '-' : 0; }
-  static char multiplicative_op(Tok k) {
-    return k == Tok::kStar ? '*' : k == Tok::kSlash ? '/' : k == Tok::kPercent ? '%' : 0;
+  static std::optional<ArithOp> additive_op(Tok k) {
+    if (k == Tok::kPlus) return ArithOp::kAdd;
+    if (k == Tok::kMinus) return ArithOp::kSub;
+    return std::nullopt;
+  }
+  static std::optional<ArithOp> multiplicative_op(Tok k) {
+    if (k == Tok::kStar) return ArithOp::kMul;
+    if (k == Tok::kSlash) return ArithOp::kDiv;
+    if (k == Tok::kPercent) return ArithOp::kMod;
+    return std::nullopt;
   }
 
   // A left-associative binary chain; each fold counts toward the depth limit.
   template <class Operand>
-  NodePtr parse_left_assoc(char (*op_of)(Tok), Operand operand) {
+  NodePtr parse_left_assoc(std::optional<ArithOp> (*op_of)(Tok), Operand operand) {
     auto lhs = (this->*operand)();
     std::size_t folds = 0;
     while (!failed_ && op_of(peek().kind)) {
@@ -587,12 +594,12 @@ class Parser {
         fail(DiagCode::kNestingTooDeep, peek().span, "the arithmetic expression is too long");
         return nullptr;
       }
-      char op = op_of(peek().kind);
+      ArithOp op = *op_of(peek().kind);
       advance();
       auto rhs = (this->*operand)();
       if (failed_) return nullptr;
       auto n = make(NodeKind::kArith, join(lhs->span, rhs->span));
-      n->op = op;
+      n->arith = op;
       n->children.push_back(std::move(lhs));
       n->children.push_back(std::move(rhs));
       lhs = std::move(n);

@@ -9,6 +9,29 @@
 #include "util/ascii.hpp"
 
 namespace eqlpp::syntax {
+
+const char* op_text(CompareOp op) noexcept {
+  switch (op) {
+    case CompareOp::kEq: return "==";
+    case CompareOp::kNe: return "!=";
+    case CompareOp::kLt: return "<";
+    case CompareOp::kLe: return "<=";
+    case CompareOp::kGt: return ">";
+    case CompareOp::kGe: return ">=";
+  }
+  return "?";
+}
+
+const char* op_text(ArithOp op) noexcept {
+  switch (op) {
+    case ArithOp::kAdd: return "+";
+    case ArithOp::kSub: return "-";
+    case ArithOp::kMul: return "*";
+    case ArithOp::kDiv: return "/";
+    case ArithOp::kMod: return "%";
+  }
+  return "?";
+}
 namespace {
 
 bool plain_ident(const std::string& s) {
@@ -109,22 +132,11 @@ int prec(const Node& n) {
     case NodeKind::kAnd: return 2;
     case NodeKind::kNot: return 3;
     case NodeKind::kCompare: return 4;
-    case NodeKind::kArith: return (n.op == '+' || n.op == '-') ? 5 : 6;
+    case NodeKind::kArith: return (n.arith == ArithOp::kAdd || n.arith == ArithOp::kSub) ? 5 : 6;
     case NodeKind::kNeg: return 7;
     case NodeKind::kIn:
     case NodeKind::kMatch: return 8;
     default: return 9;
-  }
-}
-
-const char* cmp_text(char op) {
-  switch (op) {
-    case '=': return "==";
-    case '!': return "!=";
-    case '<': return "<";
-    case 'l': return "<=";
-    case '>': return ">";
-    default: return ">=";
   }
 }
 
@@ -155,11 +167,10 @@ std::string print(const Node& n) {
       return "-" + wrap(*n.children[0], 7);
     case NodeKind::kArith: {
       int p = prec(n);
-      return wrap(*n.children[0], p) + " " + std::string(1, n.op) + " " +
-             wrap(*n.children[1], p + 1);
+      return wrap(*n.children[0], p) + " " + op_text(n.arith) + " " + wrap(*n.children[1], p + 1);
     }
     case NodeKind::kCompare:
-      return wrap(*n.children[0], 5) + " " + cmp_text(n.op) + " " + wrap(*n.children[1], 5);
+      return wrap(*n.children[0], 5) + " " + op_text(n.cmp) + " " + wrap(*n.children[1], 5);
     case NodeKind::kAnd:
     case NodeKind::kOr: {
       std::string out;
@@ -254,10 +265,10 @@ std::string dump(const Node& n) {
     }
     case NodeKind::kNeg: return "(neg " + dump(*n.children[0]) + ")";
     case NodeKind::kArith:
-      return "(" + std::string(1, n.op) + " " + dump(*n.children[0]) + " " + dump(*n.children[1]) +
-             ")";
+      return std::string("(") + op_text(n.arith) + " " + dump(*n.children[0]) + " " +
+             dump(*n.children[1]) + ")";
     case NodeKind::kCompare:
-      return std::string("(") + cmp_text(n.op) + " " + dump(*n.children[0]) + " " +
+      return std::string("(") + op_text(n.cmp) + " " + dump(*n.children[0]) + " " +
              dump(*n.children[1]) + ")";
     case NodeKind::kAnd:
     case NodeKind::kOr: {
