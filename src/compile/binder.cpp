@@ -335,40 +335,13 @@ class Binder {
   bool check_arg(const FnInfo& info, std::size_t i, const VExpr& a, SourceSpan span) {
     if (a.kind != VExpr::Kind::kConst || a.c.value.is_null()) return true;
     const Value& v = a.c.value;
-    bool want_string = false, want_number = false, want_bool = false;
-    switch (info.fn) {
-      case Fn::kAdd:
-      case Fn::kSubtract:
-      case Fn::kMultiply:
-      case Fn::kDivide:
-      case Fn::kModulo: want_number = true; break;
-      case Fn::kBetween:
-        want_bool = i == 3;
-        want_string = i < 3;
-        break;
-      case Fn::kCidrMatch:
-      case Fn::kEndsWith:
-      case Fn::kStartsWith:
-      case Fn::kStringContains:
-      case Fn::kLength: want_string = true; break;
-      case Fn::kIndexOf:
-        want_string = i < 2;
-        want_number = i == 2;
-        break;
-      case Fn::kSubstring:
-        want_string = i == 0;
-        want_number = i > 0;
-        break;
-      case Fn::kNumber:
-        want_string = i == 0;
-        want_number = i == 1;
-        break;
-      default: break;
-    }
     const char* need = nullptr;
-    if (want_string && !v.is_string()) need = "a string";
-    if (want_number && !v.is_number()) need = "a number";
-    if (want_bool && v.kind() != Value::Kind::kBool) need = "a boolean";
+    switch (info.param(i).type) {
+      case ArgType::kAny: break;
+      case ArgType::kString: need = v.is_string() ? nullptr : "a string"; break;
+      case ArgType::kNumber: need = v.is_number() ? nullptr : "a number"; break;
+      case ArgType::kBool: need = v.kind() == Value::Kind::kBool ? nullptr : "a boolean"; break;
+    }
     if (need) {
       error(DiagCode::kWrongArgumentType, span,
             "argument " + std::to_string(i + 1) + " of '" + info.name + "' must be " + need);
@@ -407,13 +380,11 @@ class Binder {
       }
       case VExpr::Kind::kCall: {
         // A literal null argument folds the whole call to null (QL optimizer),
-        // except number()'s base and indexOf's start, which default.
+        // unless the signature lets it default (number()'s base, indexOf's start).
         bool null_arg = false;
-        for (std::size_t i = 0; i < e->args.size(); ++i) {
-          if (!e->args[i]->c.value.is_null()) continue;
-          if (e->fn == Fn::kNumber && i == 1) continue;
-          null_arg = true;
-        }
+        const FnInfo& info = function_info(e->fn);
+        for (std::size_t i = 0; i < e->args.size(); ++i)
+          if (e->args[i]->c.value.is_null() && !info.param(i).nullable) null_arg = true;
         if (null_arg) {
           out = Value();
           break;

@@ -13,23 +13,33 @@ namespace eqlpp::compiler {
 
 namespace {
 
+constexpr ArgSpec kStr{ArgType::kString, false};
+constexpr ArgSpec kNum{ArgType::kNumber, false};
+constexpr ArgSpec kAnyArg{ArgType::kAny, false};
+constexpr ArgSpec kBoolArg{ArgType::kBool, false};
+constexpr ArgSpec kNumOrNull{ArgType::kNumber, true};
+
+// Elasticsearch EQL's functions (eql-semantics.md §5): name, arity, `~`,
+// boolean result, argument types, and which arguments may be null (the
+// base of number() and the start of indexOf() default; any other null
+// argument makes the call null).
 constexpr FnInfo kFunctions[] = {
-    {Fn::kAdd, "add", 2, 2, false, false},
-    {Fn::kSubtract, "subtract", 2, 2, false, false},
-    {Fn::kMultiply, "multiply", 2, 2, false, false},
-    {Fn::kDivide, "divide", 2, 2, false, false},
-    {Fn::kModulo, "modulo", 2, 2, false, false},
-    {Fn::kBetween, "between", 3, 4, true, false},
-    {Fn::kCidrMatch, "cidrMatch", 2, 0, false, true},
-    {Fn::kConcat, "concat", 1, 0, false, false},
-    {Fn::kEndsWith, "endsWith", 2, 2, true, true},
-    {Fn::kIndexOf, "indexOf", 2, 3, true, false},
-    {Fn::kLength, "length", 1, 1, false, false},
-    {Fn::kNumber, "number", 1, 2, false, false},
-    {Fn::kStartsWith, "startsWith", 2, 2, true, true},
-    {Fn::kString, "string", 1, 1, false, false},
-    {Fn::kStringContains, "stringContains", 2, 2, true, true},
-    {Fn::kSubstring, "substring", 2, 3, false, false},
+    {Fn::kAdd, "add", 2, 2, false, false, {kNum}, 1},
+    {Fn::kSubtract, "subtract", 2, 2, false, false, {kNum}, 1},
+    {Fn::kMultiply, "multiply", 2, 2, false, false, {kNum}, 1},
+    {Fn::kDivide, "divide", 2, 2, false, false, {kNum}, 1},
+    {Fn::kModulo, "modulo", 2, 2, false, false, {kNum}, 1},
+    {Fn::kBetween, "between", 3, 4, true, false, {kStr, kStr, kStr, kBoolArg}, 4},
+    {Fn::kCidrMatch, "cidrMatch", 2, 0, false, true, {kStr}, 1},
+    {Fn::kConcat, "concat", 1, 0, false, false, {kAnyArg}, 1},
+    {Fn::kEndsWith, "endsWith", 2, 2, true, true, {kStr}, 1},
+    {Fn::kIndexOf, "indexOf", 2, 3, true, false, {kStr, kStr, kNumOrNull}, 3},
+    {Fn::kLength, "length", 1, 1, false, false, {kStr}, 1},
+    {Fn::kNumber, "number", 1, 2, false, false, {kStr, kNumOrNull}, 2},
+    {Fn::kStartsWith, "startsWith", 2, 2, true, true, {kStr}, 1},
+    {Fn::kString, "string", 1, 1, false, false, {kAnyArg}, 1},
+    {Fn::kStringContains, "stringContains", 2, 2, true, true, {kStr}, 1},
+    {Fn::kSubstring, "substring", 2, 3, false, false, {kStr, kNum}, 2},
 };
 
 bool parse_number(std::string_view s, double& d, bool& is_int, std::int64_t& i) {

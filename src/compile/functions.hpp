@@ -3,6 +3,7 @@
 // comparisons with Elasticsearch's coercions, arithmetic, built-in functions.
 #pragma once
 
+#include <array>
 #include <deque>
 #include <optional>
 #include <span>
@@ -49,12 +50,27 @@ struct FnError {
 Value call_fn(Fn fn, bool insensitive, std::span<const Value> args, const CidrSet* cidr,
               Scratch& scratch, FnError& err);
 
+/// What an argument position takes.
+enum class ArgType : std::uint8_t { kAny, kString, kNumber, kBool };
+struct ArgSpec {
+  ArgType type = ArgType::kAny;  // a constant of another type is a compile error
+  bool nullable = false;         // null here takes the default, else the call is null
+};
+
+/// A function's signature: the one table the binder (arity, argument types,
+/// constant folding) and the evaluator (null arguments) read.
 struct FnInfo {
   Fn fn;
   const char* name;
   std::size_t min_args, max_args;  // max_args 0 = unlimited
   bool allows_tilde;
-  bool boolean;  // returns a boolean
+  bool boolean;                   // returns a boolean
+  std::array<ArgSpec, 4> params;  // positions past the last listed repeat it (variadic)
+  std::size_t nparams;
+
+  [[nodiscard]] constexpr const ArgSpec& param(std::size_t i) const noexcept {
+    return params[i < nparams ? i : nparams - 1];
+  }
 };
 /// Looks a function up by name, ignoring case. nullptr when unknown.
 const FnInfo* find_function(std::string_view name);

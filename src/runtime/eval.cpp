@@ -34,16 +34,15 @@ Value eval_call(const VExpr& e, EvalCtx& ctx, const Value* arg0) {
   std::array<Value, 8> small;
   std::vector<Value> big;
   Value* args = small.data();
+  const compiler::FnInfo& info = compiler::function_info(e.fn);
   if (e.args.size() > small.size()) {
     big.resize(e.args.size());
     args = big.data();
   }
   for (std::size_t i = 0; i < e.args.size(); ++i) {
     args[i] = (i == 0 && arg0) ? *arg0 : eval_value(*e.args[i], ctx);
-    // Any null argument gives null, except number()'s base and indexOf's start.
-    bool may_be_null =
-        (e.fn == compiler::Fn::kNumber && i == 1) || (e.fn == compiler::Fn::kIndexOf && i == 2);
-    if (args[i].is_null() && !may_be_null) return Value();
+    // A null argument gives null, unless the signature lets it default.
+    if (args[i].is_null() && !info.param(i).nullable) return Value();
   }
   compiler::FnError err;
   return compiler::call_fn(e.fn, e.insensitive, std::span<const Value>(args, e.args.size()),

@@ -344,3 +344,20 @@ TEST(Glob, QuickRejectsAgreeWithAReferenceMatcher) {
   }
   EXPECT_GT(checked, 15000);
 }
+
+namespace {
+
+// The function signature table decides null arguments for constant folding
+// and evaluation alike: number()'s base and indexOf()'s start default, any
+// other null argument makes the call null.
+TEST(Functions, NullArgumentsFoldAndEvaluateAlike) {
+  EXPECT_EQ(match("indexOf(\"abcb\", \"b\", null) == 1", ""), 1);            // folded
+  EXPECT_EQ(match("indexOf(s, \"b\", nothing) == 1", "\"s\":\"abcb\""), 1);  // evaluated
+  EXPECT_EQ(match("number(\"42\", null) == 42", ""), 1);
+  EXPECT_EQ(match("number(s, nothing) == 42", "\"s\":\"42\""), 1);
+  EXPECT_EQ(match("substring(\"abc\", 1, null) == \"bc\"", ""), 0);  // null: not true
+  EXPECT_EQ(match("substring(s, 1, nothing) == \"bc\"", "\"s\":\"abc\""), 0);
+  EXPECT_EQ(match("substring(s, 1, nothing) == null", "\"s\":\"abc\""), 1);
+}
+
+}  // namespace
