@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Binder, shared by the files that implement it by job: binder.cpp
+// (queries: stages, keys, the rule), binder_values.cpp (values and function
+// calls), binder_predicates.cpp (filters: comparisons, `in`, matches, `not`
+// push-down) and binder_fold.cpp (constant folding). Internal to compile/.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "compile/functions.hpp"
+#include "compile/plan.hpp"
+#include "diag/diag.hpp"
+#include "eqlpp/options.hpp"
+#include "syntax/ast.hpp"
+
+namespace eqlpp::compiler {
+
+using syntax::MatchOp;
+using syntax::Node;
+using syntax::NodeKind;
+
+// The plan's comparison of a written one: `!=` is `==` negated.
+inline CmpOp lowered(syntax::CompareOp op) {
+  switch (op) {
+    case syntax::CompareOp::kEq:
+    case syntax::CompareOp::kNe: return CmpOp::kEq;
+    case syntax::CompareOp::kLt: return CmpOp::kLt;
+    case syntax::CompareOp::kLe: return CmpOp::kLe;
+    case syntax::CompareOp::kGt: return CmpOp::kGt;
+    case syntax::CompareOp::kGe: return CmpOp::kGe;
+  }
+  return CmpOp::kEq;
+}
+
+inline CmpOp mirror(CmpOp op) {
+  switch (op) {
+    case CmpOp::kLt: return CmpOp::kGt;
+    case CmpOp::kLe: return CmpOp::kGe;
+    case CmpOp::kGt: return CmpOp::kLt;
+    case CmpOp::kGe: return CmpOp::kLe;
+    default: return op;
+  }
+}
+
+inline CmpOp negate_order(CmpOp op) {
+  switch (op) {
+    case CmpOp::kLt: return CmpOp::kGe;
+    case CmpOp::kLe: return CmpOp::kGt;
+    case CmpOp::kGt: return CmpOp::kLe;
+    case CmpOp::kGe: return CmpOp::kLt;
+    default: return op;
+  }
+}
+
+inline std::unique_ptr<PNode> make_p(PNode::Kind k, SourceSpan span = {}) {
+  auto p = std::make_unique<PNode>();
+  p->kind = k;
+  p->span = span;
+  return p;
+}
+
+inline std::unique_ptr<PNode> negate_p(std::unique_ptr<PNode> p, bool negate) {
+  if (!negate) return p;
+  if (p->kind == PNode::Kind::kTrue) return make_p(PNode::Kind::kFalse, p->span);
+  if (p->kind == PNode::Kind::kFalse) return make_p(PNode::Kind::kTrue, p->span);
+  if (p->kind == PNode::Kind::kNot) return std::move(p->children[0]);
+  auto n = make_p(PNode::Kind::kNot, p->span);
+  n->children.push_back(std::move(p));
+  return n;
+}
+
+inline bool contains_field(const VExpr& e) {
+  if (e.kind == VExpr::Kind::kField) return true;
+  if (e.kind == VExpr::Kind::kPred) return true;
+  for (const auto& a : e.args)
+    if (contains_field(*a)) return true;
+  return false;
+}
+
+class Binder {
+ public:
+  Binder(const syntax::Query& q, DiagSink& diags, const CompileOptions& opts,
+         detail::CompiledRule& r)
+      : q_(q), diags_(diags), opts_(opts), r_(r) {
+    for (const auto& s : q.stages)
+      if (!s.alias.empty()) aliases_.push_back(s.alias);
+  }
+
+  std::uint32_t slot(const std::string& path) {
+    auto it = slots_.find(path);
+    if (it != slots_.end()) return it->second;
+    auto id = static_cast<std::uint32_t>(r_.fields.size());
+    r_.fields.push_back(path);
+    slots_.emplace(path, id);
+    return id;
+  }
+
+  void error(DiagCode code, SourceSpan span, std::string msg) {
+    diags_.error(code, span, std::move(msg));
+    failed_ = true;
+  }
+  [[nodiscard]] bool failed() const { return failed_; }
+
+  // ---- values ---------------------------------------------------------------
+
+  static std::optional<Value> literal_value(const syntax::Literal& l);
+
+  bool check_field(const Node& n);
+
+  std::unique_ptr<VExpr> value(const Node& n);
+
+  std::unique_ptr<VExpr> call(const Node& n);
+
+  bool check_arg(const FnInfo& info, std::size_t i, const VExpr& a, SourceSpan span);
+
+  // Folds a value expression whose operands are all constants.
+  std::unique_ptr<VExpr> fold(std::unique_ptr<VExpr> e, SourceSpan span);
+
+  // ---- predicates -----------------------------------------------------------
+
+  // Fills the operand of a leaf: a bare field is multi-valued (any element).
+  bool operand(const Node& n, PNode& p);
+
+  static bool is_const_node(const Node& n);
+
+  std::unique_ptr<PNode> const_bool(bool v, SourceSpan s);
+
+  std::unique_ptr<PNode> pred(const Node& n, bool negate);
+
+  std::unique_ptr<PNode> compare_pred(const Node& n, bool negate);
+
+  bool constant_list(const Node& n, std::vector<Const>& out, const char* what);
+
+  std::unique_ptr<PNode> in_pred(const Node& n, bool negate);
+
+  std::unique_ptr<PNode> match_pred(const Node& n, bool negate);
+
+  // ---- query ----------------------------------------------------------------
+
+  std::unique_ptr<PNode> event_filter(const syntax::EventQuery& eq, std::string& category);
+
+  bool keys(const std::vector<syntax::NodePtr>& ks, StagePlan& st);
+
+  bool stage(const syntax::Stage& s, int index, StagePlan& st);
+
+  void run();
+
+ private:
+  const syntax::Query& q_;
+  DiagSink& diags_;
+  const CompileOptions& opts_;
+  detail::CompiledRule& r_;
+  std::unordered_map<std::string, std::uint32_t> slots_;
+  std::vector<std::string> aliases_;
+  bool failed_ = false;
+};
+
+}  // namespace eqlpp::compiler

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: Apache-2.0
+// The binder: predicates (comparisons, `in`, matches, `not` push-down to the leaves).
+#include "compile/binder_impl.hpp"
+
+namespace eqlpp::compiler {
+
+bool Binder::operand(const Node& n, PNode& p) {
+  if (n.kind == NodeKind::kField) {
+    if (!check_field(n)) return false;
+    p.operand_is_field = true;
+    p.slot = slot(n.field_name());
+    return true;
+  }
+  auto e = value(n);
+  if (!e) return false;
+  p.expr = std::move(e);
+  return true;
+}
+
+bool Binder::is_const_node(const Node& n) {
+  if (n.kind == NodeKind::kLiteral) return true;
+  if (n.kind == NodeKind::kNeg) return is_const_node(*n.children[0]);
+  return false;
+}
+
+std::unique_ptr<PNode> Binder::const_bool(bool v, SourceSpan s) {
+  return make_p(v ? PNode::Kind::kTrue : PNode::Kind::kFalse, s);
+}
+
+std::unique_ptr<PNode> Binder::pred(const Node& n, bool negate) {
+  switch (n.kind) {
+    case NodeKind::kAnd:
+    case NodeKind::kOr: {
+      // De Morgan: not (a and b) == not a or not b (eql-semantics.md §3.3).
+      bool is_and = (n.kind == NodeKind::kAnd) != negate;
+      auto out = make_p(is_and ? PNode::Kind::kAnd : PNode::Kind::kOr, n.span);
+      for (const auto& c : n.children) {
+        auto p = pred(*c, negate);
+        if (!p) return nullptr;
+        if (p->kind == (is_and ? PNode::Kind::kTrue : PNode::Kind::kFalse)) continue;
+        if (p->kind == (is_and ? PNode::Kind::kFalse : PNode::Kind::kTrue)) return p;
+        if (p->kind == out->kind) {
+          for (auto& g : p->children) out->children.push_back(std::move(g));
+        } else {
+          out->children.push_back(std::move(p));
+        }
+      }
+      if (out->children.empty()) return const_bool(is_and, n.span);
+      if (out->children.size() == 1) return std::move(out->children[0]);
+      return out;
+    }
+    case NodeKind::kNot: return pred(*n.children[0], !negate);
+    case NodeKind::kCompare: return compare_pred(n, negate);
+    case NodeKind::kIn: return in_pred(n, negate);
+    case NodeKind::kMatch: return match_pred(n, negate);
+    case NodeKind::kLineage:
+      error(DiagCode::kNotSupportedYet, n.span,
+            "not supported yet: '" + n.lineage + " of [...]' lineage (Endpoint dialect)");
+      return nullptr;
+    case NodeKind::kLiteral: {
+      auto v = literal_value(n.lit);
+      if (v->kind() == Value::Kind::kBool) return const_bool(v->as_bool() != negate, n.span);
+      if (v->is_null()) return const_bool(negate, n.span);
+      error(DiagCode::kNotAPredicate, n.span,
+            "a condition must be boolean, found a constant of another type");
+      return nullptr;
+    }
+    default: {
+      // A field or function used as a condition: true iff it is boolean true.
+      auto p = make_p(PNode::Kind::kTruthy, n.span);
+      if (!operand(n, *p)) return nullptr;
+      if (p->expr && p->expr->kind == VExpr::Kind::kConst) {
+        const Value& v = p->expr->c.value;
+        bool t = v.kind() == Value::Kind::kBool && v.as_bool();
+        return const_bool(t != negate, n.span);
+      }
+      if (p->expr && p->expr->kind == VExpr::Kind::kCall && !function_info(p->expr->fn).boolean) {
+        error(DiagCode::kNotAPredicate, n.span,
+              std::string("function '") + function_info(p->expr->fn).name +
+                  "' does not return a boolean; compare its result");
+        return nullptr;
+      }
+      return negate_p(std::move(p), negate);
+    }
+  }
+}
+
+std::unique_ptr<PNode> Binder::compare_pred(const Node& n, bool negate) {
+  const Node* lhs = n.children[0].get();
+  const Node* rhs = n.children[1].get();
+  CmpOp op = lowered(n.cmp);
+  const bool ne = n.cmp == syntax::CompareOp::kNe;
+  auto lv = value(*lhs);
+  auto rv = value(*rhs);
+  if (!lv || !rv) return nullptr;
+  bool lc = lv->kind == VExpr::Kind::kConst, rc = rv->kind == VExpr::Kind::kConst;
+  if (lc && !rc) {
+    std::swap(lhs, rhs);
+    std::swap(lv, rv);
+    std::swap(lc, rc);
+    op = mirror(op);
+  }
+  if (!rc) {
+    error(DiagCode::kFieldComparison, n.span,
+          "comparisons against fields are not supported by Elasticsearch EQL: one side "
+          "must be a constant");
+    return nullptr;
+  }
+  if (lc && rc) {
+    const Value& a = lv->c.value;
+    const Value& b = rv->c.value;
+    if (op == CmpOp::kEq && (a.is_null() || b.is_null()))
+      return const_bool((a.is_null() && b.is_null()) != (ne != negate), n.span);
+    auto r = compare(a, op, b);
+    if (!r) return const_bool(false, n.span);
+    if (op == CmpOp::kEq) return const_bool(*r != (ne != negate), n.span);
+    return const_bool(*r != negate, n.span);
+  }
+  const Value& c = rv->c.value;
+  if (c.is_null()) {
+    if (op != CmpOp::kEq) return const_bool(false, n.span);
+    // f == null: IsNull; f != null: IsNotNull.
+    auto p = make_p(PNode::Kind::kIsNull, n.span);
+    if (lhs->kind == NodeKind::kField) {
+      if (!operand(*lhs, *p)) return nullptr;
+    } else {
+      p->expr = std::move(lv);
+    }
+    return negate_p(std::move(p), ne != negate);
+  }
+  auto p = make_p(PNode::Kind::kCompare, n.span);
+  if (lhs->kind == NodeKind::kField) {
+    if (!operand(*lhs, *p)) return nullptr;
+  } else {
+    p->expr = std::move(lv);
+  }
+  p->c = rv->c;
+  if (op == CmpOp::kEq) {
+    p->cmp = CmpOp::kEq;
+    return negate_p(std::move(p), ne != negate);
+  }
+  p->cmp = negate ? negate_order(op) : op;
+  return p;
+}
+
+bool Binder::constant_list(const Node& n, std::vector<Const>& out, const char* what) {
+  for (std::size_t i = 1; i < n.children.size(); ++i) {
+    auto v = value(*n.children[i]);
+    if (!v) return false;
+    if (v->kind != VExpr::Kind::kConst) {
+      error(contains_field(*v) ? DiagCode::kFieldComparison : DiagCode::kWrongArgumentType,
+            n.children[i]->span, std::string("the values of ") + what + " must be constants");
+      return false;
+    }
+    out.push_back(v->c);
+  }
+  return true;
+}
+
+std::unique_ptr<PNode> Binder::in_pred(const Node& n, bool negate) {
+  std::vector<Const> items;
+  if (!constant_list(n, items, n.insensitive ? "'in~'" : "'in'")) return nullptr;
+  auto p = make_p(PNode::Kind::kIn, n.span);
+  if (!operand(*n.children[0], *p)) return nullptr;
+  p->insensitive = n.insensitive;
+  p->in = std::make_unique<InSet>(n.insensitive);
+  for (const auto& c : items) p->in->add(c.value);
+  if (p->expr && p->expr->kind == VExpr::Kind::kConst) {
+    Value v = p->expr->c.value;
+    std::string folded;
+    if (v.is_string() && n.insensitive) {
+      folded = ascii_fold(v.as_string());
+      v = Value(std::string_view(folded));
+    }
+    return const_bool(p->in->contains(v) != (n.negated != negate), n.span);
+  }
+  return negate_p(std::move(p), n.negated != negate);
+}
+
+std::unique_ptr<PNode> Binder::match_pred(const Node& n, bool negate) {
+  const char* what = n.match_op == MatchOp::kColon  ? "':'"
+                     : n.match_op == MatchOp::kLike ? (n.insensitive ? "'like~'" : "'like'")
+                                                    : (n.insensitive ? "'regex~'" : "'regex'");
+  std::vector<Const> items;
+  if (!constant_list(n, items, what)) return nullptr;
+  std::vector<std::string> strings;
+  auto others = std::make_unique<InSet>(false);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const Value& v = items[i].value;
+    if (v.is_string())
+      strings.emplace_back(v.as_string());
+    else if (n.match_op == MatchOp::kRegex) {
+      error(DiagCode::kWrongArgumentType, n.children[i + 1]->span,
+            "a regex pattern must be a string");
+      return nullptr;
+    } else {
+      others->add(v);  // ':' on numbers and booleans is plain equality
+    }
+  }
+  auto base = make_p(PNode::Kind::kOr, n.span);
+  auto leaf = [&](PNode::Kind k) {
+    auto p = make_p(k, n.span);
+    if (!operand(*n.children[0], *p)) return std::unique_ptr<PNode>();
+    p->insensitive = n.insensitive;
+    return p;
+  };
+  if (!strings.empty()) {
+    std::unique_ptr<PNode> p;
+    if (n.match_op == MatchOp::kRegex) {
+      p = leaf(PNode::Kind::kRegex);
+      if (!p) return nullptr;
+      p->regex = std::make_unique<RegexSet>();
+      std::size_t k = 0;
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (!items[i].value.is_string()) continue;
+        std::string err;
+        if (!p->regex->add(strings[k++], n.insensitive, err)) {
+          error(DiagCode::kInvalidRegex, n.children[i + 1]->span, err);
+          return nullptr;
+        }
+      }
+    } else {
+      p = leaf(PNode::Kind::kWildcard);
+      if (!p) return nullptr;
+      p->wild = std::make_unique<WildcardSet>(strings, n.insensitive);
+    }
+    base->children.push_back(std::move(p));
+  }
+  if (others->size()) {
+    auto p = leaf(PNode::Kind::kIn);
+    if (!p) return nullptr;
+    p->insensitive = false;
+    p->in = std::move(others);
+    base->children.push_back(std::move(p));
+  }
+  std::unique_ptr<PNode> out;
+  if (base->children.empty())
+    out = make_p(PNode::Kind::kFalse, n.span);
+  else if (base->children.size() == 1)
+    out = std::move(base->children[0]);
+  else
+    out = std::move(base);
+  return negate_p(std::move(out), negate);
+}
+
+}  // namespace eqlpp::compiler
