@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+// Wildcard sets (`:`, `like`): exact values, prefixes, suffixes, infixes and globs
+// (compile/matchers.hpp).
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "compile/matchers.hpp"
+#include "util/utf8.hpp"
+
+namespace eqlpp::compiler {
+
+namespace {
+
+bool has_wild(std::string_view s) { return s.find_first_of("*?") != std::string_view::npos; }
+
+std::string glob_to_re2(std::string_view p) {
+  std::string out = "(?s)";
+  std::string lit;
+  auto flush = [&] {
+    if (!lit.empty()) out += RE2::QuoteMeta(lit);
+    lit.clear();
+  };
+  for (char c : p) {
+    if (c == '*') {
+      flush();
+      out += ".*";
+    } else if (c == '?') {
+      flush();
+      out += ".";
+    } else {
+      lit += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+}  // namespace
+
+struct WildcardSet::SetHolder {
+  explicit SetHolder(std::unique_ptr<RE2::Set> s) : set(std::move(s)) {}
+  std::unique_ptr<RE2::Set> set;
+};
+
+Glob::Glob(std::string pattern) : pattern_(std::move(pattern)) {
+  // Quick rejects for the common `?:\\dir\\*\\name.exe` shapes: the literal
+  // after the last '*' must end the value, and the literal that follows the
+  // leading '?'s of the first segment must come right after that many code points.
+  const std::string& p = pattern_;
+  std::size_t last_star = p.rfind('*');
+  if (last_star != std::string::npos) {
+    std::string_view tail = std::string_view(p).substr(last_star + 1);
+    if (tail.find('?') == std::string_view::npos) suffix_ = std::string(tail);
+    std::string_view first = std::string_view(p).substr(0, p.find('*'));
+    while (lead_any_ < first.size() && first[lead_any_] == '?') ++lead_any_;
+    std::string_view lit = first.substr(lead_any_);
+    if (lit.find('?') == std::string_view::npos) prefix_ = std::string(lit);
+  }
+}
+
+bool Glob::match(std::string_view s) const noexcept {
+  if (!suffix_.empty() &&
+      (s.size() < suffix_.size() ||
+       std::memcmp(s.data() + s.size() - suffix_.size(), suffix_.data(), suffix_.size()) != 0))
+    return false;
+  if (!prefix_.empty()) {
+    std::size_t at = 0;
+    for (std::size_t q = 0; q < lead_any_ && at < s.size(); ++q)
+      at += util::utf8_sequence_length(static_cast<unsigned char>(s[at]));
+    if (at > s.size() || s.size() - at < prefix_.size() ||
+        std::memcmp(s.data() + at, prefix_.data(), prefix_.size()) != 0)
+      return false;
+  }
+  const std::string& p = pattern_;
+  std::size_t pi = 0, si = 0, star = std::string::npos, mark = 0;
+  while (si < s.size()) {
+    if (pi < p.size() && p[pi] == '?') {
+      si += util::utf8_sequence_length(static_cast<unsigned char>(s[si]));
+      ++pi;
+    } else if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = si;
+    } else if (pi < p.size() && p[pi] == s[si]) {
+      ++pi;
+      ++si;
+    } else if (star != std::string::npos) {
+      pi = star + 1;
+      mark += util::utf8_sequence_length(static_cast<unsigned char>(s[mark]));
+      si = mark;
+    } else {
+      return false;
+    }
+  }
+  if (si > s.size()) return false;  // a '?' consumed a truncated code point
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+WildcardSet::WildcardSet(const std::vector<std::string>& patterns, bool insensitive)
+    : insensitive_(insensitive), total_(patterns.size()) {
+  std::vector<std::string> general;
+  for (const auto& raw : patterns) {
+    std::string p = insensitive ? ascii_fold(raw) : raw;
+    if (!has_wild(p)) {
+      exact_.insert(p);
+      continue;
+    }
+    std::size_t n = p.size();
+    bool lead = p[0] == '*', trail = n > 1 && p[n - 1] == '*';
+    std::string_view mid(p);
+    if (lead) mid.remove_prefix(1);
+    if (trail && !mid.empty()) mid.remove_suffix(1);
+    if (!has_wild(mid)) {
+      if (mid.empty()) {
+        contains_.emplace_back();  // "*" or "**": matches everything
+      } else if (lead && trail) {
+        contains_.emplace_back(mid);
+      } else if (lead) {
+        suffixes_.emplace_back(mid);
+      } else {
+        prefixes_.emplace_back(mid);
+      }
+      continue;
+    }
+    general.push_back(std::move(p));
+  }
+  // Many non-exact patterns: one RE2::Set matches them all in one linear pass.
+  // The linear lists stay as the fallback should the DFA run out of memory.
+  std::size_t non_exact = prefixes_.size() + suffixes_.size() + contains_.size() + general.size();
+  if (non_exact > 16) {
+    RE2::Options o;
+    o.set_log_errors(false);
+    o.set_max_mem(64 << 20);
+    auto set = std::make_unique<RE2::Set>(o, RE2::ANCHOR_BOTH);
+    bool ok = true;
+    auto add = [&](const std::string& glob) {
+      ok = ok && set->Add(glob_to_re2(glob), nullptr) >= 0;
+    };
+    for (const auto& p : prefixes_) add(p + "*");
+    for (const auto& x : suffixes_) add("*" + x);
+    for (const auto& c : contains_) add("*" + c + "*");
+    for (const auto& g : general) add(g);
+    if (ok && set->Compile()) set_ = std::make_unique<SetHolder>(std::move(set));
+  }
+  for (auto& g : general) globs_.emplace_back(std::move(g));
+}
+
+WildcardSet::~WildcardSet() = default;
+
+bool WildcardSet::match(std::string_view v) const {
+  if (!exact_.empty() && exact_.find(v) != exact_.end()) return true;
+  if (set_) {
+    RE2::Set::ErrorInfo info{};
+    std::vector<int>* none = nullptr;
+    if (set_->set->Match(re2::StringPiece(v.data(), v.size()), none, &info)) return true;
+    if (info.kind == RE2::Set::kNoError || info.kind == RE2::Set::kInconsistent) return false;
+    // The DFA ran out of memory: fall back to the linear matchers below.
+  }
+  for (const auto& p : prefixes_)
+    if (v.size() >= p.size() && std::memcmp(v.data(), p.data(), p.size()) == 0) return true;
+  for (const auto& s : suffixes_)
+    if (v.size() >= s.size() &&
+        std::memcmp(v.data() + v.size() - s.size(), s.data(), s.size()) == 0)
+      return true;
+  for (const auto& c : contains_)
+    if (v.find(c) != std::string_view::npos) return true;
+  for (const auto& g : globs_)
+    if (g.match(v)) return true;
+  return false;
+}
+
+std::string WildcardSet::describe() const {
+  std::string out = "wildcard-set";
+  out += insensitive_ ? "~" : "";
+  out += "(" + std::to_string(total_) + " patterns: " + std::to_string(exact_.size()) + " exact, " +
+         std::to_string(prefixes_.size()) + " prefix, " + std::to_string(suffixes_.size()) +
+         " suffix, " + std::to_string(contains_.size()) + " contains, ";
+  if (set_)
+    out += "re2-set for the rest)";
+  else
+    out += std::to_string(globs_.size()) + " glob)";
+  return out;
+}
+
+}  // namespace eqlpp::compiler
