@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+// `eqlpp run [--rules P] [EVENTS]`: run rules, print ECS-style alerts.
+#include <cstdio>
+
+#include "commands.hpp"
+#include "stream.hpp"
+
+namespace eqlpp_cli {
+
+int cmd_run(Args& args) {
+  EventOptions eo;
+  std::vector<std::string> rule_paths, files;
+  const std::string help =
+      "Usage: eqlpp run [--rules PATH]... [OPTIONS] [EVENTS...]\n\n"
+      "Run every rule over JSON lines (files, or stdin when none or '-') and print one\n"
+      "ECS-style alert per line. Without --rules the bundled rules are used (" +
+      bundled_rules() +
+      ").\nStatistics go to stderr at the end.\n\n"
+      "  --rules PATH              a rule file or directory (repeatable)\n"
+      "  --trace RULE_ID           explain on stderr, event by event, what the rule (by id,\n"
+      "                            or name when it has none) did with each event (repeatable)\n\n" +
+      kEventOptionsHelp;
+  auto option = [&](const std::string& a) {
+    if (a == "--trace") {
+      eo.trace.push_back(args.value(a));
+      return true;
+    }
+    if (a != "--rules") return event_option(a, args, eo);
+    rule_paths.push_back(args.value(a));
+    return true;
+  };
+  if (!read_args(args, "run", help, option, files)) return kOk;
+  if (rule_paths.empty()) rule_paths.push_back(bundled_rules());
+  if (files.empty()) files.push_back("-");
+  auto loaded = gather_rules(rule_paths, {}, compile_options(eo));
+  Out diag_out;
+  print_diagnostics(loaded.diagnostics, false, diag_out);
+  if (loaded.diagnostics.has_errors() || loaded.rules.empty()) {
+    std::fprintf(stderr, "%zu rules: %zu ok, %zu failed\n", loaded.rules.size() + loaded.failed,
+                 loaded.rules.size(), loaded.failed);
+    if (loaded.rules.empty()) return kFail;
+  }
+  std::fprintf(stderr, "loaded %zu rules\n", loaded.rules.size());
+  int rc = run_engine(std::move(loaded.rules), files, eo, false, true);
+  return loaded.diagnostics.has_errors() ? kFail : rc;
+}
+
+}  // namespace eqlpp_cli
