@@ -33,11 +33,9 @@ std::vector<std::string> corpus_queries() {
   return out;
 }
 
-std::string read_file(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// Iterations as the unsigned count the per-event rates multiply.
+std::uint64_t iters(const benchmark::State& state) {
+  return static_cast<std::uint64_t>(state.iterations());
 }
 
 eqlpp::Rule seed_rule() {
@@ -56,9 +54,9 @@ void BM_ParseCorpus(benchmark::State& state) {
       benchmark::DoNotOptimize(ast);
     }
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes * state.iterations()));
-  state.counters["queries/s"] = benchmark::Counter(
-      static_cast<double>(qs.size() * state.iterations()), benchmark::Counter::kIsRate);
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes * iters(state)));
+  state.counters["queries/s"] = benchmark::Counter(static_cast<double>(qs.size() * iters(state)),
+                                                   benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ParseCorpus)->Unit(benchmark::kMillisecond);
 
@@ -70,8 +68,8 @@ void BM_CompileCorpus(benchmark::State& state) {
       benchmark::DoNotOptimize(r);
     }
   }
-  state.counters["queries/s"] = benchmark::Counter(
-      static_cast<double>(qs.size() * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["queries/s"] = benchmark::Counter(static_cast<double>(qs.size() * iters(state)),
+                                                   benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_CompileCorpus)->Unit(benchmark::kMillisecond);
 
@@ -97,9 +95,9 @@ void BM_JsonDecode(benchmark::State& state) {
       benchmark::DoNotOptimize(st);
     }
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes * state.iterations()));
-  state.counters["events/s"] = benchmark::Counter(
-      static_cast<double>(lines.size() * state.iterations()), benchmark::Counter::kIsRate);
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes * iters(state)));
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(lines.size() * iters(state)),
+                                                  benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_JsonDecode)->Unit(benchmark::kMillisecond);
 
@@ -170,9 +168,9 @@ void BM_SeedRuleFilters(benchmark::State& state) {
   }
   benchmark::DoNotOptimize(matched);
   state.counters["events/s"] = benchmark::Counter(
-      static_cast<double>(stream.records.size() * state.iterations()), benchmark::Counter::kIsRate);
+      static_cast<double>(stream.records.size() * iters(state)), benchmark::Counter::kIsRate);
   state.counters["ns/event"] =
-      benchmark::Counter(static_cast<double>(stream.records.size() * state.iterations()),
+      benchmark::Counter(static_cast<double>(stream.records.size() * iters(state)),
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_SeedRuleFilters)->Unit(benchmark::kMillisecond);
@@ -196,7 +194,7 @@ void BM_SeedRuleRecords(benchmark::State& state) {
     engine.finish();
   }
   state.counters["events/s"] = benchmark::Counter(
-      static_cast<double>(stream.records.size() * state.iterations()), benchmark::Counter::kIsRate);
+      static_cast<double>(stream.records.size() * iters(state)), benchmark::Counter::kIsRate);
   state.counters["live_partials"] = static_cast<double>(peak_live);
   state.counters["state_bytes/partial"] =
       peak_live ? static_cast<double>(peak_bytes) / static_cast<double>(peak_live) : 0;
@@ -265,9 +263,9 @@ void BM_SeedRuleJsonEndToEnd(benchmark::State& state) {
     engine.finish();
     benchmark::DoNotOptimize(alerts);
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes * state.iterations()));
-  state.counters["events/s"] = benchmark::Counter(
-      static_cast<double>(lines.size() * state.iterations()), benchmark::Counter::kIsRate);
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes * iters(state)));
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(lines.size() * iters(state)),
+                                                  benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_SeedRuleJsonEndToEnd)->Unit(benchmark::kMillisecond);
 
@@ -285,8 +283,8 @@ void BM_AllDetectionRules(benchmark::State& state) {
     engine.finish();
   }
   state.counters["rules"] = static_cast<double>(loaded.rules.size());
-  state.counters["events/s"] = benchmark::Counter(
-      static_cast<double>(lines.size() * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(lines.size() * iters(state)),
+                                                  benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_AllDetectionRules)->Unit(benchmark::kMillisecond);
 
@@ -328,7 +326,7 @@ void BM_OneKeyLongMaxspan(benchmark::State& state) {
     entries = engine.stats().expiry_entries;
   }
   state.counters["events/s"] =
-      benchmark::Counter(static_cast<double>(kN * state.iterations()), benchmark::Counter::kIsRate);
+      benchmark::Counter(static_cast<double>(kN * iters(state)), benchmark::Counter::kIsRate);
   state.counters["expiry_entries"] = static_cast<double>(entries);
 }
 BENCHMARK(BM_OneKeyLongMaxspan)->Unit(benchmark::kMillisecond);
@@ -358,7 +356,7 @@ void BM_UntilStormOneKey(benchmark::State& state) {
     }
   }
   state.counters["events/s"] =
-      benchmark::Counter(static_cast<double>(kN * state.iterations()), benchmark::Counter::kIsRate);
+      benchmark::Counter(static_cast<double>(kN * iters(state)), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_UntilStormOneKey)->Unit(benchmark::kMillisecond);
 
@@ -388,7 +386,7 @@ void BM_FiftyStagesOneKey(benchmark::State& state) {
     }
   }
   state.counters["events/s"] =
-      benchmark::Counter(static_cast<double>(kN * state.iterations()), benchmark::Counter::kIsRate);
+      benchmark::Counter(static_cast<double>(kN * iters(state)), benchmark::Counter::kIsRate);
   state.counters["alerts"] = static_cast<double>(alerts);
 }
 BENCHMARK(BM_FiftyStagesOneKey)->Unit(benchmark::kMillisecond);

@@ -74,7 +74,7 @@ std::uint64_t walk(const std::vector<Node>& t, std::size_t n, od::object obj) {
         if (!v.get_string().get(s)) ++values;
       } else {
         s = v.raw_json_token();  // arrays, numbers, booleans: their raw text
-        values += s.empty() ? 0 : 1;
+        values += s.empty() ? 0u : 1u;
       }
     }
   }

@@ -2,7 +2,7 @@
 # eqlpp_warnings(target): the house warning set (STYLE.md 2.7).
 function(eqlpp_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-                                           -Wold-style-cast
+                                           -Wold-style-cast -Wconversion -Wsign-conversion
                                            # GCC 12 warns on designated initializers that leave
                                            # members to their defaults, which is how options are set.
                                            -Wno-missing-field-initializers)

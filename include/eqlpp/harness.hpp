@@ -69,6 +69,13 @@ class EQLPP_EXPORT EventBuilder {
   EventBuilder& set(std::string_view path, std::nullptr_t) { return set_json(path, "null"); }
   /// An array of strings (ECS `event.type`, `event.category` are arrays).
   EventBuilder& set(std::string_view path, std::initializer_list<std::string_view> values);
+  /// The same for literals: `set("event.type", {"end"})` is an array of one
+  /// (without this overload the braces would pick the single-string form).
+  EventBuilder& set(std::string_view path, std::initializer_list<const char*> values) {
+    std::string json = "[";
+    for (const char* v : values) json += (json.size() > 1 ? "," : "") + Value(v).to_json();
+    return set_json(path, json + "]");
+  }
   /// A value given as JSON text, e.g. set_json("dns.answers", R"([{"data":"1.2.3.4"}])").
   EventBuilder& set_json(std::string_view path, std::string json);
   /// Sets `@timestamp` (ISO-8601 text or epoch milliseconds as text).

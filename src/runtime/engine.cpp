@@ -220,7 +220,7 @@ class EngineImpl {
       found = true;
     }
     traced_rules = 0;
-    for (auto& rr : rules) traced_rules += rr->tracer.active() ? 1 : 0;
+    for (auto& rr : rules) traced_rules += rr->tracer.active() ? 1u : 0u;
     if (!found)
       return Status::error(DiagCode::kNoSuchRule,
                            "no rule with id or name '" + std::string(rule_id) + "' was added");

@@ -5,6 +5,7 @@
 #include "compile/field_table.hpp"
 #include "eqlpp/alert.hpp"
 #include "eqlpp/eqlpp.hpp"
+#include "eqlpp/harness.hpp"
 #include "ingest/json_decoder.hpp"
 
 namespace {
@@ -114,6 +115,16 @@ TEST(Status, EveryEventErrorHasItsCode) {
   auto bad = eqlpp::compile("process where");
   EXPECT_EQ(bad.code(), DiagCode::kUnexpectedToken);
   EXPECT_EQ(r.code(), DiagCode::kNone);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(EventBuilder, BracedLiteralsAreArrays) {
+  auto j = eqlpp::EventBuilder().set("event.type", {"end"}).set("x", "one").to_json();
+  EXPECT_NE(j.find(R"("type":["end"])"), std::string::npos) << j;
+  EXPECT_NE(j.find(R"("x":"one")"), std::string::npos) << j;
 }
 
 }  // namespace
