@@ -7,6 +7,7 @@
 
 #include "syntax/ast.hpp"
 #include "util/ascii.hpp"
+#include "util/json_text.hpp"
 
 namespace eqlpp::syntax {
 
@@ -71,27 +72,7 @@ std::string quote_ident(const std::string& s) {
 }  // namespace
 
 std::string quote_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[16];
-          std::snprintf(buf, sizeof buf, "\\u{%02x}", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
+  return detail::quote_escaped(s, "\\u{%02x}");  // EQL's escape for other control bytes
 }
 
 std::string format_double(double d) {

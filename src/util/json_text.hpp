@@ -7,9 +7,10 @@
 
 namespace eqlpp::detail {
 
-/// JSON string literal for arbitrary bytes; invalid UTF-8 is passed through
-/// byte for byte except control characters, which are escaped.
-inline std::string json_quote(std::string_view s) {
+/// A double-quoted literal of `s` with `"`, `\\` and the usual control
+/// characters backslash-escaped; other bytes below 0x20 are written with
+/// `control_format` (a printf format taking the byte), everything else as is.
+inline std::string quote_escaped(std::string_view s, const char* control_format) {
   std::string out;
   out.reserve(s.size() + 2);
   out += '"';
@@ -24,8 +25,8 @@ inline std::string json_quote(std::string_view s) {
       case '\f': out += "\\f"; break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+          char buf[16];
+          std::snprintf(buf, sizeof buf, control_format, static_cast<unsigned>(c));
           out += buf;
         } else {
           out += c;
@@ -35,5 +36,9 @@ inline std::string json_quote(std::string_view s) {
   out += '"';
   return out;
 }
+
+/// JSON string literal for arbitrary bytes; invalid UTF-8 is passed through
+/// byte for byte except control characters, which are escaped.
+inline std::string json_quote(std::string_view s) { return quote_escaped(s, "\\u%04x"); }
 
 }  // namespace eqlpp::detail
