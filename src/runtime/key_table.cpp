@@ -99,7 +99,8 @@ void KeyTable::begin_partial(std::uint32_t s) {
   ++budget_.live_;
 }
 
-void KeyTable::end_partial(std::uint32_t s, PartialEnd why) {
+void KeyTable::end_partial(std::uint32_t s, PartialEnd why, std::size_t bytes) {
+  if (bytes) charge(s, -static_cast<std::ptrdiff_t>(bytes));
   --slots_[s].st.live;
   --live_partials_;
   --budget_.live_;

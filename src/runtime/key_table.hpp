@@ -105,8 +105,8 @@ class KeyTable {
 
   /// A new partial in key `s`.
   void begin_partial(std::uint32_t s);
-  /// One of key `s`'s partials ended.
-  void end_partial(std::uint32_t s, PartialEnd why);
+  /// One of key `s`'s partials ended; `bytes`, what it held, go back.
+  void end_partial(std::uint32_t s, PartialEnd why, std::size_t bytes = 0);
   /// Key `s`'s state grew by `delta` bytes (negative: shrank).
   void charge(std::uint32_t s, std::ptrdiff_t delta);
 

@@ -69,8 +69,7 @@ class SampleMatcher final : public KeyedMatcher {
     }
     ks.sample_done = true;
     ks.sample.assign(ks.sample.size(), std::nullopt);
-    table_.charge(s, -static_cast<std::ptrdiff_t>(bytes));
-    table_.end_partial(s, PartialEnd::kCompleted);
+    table_.end_partial(s, PartialEnd::kCompleted, bytes);
     AlertSink::Outcome o = env_.alerts.emit(table_.key(s), std::move(events));
     if constexpr (kTrace) note_outcome(env_.tracer, env_.alerts, o);
     (void)o;

@@ -107,9 +107,8 @@ void SequenceMatcher::expire(std::int64_t now) {
                        stage_name(static_cast<std::size_t>(e.stage)) + " began at " +
                        format_timestamp(slot->first_ts) + "; maxspan " +
                        duration_text(plan_.maxspan_ns) + " has passed");
-        table_.charge(e.slot, -static_cast<std::ptrdiff_t>(slot->bytes));
+        table_.end_partial(e.slot, PartialEnd::kExpired, slot->bytes);
         slot.reset();
-        table_.end_partial(e.slot, PartialEnd::kExpired);
       }
     } else if (e.stage == ExpiryEntry::kPending) {
       // Trailing missing-event window passed without the missing event: report.
@@ -121,8 +120,7 @@ void SequenceMatcher::expire(std::int64_t now) {
           tr.state(TraceEntry::Kind::kExpired, now,
                    "the missing-event window for key " + key_text(table_.key(e.slot)) +
                        " passed without the missing event: alert");
-        table_.charge(e.slot, -static_cast<std::ptrdiff_t>(p.bytes));
-        table_.end_partial(e.slot, PartialEnd::kCompleted);
+        table_.end_partial(e.slot, PartialEnd::kCompleted, p.bytes);
         env_.alerts.emit(table_.key(e.slot), std::move(p.events));
         break;
       }
@@ -157,9 +155,8 @@ void SequenceMatcher::complete(std::uint32_t s, Partial&& p) {
                "the oldest completed sequence held for key " + key_text(key) +
                    " (max_partials_per_key " + std::to_string(env_.opts.max_partials_per_key) +
                    ")");
-    table_.charge(s, -static_cast<std::ptrdiff_t>(st.pending.front().bytes));
+    table_.end_partial(s, PartialEnd::kEvicted, st.pending.front().bytes);
     st.pending.erase(st.pending.begin());
-    table_.end_partial(s, PartialEnd::kEvicted);
   }
   p.id = next_id_++;
   p.bytes = partial_bytes(p);
@@ -180,8 +177,7 @@ void SequenceMatcher::store_partial(std::uint32_t s, std::size_t stage, Partial&
     if (env_.tracer.active())
       note("replaced an older partial waiting after " + stage_name(stage) + " that began at " +
            format_timestamp(slot->first_ts) + " (only the newest can complete)");
-    table_.charge(s, -static_cast<std::ptrdiff_t>(slot->bytes));
-    table_.end_partial(s, PartialEnd::kExpired);
+    table_.end_partial(s, PartialEnd::kExpired, slot->bytes);
   }
   p.id = next_id_++;
   p.bytes = partial_bytes(p);
@@ -357,9 +353,8 @@ void SequenceMatcher::missing_stage(std::size_t i, EventCtx& ev) {
           if constexpr (kTrace)
             note("cancelled a completed sequence for key " + key_text(key) + " that began at " +
                  format_timestamp(it->first_ts));
-          table_.charge(s, -static_cast<std::ptrdiff_t>(it->bytes));
+          table_.end_partial(s, PartialEnd::kExpired, it->bytes);
           it = ks.pending.erase(it);
-          table_.end_partial(s, PartialEnd::kExpired);
         } else {
           ++it;
         }
@@ -406,8 +401,7 @@ void SequenceMatcher::finish() {
       env_.tracer.state(TraceEntry::Kind::kExpired, sat_add(w.p.first_ts, plan_.maxspan_ns),
                         "the stream ended without the missing event for key " +
                             key_text(table_.key(w.slot)) + ": alert");
-    table_.charge(w.slot, -static_cast<std::ptrdiff_t>(w.p.bytes));
-    table_.end_partial(w.slot, PartialEnd::kCompleted);
+    table_.end_partial(w.slot, PartialEnd::kCompleted, w.p.bytes);
     env_.alerts.emit(table_.key(w.slot), std::move(w.p.events));
   }
   for (std::uint32_t s = 0; s < table_.slot_count(); ++s)
