@@ -76,11 +76,13 @@ struct EQLPP_EXPORT Diagnostic {
 class EQLPP_EXPORT Diagnostics {
  public:
   Diagnostics() = default;
+  /// A list of one.
   explicit Diagnostics(Diagnostic d) { items_.push_back(std::move(d)); }
   void add(Diagnostic d) { items_.push_back(std::move(d)); }
   void append(const Diagnostics& other) {
     items_.insert(items_.end(), other.items_.begin(), other.items_.end());
   }
+  /// Whether any diagnostic has Severity::kError.
   [[nodiscard]] bool has_errors() const noexcept;
   [[nodiscard]] bool empty() const noexcept { return items_.empty(); }
   [[nodiscard]] std::size_t size() const noexcept { return items_.size(); }

@@ -93,6 +93,7 @@ struct LateEvent {
 
 class EQLPP_EXPORT Engine {
  public:
+  /// An engine with no rules; `options` are normalised (options() shows them).
   explicit Engine(EngineOptions options = {});
   ~Engine();
   Engine(Engine&&) noexcept;

@@ -34,6 +34,7 @@ class Value {
  public:
   enum class Kind : std::uint8_t { kNull, kBool, kInt, kDouble, kString };
 
+  /// Null (the default), a boolean, an integer, a double, or a string view.
   constexpr Value() noexcept = default;
   constexpr explicit Value(bool b) noexcept : kind_(Kind::kBool), i_(b ? 1 : 0) {}
   constexpr explicit Value(std::int64_t i) noexcept : kind_(Kind::kInt), i_(i) {}
@@ -43,12 +44,15 @@ class Value {
       : kind_(Kind::kString), str_(s.data()), len_(s.size()) {}
   explicit Value(const char* s) noexcept : Value(std::string_view(s)) {}
 
+  /// The kind, and tests of it.
   [[nodiscard]] constexpr Kind kind() const noexcept { return kind_; }
   [[nodiscard]] constexpr bool is_null() const noexcept { return kind_ == Kind::kNull; }
   [[nodiscard]] constexpr bool is_string() const noexcept { return kind_ == Kind::kString; }
   [[nodiscard]] constexpr bool is_number() const noexcept {
     return kind_ == Kind::kInt || kind_ == Kind::kDouble;
   }
+  /// The value as that kind; precondition: kind() is that kind (as_double()
+  /// also takes an integer, as_int() also a boolean).
   [[nodiscard]] constexpr bool as_bool() const noexcept { return i_ != 0; }
   [[nodiscard]] constexpr std::int64_t as_int() const noexcept { return i_; }
   [[nodiscard]] constexpr double as_double() const noexcept {

@@ -27,12 +27,15 @@ class [[nodiscard]] Result {
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   Result(Diagnostics errors) : v_(std::in_place_index<1>, std::move(errors)) {}  // NOLINT
 
+  /// Whether there is a value (and no error).
   [[nodiscard]] bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
+  /// The value; precondition: ok().
 
   T& value() & { return *std::get_if<0>(&v_); }
   const T& value() const& { return *std::get_if<0>(&v_); }
   T&& value() && { return std::move(*std::get_if<0>(&v_)); }
+  /// Why there is no value; precondition: !ok().
   const Diagnostics& error() const& { return *std::get_if<1>(&v_); }
   /// The code of the first error (DiagCode::kNone on a value).
   [[nodiscard]] DiagCode code() const noexcept {
@@ -64,6 +67,7 @@ class [[nodiscard]] Status {
     s.offset_ = offset;
     return s;
   }
+  /// Whether the call succeeded.
   [[nodiscard]] bool ok() const noexcept { return code_ == DiagCode::kNone; }
   explicit operator bool() const noexcept { return ok(); }
   /// What went wrong (DiagCode::kNone on success; 4xxx codes for events).

@@ -70,8 +70,11 @@ enum class QueryKind : std::uint8_t { kEvent, kSequence, kSample };
 /// A compiled rule: metadata plus an immutable plan. Thread-safe to share.
 class EQLPP_EXPORT Rule {
  public:
+  /// What the rule file said about the rule (name, id, severity, ...).
   [[nodiscard]] const RuleMetadata& metadata() const noexcept;
+  /// The query as written.
   [[nodiscard]] const std::string& query() const noexcept;
+  /// Event query, sequence or sample.
   [[nodiscard]] QueryKind kind() const noexcept;
   /// `| head N` / `| tail N` of the query (nullopt when absent).
   [[nodiscard]] std::optional<std::int64_t> head() const noexcept;
