@@ -53,7 +53,10 @@ bool event_option(const std::string& a, Args& args, EventOptions& o) {
     o.reorder_window = parse_duration(args.value(a));
   else if (a == "--max-partials-per-key")
     o.max_partials_per_key = parse_count(a, args.value(a));
-  else if (a == "--max-state-bytes")
+  else if (a == "--max-samples-per-key") {
+    o.max_samples_per_key = parse_count(a, args.value(a));
+    if (*o.max_samples_per_key == 0) throw UsageError{a + " must be at least 1"};
+  } else if (a == "--max-state-bytes")
     o.max_state_bytes = parse_count(a, args.value(a));
   else if (a == "--max-line-bytes")
     o.max_line_bytes = parse_count(a, args.value(a));
@@ -77,6 +80,7 @@ const char* const kEventOptionsHelp =
     "                            evaluate: exactly Elasticsearch's query-time results\n"
     "  --reorder-window DUR      streaming: hold events this long to order them (default 0s)\n"
     "  --max-partials-per-key N  memory limit (library default 64)\n"
+    "  --max-samples-per-key N   samples reported per join key (default 1, as Elasticsearch)\n"
     "  --max-state-bytes N       memory limit (library default 512 MiB)\n"
     "  --max-line-bytes N        longer event lines are skipped, in bounded memory (16 MiB)\n"
     "  --max-time-ahead DUR      an event further ahead of event time than this is held\n"
@@ -115,6 +119,7 @@ eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eql
   e.batch = o.sort;
   if (!o.sort && o.reorder_window) e.reorder_window = *o.reorder_window;
   if (o.max_partials_per_key) e.max_partials_per_key = *o.max_partials_per_key;
+  if (o.max_samples_per_key) e.max_samples_per_key = *o.max_samples_per_key;
   if (o.max_state_bytes) e.max_state_bytes = *o.max_state_bytes;
   if (o.max_line_bytes) e.max_line_bytes = *o.max_line_bytes;
   if (!o.sort) e.max_time_ahead = o.max_time_ahead.value_or(std::chrono::hours(1));

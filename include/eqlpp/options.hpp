@@ -84,6 +84,12 @@ struct EngineOptions {
   /// cartesian product, as Elasticsearch does; past this bound the rest of
   /// the product is dropped and counted (EngineStats::key_combinations_dropped).
   std::size_t max_join_key_combinations = 256;
+  /// Samples reported per join key and sample rule (Elasticsearch's
+  /// max_samples_per_key request option; at least 1). Each sample is made
+  /// of distinct events; per key and filter the engine keeps the first
+  /// `filters x max_samples_per_key` events that match, as Elasticsearch's
+  /// per-filter queries return at most that many.
+  std::size_t max_samples_per_key = 1;
   /// Alerts per rule per second of event time (0 = unlimited); the rest are counted as suppressed.
   std::size_t max_alerts_per_second = 0;
   /// Select rules by field values: a rule whose every stage requires one of

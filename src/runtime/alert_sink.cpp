@@ -12,6 +12,45 @@ namespace {
 constexpr std::int64_t kNoTime = std::numeric_limits<std::int64_t>::min();
 }  // namespace
 
+namespace {
+
+// Elasticsearch's order of join key values (the composite aggregation's
+// ascending order, nulls first): numbers numerically, strings by their bytes,
+// false before true; across kinds null, boolean, number, string.
+int compare_values(const Value& a, const Value& b) {
+  auto rank = [](const Value& v) {
+    switch (v.kind()) {
+      case Value::Kind::kNull: return 0;
+      case Value::Kind::kBool: return 1;
+      case Value::Kind::kInt:
+      case Value::Kind::kDouble: return 2;
+      case Value::Kind::kString: return 3;
+    }
+    return 4;
+  };
+  if (rank(a) != rank(b)) return rank(a) < rank(b) ? -1 : 1;
+  switch (a.kind()) {
+    case Value::Kind::kNull: return 0;
+    case Value::Kind::kBool: return static_cast<int>(a.as_bool()) - static_cast<int>(b.as_bool());
+    case Value::Kind::kString: {
+      int c = a.as_string().compare(b.as_string());  // char_traits<char>: unsigned bytes
+      return c < 0 ? -1 : c > 0 ? 1 : 0;
+    }
+    default:
+      if (a.kind() == Value::Kind::kInt && b.kind() == Value::Kind::kInt)
+        return a.as_int() < b.as_int() ? -1 : a.as_int() > b.as_int() ? 1 : 0;
+      return a.as_double() < b.as_double() ? -1 : a.as_double() > b.as_double() ? 1 : 0;
+  }
+}
+
+bool keys_before(const std::vector<Value>& a, const std::vector<Value>& b) {
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i)
+    if (int c = compare_values(a[i], b[i]); c != 0) return c < 0;
+  return a.size() < b.size();
+}
+
+}  // namespace
+
 std::uint64_t result_ordinal(QueryKind kind, const std::vector<AlertEvent>& events) {
   std::uint64_t first = 0, last = 0;
   bool seen = false;
@@ -111,6 +150,26 @@ void AlertQueue::finish() {
   if (kept_.empty()) return;
   std::stable_sort(kept_.begin(), kept_.end(),
                    [](const Kept& a, const Kept& b) { return a.ordinal < b.ordinal; });
+  // A sample rule's results come by join key (Elasticsearch enumerates the
+  // keys with a composite aggregation, in ascending order), each key's
+  // samples in the order they were found; they keep the places the rule's
+  // results hold among the other rules'.
+  std::unordered_map<const AlertSink*, std::vector<std::size_t>> sample_places;
+  for (std::size_t i = 0; i < kept_.size(); ++i)
+    if (kept_[i].from->plan_.kind == QueryKind::kSample) sample_places[kept_[i].from].push_back(i);
+  for (auto& [sink, places] : sample_places) {
+    std::vector<Kept> mine;
+    std::vector<std::vector<Value>> keys;
+    for (std::size_t i : places) mine.push_back(std::move(kept_[i]));
+    std::vector<std::size_t> order(mine.size());
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+      order[i] = i;
+      keys.push_back(mine[i].alert.join_keys());
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return keys_before(keys[a], keys[b]); });
+    for (std::size_t j = 0; j < places.size(); ++j) kept_[places[j]] = std::move(mine[order[j]]);
+  }
   // Each rule's results, in this order, cut by its pipes in the query's order:
   // `| head 5 | tail 2` keeps the last two of the first five.
   struct Window {

@@ -27,7 +27,8 @@ namespace eqlpp::runtime {
 /// Sequences in the order they complete, i.e. by the ordinal of their last
 /// event (the sequence matcher of x-pack/plugin/eql,
 /// execution/sequence/SequenceMatcher, records a sequence as its last stage
-/// matches; CLI.md, `query`). Samples by their first event.
+/// matches; CLI.md, `query`). Samples by their first event here; in batch
+/// mode AlertQueue::finish() then orders each sample rule's results by join key.
 std::uint64_t result_ordinal(QueryKind kind, const std::vector<AlertEvent>& events);
 
 class AlertQueue;

@@ -1,7 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
-// Samples (eql-semantics.md §8): per join key, the first event each filter
-// takes; when every filter holds one, the sample is reported, once per key.
-// A sample in progress counts as a partial.
+// Samples (eql-semantics.md §8), as Elasticsearch computes them
+// (x-pack/plugin/eql, execution/sample/SampleIterator): per join key, each
+// filter's first matching events (at most filters x max_samples_per_key of
+// them, the `size` of its per-filter query), then one event per filter
+// chosen by backtracking so that no event fills two filters
+// (SampleIterator.matchSample: "pick three different documents from each
+// group"), the earliest candidates first. A key reports at most
+// max_samples_per_key samples, each of distinct events. Streaming, a sample
+// is reported as soon as its key has such a choice; in batch mode the alert
+// queue puts a rule's samples in join key order, as the composite
+// aggregation that enumerates the keys returns them.
+//
+// A key with candidates and samples still to report counts as one partial.
+#include <algorithm>
+#include <utility>
+
 #include "runtime/matcher.hpp"
 #include "runtime/trace.hpp"
 
@@ -11,7 +24,9 @@ namespace {
 class SampleMatcher final : public KeyedMatcher {
  public:
   SampleMatcher(const detail::CompiledRule& plan, MatcherEnv env)
-      : KeyedMatcher(plan, env, shape(plan), true) {}
+      : KeyedMatcher(plan, env, shape(plan), true),
+        max_samples_(std::max<std::size_t>(env.opts.max_samples_per_key, 1)),
+        cap_(plan.stages.size() * max_samples_) {}
 
   void on_event(EventCtx& ev, EvalCtx& ctx) override { run<false>(ev, ctx); }
   void on_event_traced(EventCtx& ev, EvalCtx& ctx) override { run<true>(ev, ctx); }
@@ -26,6 +41,8 @@ class SampleMatcher final : public KeyedMatcher {
 
   template <bool kTrace>
   void run(EventCtx& ev, EvalCtx& ctx) {
+    // Every filter first: the event is a candidate of each filter it matches.
+    touched_.clear();
     for (std::size_t i = 0; i < plan_.stages.size(); ++i) {
       const compiler::StagePlan& st = plan_.stages[i];
       if (!test<kTrace>(st, static_cast<int>(i), ctx)) continue;
@@ -37,6 +54,10 @@ class SampleMatcher final : public KeyedMatcher {
       }
       for (const Key& key : keys_) take<kTrace>(i, key, ev);
     }
+    // Then each key it joined: report what can be reported.
+    for (const auto& [s, gen] : touched_)
+      if (table_.holds(s, gen)) report<kTrace>(s);  // not evicted since
+
     keep_budget();
   }
 
@@ -44,40 +65,98 @@ class SampleMatcher final : public KeyedMatcher {
   void take(std::size_t i, const Key& key, EventCtx& ev) {
     std::uint32_t s = table_.get_or_create(key);
     KeyState& ks = table_.state(s);
-    if (ks.sample_done || ks.sample[i]) {
+    if (ks.samples >= max_samples_) {
       if constexpr (kTrace)
-        env_.tracer.note(std::string(ks.sample_done
-                                         ? "the sample for key "
-                                         : "this filter already holds an event for key ") +
-                         key_text(key) + (ks.sample_done ? " was already reported" : ""));
+        env_.tracer.note("the samples for key " + key_text(key) + " were already reported");
       return;
     }
-    if constexpr (kTrace) env_.tracer.note("taken for key " + key_text(key));
-    const bool started = std::any_of(ks.sample.begin(), ks.sample.end(),
-                                     [](const auto& e) { return e.has_value(); });
-    if (!started) table_.begin_partial(s);
-    ks.sample[i] = ev.ref();
-    table_.charge(s, static_cast<std::ptrdiff_t>(event_bytes(*ks.sample[i])));
-    bool full = std::all_of(ks.sample.begin(), ks.sample.end(),
-                            [](const auto& e) { return e.has_value(); });
-    if (!full) return;
-    std::vector<AlertEvent> events;
-    std::size_t bytes = 0;
-    for (auto& e : ks.sample) {
-      bytes += event_bytes(*e);
-      events.push_back(std::move(*e));
+    auto& cand = ks.sample[i];
+    if (cand.size() >= cap_) {
+      if constexpr (kTrace)
+        env_.tracer.note("this filter already holds its first " + std::to_string(cap_) +
+                         " events for key " + key_text(key));
+      return;
     }
-    ks.sample_done = true;
-    ks.sample.assign(ks.sample.size(), std::nullopt);
-    table_.end_partial(s, PartialEnd::kCompleted, bytes);
-    AlertSink::Outcome o = env_.alerts.emit(table_.key(s), std::move(events));
-    if constexpr (kTrace) note_outcome(env_.tracer, env_.alerts, o);
-    (void)o;
+    if (!cand.empty() && cand.back().ordinal == ev.ordinal) return;  // one key value twice
+    if constexpr (kTrace) env_.tracer.note("taken for key " + key_text(key));
+    if (!has_candidates(ks)) table_.begin_partial(s);
+    cand.push_back(ev.ref());
+    table_.charge(s, static_cast<std::ptrdiff_t>(event_bytes(cand.back())));
+    const std::pair<std::uint32_t, std::uint32_t> at{s, table_.gen(s)};
+    if (std::find(touched_.begin(), touched_.end(), at) == touched_.end()) touched_.push_back(at);
+  }
+
+  template <bool kTrace>
+  void report(std::uint32_t s) {
+    KeyState& ks = table_.state(s);
+    while (ks.samples < max_samples_ && choose(ks)) {
+      // The chosen events leave every filter's candidates: samples are disjoint.
+      std::vector<AlertEvent> events;
+      std::size_t bytes = 0;
+      for (std::size_t i = 0; i < ks.sample.size(); ++i) events.push_back(ks.sample[i][pick_[i]]);
+      for (auto& cand : ks.sample) {
+        auto used = [&](const AlertEvent& e) {
+          return std::any_of(events.begin(), events.end(),
+                             [&](const AlertEvent& u) { return u.ordinal == e.ordinal; });
+        };
+        for (const auto& e : cand)
+          if (used(e)) bytes += event_bytes(e);
+        std::erase_if(cand, used);
+      }
+      ++ks.samples;
+      table_.end_partial(s, PartialEnd::kCompleted, bytes);
+      if (ks.samples >= max_samples_) {
+        // Done with this key: what is left can never be reported.
+        std::size_t rest = 0;
+        for (auto& cand : ks.sample) {
+          for (const auto& e : cand) rest += event_bytes(e);
+          cand.clear();
+        }
+        table_.charge(s, -static_cast<std::ptrdiff_t>(rest));
+      } else if (has_candidates(ks)) {
+        table_.begin_partial(s);
+      }
+      AlertSink::Outcome o = env_.alerts.emit(table_.key(s), std::move(events));
+      if constexpr (kTrace) note_outcome(env_.tracer, env_.alerts, o);
+      (void)o;
+    }
+  }
+
+  static bool has_candidates(const KeyState& ks) {
+    return std::any_of(ks.sample.begin(), ks.sample.end(),
+                       [](const auto& c) { return !c.empty(); });
+  }
+
+  // One candidate per filter, no event twice, earliest first (into pick_).
+  bool choose(const KeyState& ks) {
+    for (const auto& c : ks.sample)
+      if (c.empty()) return false;
+    pick_.assign(ks.sample.size(), 0);
+    return choose_from(ks, 0);
+  }
+  bool choose_from(const KeyState& ks, std::size_t stage) {
+    if (stage == ks.sample.size()) return true;
+    const auto& cand = ks.sample[stage];
+    for (std::size_t j = 0; j < cand.size(); ++j) {
+      bool taken = false;
+      for (std::size_t p = 0; p < stage && !taken; ++p)
+        taken = ks.sample[p][pick_[p]].ordinal == cand[j].ordinal;
+      if (taken) continue;
+      pick_[stage] = j;
+      if (choose_from(ks, stage + 1)) return true;
+    }
+    return false;
   }
 
   static std::size_t event_bytes(const AlertEvent& e) {
     return sizeof(AlertEvent) + (e.payload ? e.payload->size() : 0);
   }
+
+  std::size_t max_samples_;
+  std::size_t cap_;  // candidates kept per key and filter
+  std::vector<std::pair<std::uint32_t, std::uint32_t>>
+      touched_;  // keys (slot, gen) this event joined
+  std::vector<std::size_t> pick_;
 };
 
 }  // namespace

@@ -135,9 +135,10 @@ struct KeyState {
                                  // a deque allocates ~600 bytes up front, for every key)
   std::vector<Mark> missing;     // per missing stage: its latest matching event
   Mark until;
-  // Samples: the first event seen for each filter, and whether it was reported.
-  std::vector<std::optional<AlertEvent>> sample;
-  bool sample_done = false;
+  // Samples: per filter, the first events that matched it (bounded), and
+  // how many samples this key has reported.
+  std::vector<std::vector<AlertEvent>> sample;
+  std::uint32_t samples = 0;
   std::size_t bytes = 0;
   std::size_t live = 0;  // partials + pending
 };

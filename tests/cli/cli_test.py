@@ -321,5 +321,20 @@ check("--sort | head 1 takes the first to complete", rc == 0 and [json.loads(l)[
 rc, out, err = run(["query", "--sort", seq_q + " | tail 1", order])
 check("--sort | tail 1 takes the last to complete", rc == 0 and [json.loads(l)["join_keys"] for l in out.splitlines()] == [["x"]], out + err)
 
+# Samples: --max-samples-per-key (Elasticsearch's max_samples_per_key), and
+# in --sort mode results in join key order.
+samples = os.path.join(tmp, "samples.jsonl")
+with open(samples, "w") as f:
+    for i, h in enumerate(["b", "b", "a", "a", "b", "b"]):
+        f.write(ev(i + 1, "process", h=h, a=1 if i % 2 == 0 else 0, b=1 if i % 2 else 0, n=i + 1) + "\n")
+sq = "sample by h [process where a == 1] [process where b == 1]"
+rc, out, err = run(["query", "--sort", sq, samples])
+check("samples in key order, one per key", rc == 0 and [json.loads(l)["join_keys"] for l in out.splitlines()] == [["a"], ["b"]], out + err)
+rc, out, err = run(["query", "--sort", "--max-samples-per-key", "2", sq, samples])
+got = [[e["n"] for e in json.loads(l)["events"]] for l in out.splitlines()]
+check("--max-samples-per-key 2", rc == 0 and got == [[3, 4], [1, 2], [5, 6]], out + err)
+rc, out, err = run(["query", "--max-samples-per-key", "0", sq, samples])
+check("--max-samples-per-key 0 is bad usage", rc == 2 and "at least 1" in err, err)
+
 print("cli: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -392,3 +392,52 @@ TEST(Limits, KeysPerRule) {
 }
 
 }  // namespace
+
+namespace {
+
+// Samples as Elasticsearch's SampleIterator makes them (x-pack/plugin/eql,
+// execution/sample): distinct events, one per filter, chosen by
+// backtracking, earliest first; max_samples_per_key samples per key; in
+// batch mode a rule's samples come in join key order.
+TEST(Sample, OneEventNeverFillsTwoFilters) {
+  Runner r;
+  const char* q = "sample by h [process where a == 1] [process where b == 1]";
+  EXPECT_EQ(r.run(q, {{1, proc(1, "\"h\":1,\"a\":1,\"b\":1")}}), Ids{});
+  EXPECT_EQ(r.stats.partials_live, 0u);
+  EXPECT_EQ(r.stats.partials_expired, 1u);  // the key waited, the stream ended
+  // A second event for the other filter completes it, with distinct events.
+  EXPECT_EQ(r.run(q, {{1, proc(1, "\"h\":1,\"a\":1,\"b\":1")}, {2, proc(2, "\"h\":1,\"b\":1")}}),
+            (Ids{{1, 2}}));
+  // Backtracking: the first filter gives up event 1 for event 2.
+  EXPECT_EQ(r.run(q, {{1, proc(1, "\"h\":1,\"a\":1,\"b\":1")}, {2, proc(2, "\"h\":1,\"a\":1")}}),
+            (Ids{{2, 1}}));
+}
+
+TEST(Sample, MaxSamplesPerKeyReportsSeveralDisjointSamples) {
+  Runner r;
+  const char* q = "sample by h [process where a == 1] [process where b == 1]";
+  std::vector<Ev> evs = {{1, proc(1, "\"h\":1,\"a\":1")}, {2, proc(2, "\"h\":1,\"b\":1")},
+                         {3, proc(3, "\"h\":1,\"a\":1")}, {4, proc(4, "\"h\":1,\"b\":1")},
+                         {5, proc(5, "\"h\":1,\"a\":1")}, {6, proc(6, "\"h\":1,\"b\":1")}};
+  EXPECT_EQ(r.run(q, evs), (Ids{{1, 2}}));  // the default: one per key
+  r.opts.max_samples_per_key = 2;
+  EXPECT_EQ(r.run(q, evs), (Ids{{1, 2}, {3, 4}}));
+  EXPECT_EQ(r.stats.partials_completed, 2u);
+  r.opts.max_samples_per_key = 5;
+  EXPECT_EQ(r.run(q, evs), (Ids{{1, 2}, {3, 4}, {5, 6}}));
+}
+
+TEST(Sample, BatchModeOrdersSamplesByJoinKey) {
+  Runner r;
+  const char* q = "sample by h [process where a == 1] [process where b == 1]";
+  std::vector<Ev> evs = {{1, proc(1, "\"h\":\"b\",\"a\":1")}, {2, proc(2, "\"h\":\"b\",\"b\":1")},
+                         {3, proc(3, "\"h\":10,\"a\":1")},    {4, proc(4, "\"h\":10,\"b\":1")},
+                         {5, proc(5, "\"h\":\"a\",\"a\":1")}, {6, proc(6, "\"h\":\"a\",\"b\":1")},
+                         {7, proc(7, "\"h\":2,\"a\":1")},     {8, proc(8, "\"h\":2,\"b\":1")}};
+  EXPECT_EQ(r.run(q, evs), (Ids{{1, 2}, {3, 4}, {5, 6}, {7, 8}}));  // streaming: as found
+  r.opts.batch = true;
+  // Numbers numerically, before strings by bytes.
+  EXPECT_EQ(r.run(q, evs), (Ids{{7, 8}, {3, 4}, {5, 6}, {1, 2}}));
+}
+
+}  // namespace
