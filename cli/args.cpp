@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "args.hpp"
 
+#include <fstream>
 #include <limits>
+#include <sstream>
 
 namespace eqlpp_cli {
 
@@ -53,7 +55,17 @@ bool event_option(const std::string& a, Args& args, EventOptions& o) {
     o.reorder_window = parse_duration(args.value(a));
   else if (a == "--max-partials-per-key")
     o.max_partials_per_key = parse_count(a, args.value(a));
-  else if (a == "--max-samples-per-key") {
+  else if (a == "--mapping") {
+    const std::string path = args.value(a);
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) throw UsageError{"--mapping: cannot read '" + path + "'"};
+    eqlpp::CompileOptions probe;
+    if (auto st = eqlpp::load_mapping(text.str(), probe); !st)
+      throw UsageError{"--mapping " + path + ": " + st.message()};
+    o.mapping = text.str();
+  } else if (a == "--max-samples-per-key") {
     o.max_samples_per_key = parse_count(a, args.value(a));
     if (*o.max_samples_per_key == 0) throw UsageError{a + " must be at least 1"};
   } else if (a == "--max-state-bytes")
@@ -81,6 +93,8 @@ const char* const kEventOptionsHelp =
     "  --reorder-window DUR      streaming: hold events this long to order them (default 0s)\n"
     "  --max-partials-per-key N  memory limit (library default 64)\n"
     "  --max-samples-per-key N   samples reported per join key (default 1, as Elasticsearch)\n"
+    "  --mapping FILE            an Elasticsearch index mapping (JSON): its date and\n"
+    "                            date_nanos fields compare as dates (default @timestamp)\n"
     "  --max-state-bytes N       memory limit (library default 512 MiB)\n"
     "  --max-line-bytes N        longer event lines are skipped, in bounded memory (16 MiB)\n"
     "  --max-time-ahead DUR      an event further ahead of event time than this is held\n"
@@ -129,6 +143,7 @@ eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eql
 eqlpp::CompileOptions compile_options(const EventOptions& o) {
   eqlpp::CompileOptions c;
   if (o.category_field) c.event_category_field = *o.category_field;
+  if (o.mapping) (void)eqlpp::load_mapping(*o.mapping, c);  // validated when read
   return c;
 }
 

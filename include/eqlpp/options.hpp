@@ -14,6 +14,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "eqlpp/export.hpp"
+#include "eqlpp/result.hpp"
 
 namespace eqlpp {
 
@@ -25,7 +30,25 @@ struct CompileOptions {
   std::size_t max_query_length = 1u << 20;
   /// Field that `process where` tests (a rule's event_category_override wins).
   std::string event_category_field = "event.category";
+  /// Fields mapped as Elasticsearch `date` (millisecond resolution) and
+  /// `date_nanos`. A comparison of such a field with a string compares dates
+  /// the way Elasticsearch's term and range queries on a date field do: the
+  /// literal is parsed as a date (an invalid one is a compile error) and
+  /// rounded at its own precision (`== "2017-08-30T20:47:33Z"` matches every
+  /// event in that second; `<` and `>=` take its start, `<=` and `>` its
+  /// end); a number is epoch milliseconds. Events' values are dates too
+  /// (ISO-8601 text or epoch milliseconds), truncated to the resolution.
+  /// load_mapping() fills these from an index mapping.
+  std::vector<std::string> date_fields = {"@timestamp"};
+  std::vector<std::string> date_nanos_fields;
 };
+
+/// Reads an Elasticsearch index mapping (the JSON of GET INDEX/_mapping, or
+/// its "mappings" or "properties" object) into `options`: every field of
+/// type `date` or `date_nanos`, nested objects as dotted paths; a field the
+/// mapping gives another type stops being a date. An error
+/// (DiagCode::kInvalidMapping) leaves `options` unchanged.
+EQLPP_EXPORT Status load_mapping(std::string_view json, CompileOptions& options);
 
 /// How an Engine orders events and bounds its state.
 struct EngineOptions {

@@ -132,6 +132,8 @@ class Binder {
   std::unique_ptr<PNode> pred(const Node& n, bool negate);
 
   std::unique_ptr<PNode> compare_pred(const Node& n, bool negate);
+  std::unique_ptr<PNode> date_compare(const Node& field, const Node& literal, const VExpr& lit,
+                                      CmpOp op, bool ne, bool negate, SourceSpan span);
 
   bool constant_list(const Node& n, std::vector<Const>& out, const char* what);
 

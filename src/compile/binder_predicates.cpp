@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The binder: predicates (comparisons, `in`, matches, `not` push-down to the leaves).
+#include <algorithm>
+
 #include "compile/binder_impl.hpp"
+#include "ingest/timestamp.hpp"
 
 namespace eqlpp::compiler {
 
@@ -128,6 +131,8 @@ std::unique_ptr<PNode> Binder::compare_pred(const Node& n, bool negate) {
     }
     return negate_p(std::move(p), ne != negate);
   }
+  if (lhs->kind == NodeKind::kField && (c.is_string() || c.is_number()))
+    if (auto d = date_compare(*lhs, *rhs, *rv, op, ne, negate, n.span); d || failed_) return d;
   auto p = make_p(PNode::Kind::kCompare, n.span);
   if (lhs->kind == NodeKind::kField) {
     if (!operand(*lhs, *p)) return nullptr;
@@ -135,6 +140,49 @@ std::unique_ptr<PNode> Binder::compare_pred(const Node& n, bool negate) {
     p->expr = std::move(lv);
   }
   p->c = rv->c;
+  if (op == CmpOp::kEq) {
+    p->cmp = CmpOp::kEq;
+    return negate_p(std::move(p), ne != negate);
+  }
+  p->cmp = negate ? negate_order(op) : op;
+  return p;
+}
+
+// A comparison of a date field with a literal (CompileOptions::date_fields):
+// the literal's instants at its precision, compared in the field's resolution.
+// Null when the field is not a date (nothing reported).
+std::unique_ptr<PNode> Binder::date_compare(const Node& field, const Node& literal,
+                                            const VExpr& lit, CmpOp op, bool ne, bool negate,
+                                            SourceSpan span) {
+  const std::string path = field.field_name();
+  auto listed = [&](const std::vector<std::string>& v) {
+    return std::find(v.begin(), v.end(), path) != v.end();
+  };
+  const bool nanos = listed(opts_.date_nanos_fields);
+  if (!nanos && !listed(opts_.date_fields)) return nullptr;
+  const Value& c = lit.c.value;
+  std::int64_t lo = 0, hi = 0;
+  if (c.is_string()) {
+    if (!ingest::parse_date_literal(c.as_string(), lo, hi)) {
+      error(DiagCode::kWrongArgumentType, literal.span,
+            "'" + std::string(c.as_string()) + "' is not a date, and " + path +
+                " is a date field (ISO-8601 or epoch milliseconds)");
+      return nullptr;
+    }
+  } else if (!ingest::date_value_ns(c, lo)) {
+    error(DiagCode::kWrongArgumentType, literal.span,
+          "the number is out of range for a date in epoch milliseconds (" + path + ")");
+    return nullptr;
+  } else {
+    hi = c.kind() == Value::Kind::kInt ? lo + 999'999 : lo;  // an integer names its millisecond
+  }
+  auto p = make_p(PNode::Kind::kDate, span);
+  if (!operand(field, *p)) return nullptr;
+  p->c = lit.c;
+  p->date_unit = nanos ? 1 : 1'000'000;
+  auto floor_div = [](std::int64_t a, std::int64_t b) { return a / b - (a % b < 0 ? 1 : 0); };
+  p->date_lo = floor_div(lo, p->date_unit);
+  p->date_hi = floor_div(hi, p->date_unit);
   if (op == CmpOp::kEq) {
     p->cmp = CmpOp::kEq;
     return negate_p(std::move(p), ne != negate);

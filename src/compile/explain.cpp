@@ -86,6 +86,11 @@ void pnode(const detail::CompiledRule& r, const PNode& p, int indent, std::strin
       out += pad + operand + " matches " + p.regex->describe() + "\n";
       return;
     case PNode::Kind::kTruthy: out += pad + operand + " is true\n"; return;
+    case PNode::Kind::kDate:
+      out += pad + operand + " as a date " + cmp_name(p.cmp) + " " + p.c.value.to_json() + " (" +
+             (p.date_unit == 1 ? "ns" : "ms") + " " + std::to_string(p.date_lo) + ".." +
+             std::to_string(p.date_hi) + ")\n";
+      return;
   }
 }
 

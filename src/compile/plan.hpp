@@ -91,6 +91,7 @@ struct PNode {
     kWildcard,  // operand matches wildcard set
     kRegex,     // operand matches regex set
     kTruthy,    // operand is boolean true (any element)
+    kDate,      // operand, as a date in `date_unit`s, cmp [date_lo, date_hi] (any element)
   };
   Kind kind = Kind::kTrue;
   // Operand: a field slot (multi-valued: any element) or a value expression.
@@ -102,6 +103,10 @@ struct PNode {
   Const c;
   bool insensitive = false;
   std::string text;  // kCategory
+  // kDate: the literal's bounds at its precision, in units of `date_unit` ns
+  // (1'000'000 for `date`, 1 for `date_nanos`): == is lo..hi, < is < lo,
+  // <= is <= hi, > is > hi, >= is >= lo.
+  std::int64_t date_lo = 0, date_hi = 0, date_unit = 1;
   std::unique_ptr<InSet> in;
   std::unique_ptr<WildcardSet> wild;
   std::unique_ptr<RegexSet> regex;

@@ -2,6 +2,7 @@
 // ISO-8601 / epoch-millisecond timestamps <-> int64 nanoseconds.
 #include "ingest/timestamp.hpp"
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -136,6 +137,32 @@ bool parse_timestamp_ns(std::string_view s, std::int64_t& ns) {
   std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_sec;
   if (secs > kMaxSeconds || secs < -kMaxSeconds) return false;
   ns = secs * kNsPerSec + frac_ns;
+  return true;
+}
+
+bool parse_date_literal(std::string_view s, std::int64_t& lo, std::int64_t& hi) {
+  if (!parse_timestamp_ns(s, lo)) return false;
+  std::int64_t span = 1;
+  const bool numeric = s.find_first_not_of("0123456789.", !s.empty() && s[0] == '-' ? 1 : 0) ==
+                       std::string_view::npos;
+  if (numeric)
+    span = s.find('.') == std::string_view::npos ? 1'000'000 : 1;
+  else if (s.size() == 10)
+    span = 86400 * kNsPerSec;  // a date alone: the whole day
+  else if (s.size() < 17 || s[16] != ':')
+    span = 60 * kNsPerSec;  // no seconds: the minute
+  else if (s.size() < 20 || (s[19] != '.' && s[19] != ','))
+    span = kNsPerSec;  // no fraction: the second
+  hi = lo > INT64_MAX - (span - 1) ? INT64_MAX : lo + (span - 1);
+  return true;
+}
+
+bool date_value_ns(const Value& v, std::int64_t& ns) {
+  if (v.is_string()) return parse_timestamp_ns(v.as_string(), ns);
+  if (!v.is_number()) return false;
+  const double ms = v.as_double();
+  if (!(ms < 6.3e12 && ms > -6.3e12)) return false;  // +-200 years, as event times
+  ns = v.kind() == Value::Kind::kInt ? v.as_int() * 1'000'000 : static_cast<std::int64_t>(ms * 1e6);
   return true;
 }
 

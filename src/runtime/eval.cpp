@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "ingest/timestamp.hpp"
+
 namespace eqlpp::runtime {
 
 using compiler::PNode;
@@ -131,6 +133,20 @@ bool eval_pred(const PNode& p, EvalCtx& ctx) {
     case PNode::Kind::kTruthy:
       return any_operand(
           p, ctx, [](const Value& v) { return v.kind() == Value::Kind::kBool && v.as_bool(); });
+    case PNode::Kind::kDate:
+      return any_operand(p, ctx, [&](const Value& v) {
+        std::int64_t ns = 0;
+        if (!ingest::date_value_ns(v, ns)) return false;
+        const std::int64_t u = ns / p.date_unit - (ns % p.date_unit < 0 ? 1 : 0);
+        switch (p.cmp) {
+          case compiler::CmpOp::kEq: return u >= p.date_lo && u <= p.date_hi;
+          case compiler::CmpOp::kLt: return u < p.date_lo;
+          case compiler::CmpOp::kLe: return u <= p.date_hi;
+          case compiler::CmpOp::kGt: return u > p.date_hi;
+          case compiler::CmpOp::kGe: return u >= p.date_lo;
+        }
+        return false;
+      });
   }
   return false;
 }

@@ -336,5 +336,24 @@ check("--max-samples-per-key 2", rc == 0 and got == [[3, 4], [1, 2], [5, 6]], ou
 rc, out, err = run(["query", "--max-samples-per-key", "0", sq, samples])
 check("--max-samples-per-key 0 is bad usage", rc == 2 and "at least 1" in err, err)
 
+# Dates: @timestamp compares as a date (rounded at the literal's precision);
+# --mapping says which fields are dates.
+dates = os.path.join(tmp, "dates.jsonl")
+with open(dates, "w") as f:
+    f.write(json.dumps({"@timestamp": "2017-08-30T20:47:33.456Z", "event": {"category": "process"}, "n": 1}) + "\n")
+    f.write(json.dumps({"@timestamp": "2017-08-30T20:47:35Z", "event": {"category": "process"}, "n": 2}) + "\n")
+dq = 'process where @timestamp == "2017-08-30T20:47:33Z"'
+rc, out, err = run(["query", dq, dates])
+check("a date literal matches its whole second", rc == 0 and [json.loads(l)["n"] for l in out.splitlines()] == [1], out + err)
+mapping = os.path.join(tmp, "mapping.json")
+with open(mapping, "w") as f:
+    f.write(json.dumps({"mappings": {"properties": {"@timestamp": {"type": "keyword"}}}}))
+rc, out, err = run(["query", "--mapping", mapping, dq, dates])
+check("--mapping: a keyword @timestamp compares text", rc == 0 and out == "", out + err)
+rc, out, err = run(["query", "--mapping", os.path.join(tmp, "none.json"), dq, dates])
+check("--mapping of a missing file is bad usage", rc == 2 and "cannot read" in err, err)
+rc, out, err = run(["query", 'process where @timestamp < "soon"', dates])
+check("an invalid date literal is a compile error", rc == 1 and "not a date" in err, err)
+
 print("cli: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

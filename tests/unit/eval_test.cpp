@@ -361,3 +361,101 @@ TEST(Functions, NullArgumentsFoldAndEvaluateAlike) {
 }
 
 }  // namespace
+
+namespace {
+
+// Date fields compared with literals as Elasticsearch's term and range
+// queries on a `date` field do (DateFieldMapper: a term query is a range
+// from the literal rounded down to the literal rounded up, at the literal's
+// precision; gt/lte round up, gte/lt round down).
+int match_date(const std::string& cond, const std::string& t,
+               eqlpp::CompileOptions copts = {.date_fields = {"t"}}) {
+  auto r = eqlpp::compile("any where " + cond, eqlpp::RuleMetadata{}, copts, "<q>");
+  if (!r) {
+    ADD_FAILURE() << cond << "\n" << r.error().render();
+    return -1;
+  }
+  eqlpp::Engine e;
+  e.add_rule(*r);
+  int n = 0;
+  e.on_alert([&](const eqlpp::Alert&) { ++n; });
+  EXPECT_TRUE(e.push_json("{\"@timestamp\":1,\"t\":" + t + "}").ok()) << t;
+  e.finish();
+  return n;
+}
+
+TEST(Dates, EqualityMatchesTheWholeSpanOfTheLiteralsPrecision) {
+  const std::string in = "\"2017-08-30T20:47:33.456Z\"", next = "\"2017-08-30T20:47:34Z\"";
+  EXPECT_EQ(match_date("t == \"2017-08-30T20:47:33Z\"", in), 1);  // the second
+  EXPECT_EQ(match_date("t == \"2017-08-30T20:47:33Z\"", next), 0);
+  EXPECT_EQ(match_date("t == \"2017-08-30T20:47Z\"", in), 1);  // the minute
+  EXPECT_EQ(match_date("t == \"2017-08-30\"", in), 1);         // the day
+  EXPECT_EQ(match_date("t == \"2017-08-31\"", in), 0);
+  EXPECT_EQ(match_date("t == \"2017-08-30T22:47:33+02:00\"", in), 1);  // offsets
+  EXPECT_EQ(match_date("t == \"2017-08-30T20:47:33.456Z\"", "\"2017-08-30T20:47:33.456789Z\""),
+            1);  // `date` keeps milliseconds
+  EXPECT_EQ(match_date("t == \"2017-08-30T20:47:33.456Z\"", "\"2017-08-30T20:47:33.457Z\""), 0);
+  EXPECT_EQ(match_date("t == \"2017-08-30T20:47:33Z\"", "1504126053999"), 1);  // epoch ms
+  EXPECT_EQ(match_date("t != \"2017-08-30T20:47:33Z\"", in), 0);
+  EXPECT_EQ(match_date("t != \"2017-08-30T20:47:33Z\"", next), 1);
+  // Without the mapping the field is a keyword: the text is compared.
+  EXPECT_EQ(match_date("t == \"2017-08-30T20:47:33Z\"", in, {}), 0);
+}
+
+TEST(Dates, RangesRoundAtTheLiteralsPrecision) {
+  const std::string in = "\"2017-08-30T20:47:33.456Z\"";
+  EXPECT_EQ(match_date("t < \"2017-08-30T20:47:33Z\"", in), 0);   // lt: rounded down
+  EXPECT_EQ(match_date("t <= \"2017-08-30T20:47:33Z\"", in), 1);  // lte: rounded up
+  EXPECT_EQ(match_date("t > \"2017-08-30T20:47:33Z\"", in), 0);   // gt: rounded up
+  EXPECT_EQ(match_date("t >= \"2017-08-30T20:47:33Z\"", in), 1);  // gte: rounded down
+  EXPECT_EQ(match_date("t > \"2017-08-30T20:47:32Z\"", in), 1);
+  EXPECT_EQ(match_date("\"2017-08-30T20:47:33Z\" < t", in), 0);  // mirrored
+  EXPECT_EQ(match_date("not t < \"2017-08-30T20:47:33Z\"", in), 1);
+  EXPECT_EQ(match_date("t >= 1504126053000", in), 1);  // a number is epoch milliseconds
+  EXPECT_EQ(match_date("t > 1504126053000", in), 1);   // epoch ms is exact to the millisecond
+  EXPECT_EQ(match_date("t > 1504126053456", in), 0);
+  EXPECT_EQ(match_date("t < \"2017-08-31\"", "1504126053456"), 1);
+}
+
+TEST(Dates, NanosecondFieldsAndTheDefaultTimestampField) {
+  eqlpp::CompileOptions nanos{.date_fields = {}, .date_nanos_fields = {"t"}};
+  EXPECT_EQ(
+      match_date("t == \"2017-08-30T20:47:33.456Z\"", "\"2017-08-30T20:47:33.456789Z\"", nanos),
+      0);  // `date_nanos` keeps nanoseconds
+  EXPECT_EQ(match_date("t == \"2017-08-30T20:47:33Z\"", "\"2017-08-30T20:47:33.456789Z\"", nanos),
+            1);
+  // @timestamp is a date by default.
+  auto r = eqlpp::compile("any where @timestamp == \"1970-01-01T00:00:00Z\"");
+  ASSERT_TRUE(r.ok());
+  eqlpp::Engine e;
+  e.add_rule(*r);
+  int n = 0;
+  e.on_alert([&](const eqlpp::Alert&) { ++n; });
+  ASSERT_TRUE(e.push_json(R"({"@timestamp":"1970-01-01T00:00:00.999Z"})").ok());
+  e.finish();
+  EXPECT_EQ(n, 1);
+}
+
+TEST(Dates, AnInvalidDateLiteralIsACompileError) {
+  auto r = eqlpp::compile("any where @timestamp < \"yesterday\"");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.code(), eqlpp::DiagCode::kWrongArgumentType);
+  EXPECT_NE(r.error()[0].message.find("not a date"), std::string::npos);
+}
+
+TEST(Dates, AMappingSaysWhichFieldsAreDates) {
+  eqlpp::CompileOptions o;
+  auto st = eqlpp::load_mapping(R"({"logs": {"mappings": {"properties": {
+      "@timestamp": {"type": "keyword"},
+      "event": {"properties": {"created": {"type": "date_nanos"}, "ingested": {"type": "date"}}},
+      "host": {"properties": {"name": {"type": "keyword"}}}}}}})",
+                                o);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(o.date_fields, std::vector<std::string>{"event.ingested"});
+  EXPECT_EQ(o.date_nanos_fields, std::vector<std::string>{"event.created"});
+  EXPECT_EQ(eqlpp::load_mapping("{", o).code(), eqlpp::DiagCode::kInvalidMapping);
+  EXPECT_EQ(eqlpp::load_mapping(R"({"a": 1, "b": 2})", o).code(), eqlpp::DiagCode::kInvalidMapping);
+  EXPECT_EQ(o.date_nanos_fields, std::vector<std::string>{"event.created"});  // unchanged
+}
+
+}  // namespace
