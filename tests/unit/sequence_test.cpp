@@ -441,3 +441,28 @@ TEST(Sample, BatchModeOrdersSamplesByJoinKey) {
 }
 
 }  // namespace
+
+namespace {
+
+// Issue point: missing events around one positive stage. Each qualifying
+// positive event is a result unless a missing-stage event falls within
+// maxspan before it (leading) or after it (trailing), streaming and batch.
+TEST(Sequence, MissingStagesAroundASinglePositiveStage) {
+  auto ev = [](int id, const char* cat, int n) {
+    return Ev{id * 1000, "\"id\":" + std::to_string(id) + ",\"event\":{\"category\":\"" + cat +
+                             "\"},\"n\":" + std::to_string(n)};
+  };
+  const char* q =
+      "sequence with maxspan=19m ![process where n == 1] [file where true] ![network where n == 1]";
+  std::vector<Ev> evs = {ev(1, "file", 0), ev(2, "process", 1), ev(3, "file", 0),
+                         ev(4, "file", 0), ev(5, "network", 1), ev(2000, "file", 0)};
+  for (bool batch : {false, true}) {
+    Runner r;
+    r.opts.batch = batch;
+    // 1: nothing before, nothing after within 19 minutes but the network at 5 s cancels it;
+    // 3, 4: blocked by the process at 2 s; 2000: clear on both sides.
+    EXPECT_EQ(r.run(q, evs), (Ids{{-1, 2000, -1}})) << (batch ? "batch" : "streaming");
+  }
+}
+
+}  // namespace
