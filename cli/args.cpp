@@ -64,7 +64,7 @@ bool event_option(const std::string& a, Args& args, EventOptions& o) {
     eqlpp::CompileOptions probe;
     if (auto st = eqlpp::load_mapping(text.str(), probe); !st)
       throw UsageError{"--mapping " + path + ": " + st.message()};
-    o.mapping = text.str();
+    o.mappings.push_back(text.str());
   } else if (a == "--max-samples-per-key") {
     o.max_samples_per_key = parse_count(a, args.value(a));
     if (*o.max_samples_per_key == 0) throw UsageError{a + " must be at least 1"};
@@ -94,7 +94,8 @@ const char* const kEventOptionsHelp =
     "  --max-partials-per-key N  memory limit (library default 64)\n"
     "  --max-samples-per-key N   samples reported per join key (default 1, as Elasticsearch)\n"
     "  --mapping FILE            an Elasticsearch index mapping (JSON): its date and\n"
-    "                            date_nanos fields compare as dates (default @timestamp)\n"
+    "                            date_nanos fields compare as dates (default @timestamp);\n"
+    "                            repeatable, merged in order\n"
     "  --max-state-bytes N       memory limit (library default 512 MiB)\n"
     "  --max-line-bytes N        longer event lines are skipped, in bounded memory (16 MiB)\n"
     "  --max-time-ahead DUR      an event further ahead of event time than this is held\n"
@@ -143,7 +144,7 @@ eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eql
 eqlpp::CompileOptions compile_options(const EventOptions& o) {
   eqlpp::CompileOptions c;
   if (o.category_field) c.event_category_field = *o.category_field;
-  if (o.mapping) (void)eqlpp::load_mapping(*o.mapping, c);  // validated when read
+  for (const auto& m : o.mappings) (void)eqlpp::load_mapping(m, c);  // merged in order; validated when read
   return c;
 }
 

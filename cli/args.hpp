@@ -26,7 +26,7 @@ struct EventOptions {
   std::optional<std::chrono::nanoseconds> reorder_window;
   std::optional<std::size_t> max_partials_per_key, max_state_bytes, max_line_bytes;
   std::optional<std::size_t> max_samples_per_key;
-  std::optional<std::string> mapping;  // --mapping: the index mapping's JSON text (validated)
+  std::vector<std::string> mappings;  // --mapping (repeatable): each mapping's JSON text, validated
   bool progress = false;
   bool verbose = false;
   std::optional<std::chrono::nanoseconds> max_time_ahead;

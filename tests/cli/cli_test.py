@@ -350,6 +350,11 @@ with open(mapping, "w") as f:
     f.write(json.dumps({"mappings": {"properties": {"@timestamp": {"type": "keyword"}}}}))
 rc, out, err = run(["query", "--mapping", mapping, dq, dates])
 check("--mapping: a keyword @timestamp compares text", rc == 0 and out == "", out + err)
+mapping2 = os.path.join(tmp, "mapping2.json")
+with open(mapping2, "w") as f:
+    f.write(json.dumps({"properties": {"@timestamp": {"type": "date"}}}))
+rc, out, err = run(["query", "--mapping", mapping, "--mapping", mapping2, dq, dates])
+check("--mapping is repeatable, the later one wins", rc == 0 and [json.loads(l)["n"] for l in out.splitlines()] == [1], out + err)
 rc, out, err = run(["query", "--mapping", os.path.join(tmp, "none.json"), dq, dates])
 check("--mapping of a missing file is bad usage", rc == 2 and "cannot read" in err, err)
 rc, out, err = run(["query", 'process where @timestamp < "soon"', dates])
