@@ -144,7 +144,8 @@ eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eql
 eqlpp::CompileOptions compile_options(const EventOptions& o) {
   eqlpp::CompileOptions c;
   if (o.category_field) c.event_category_field = *o.category_field;
-  for (const auto& m : o.mappings) (void)eqlpp::load_mapping(m, c);  // merged in order; validated when read
+  for (const auto& m : o.mappings)
+    (void)eqlpp::load_mapping(m, c);  // merged in order; validated when read
   return c;
 }
 
