@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "args.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -138,6 +139,11 @@ eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eql
   if (o.max_state_bytes) e.max_state_bytes = *o.max_state_bytes;
   if (o.max_line_bytes) e.max_line_bytes = *o.max_line_bytes;
   if (!o.sort) e.max_time_ahead = o.max_time_ahead.value_or(std::chrono::hours(1));
+  // A mapping that makes the timestamp field a date_nanos keeps nanoseconds.
+  eqlpp::CompileOptions mapped;
+  for (const auto& m : o.mappings) (void)eqlpp::load_mapping(m, mapped);
+  const auto& nanos = mapped.date_nanos_fields;
+  e.timestamp_nanos = std::find(nanos.begin(), nanos.end(), e.timestamp_field) != nanos.end();
   return e;
 }
 

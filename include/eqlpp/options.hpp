@@ -66,6 +66,14 @@ struct EngineOptions {
   std::chrono::nanoseconds reorder_window{0};
   /// Field holding each event's time (ISO-8601 string or epoch milliseconds).
   std::string timestamp_field = "@timestamp";
+  /// Whether the timestamp field is an Elasticsearch `date_nanos`: event
+  /// time keeps the nanoseconds of the text. Off (a `date`, as ECS maps
+  /// @timestamp), push_json truncates event time to the millisecond, as
+  /// Elasticsearch orders and compares date timestamps (maxspan included:
+  /// its sequence matcher takes the delta of the fetched timestamps, epoch
+  /// milliseconds for `date`, milliseconds and nanoseconds for `date_nanos`).
+  /// Alerts show the events' own text either way.
+  bool timestamp_nanos = false;
   /// Field ordering events with equal timestamps (empty: arrival order).
   std::string tiebreaker_field;
   /// Default category field for rules that do not override it.

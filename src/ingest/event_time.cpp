@@ -5,11 +5,12 @@
 
 namespace eqlpp::ingest {
 
-bool set_event_time(Record& r, FieldId ts_field, FieldId tb_field) {
+bool set_event_time(Record& r, FieldId ts_field, FieldId tb_field, bool nanos) {
   auto ts = r.values(ts_field);
   if (ts.empty()) return false;
   std::int64_t ns = 0;
   if (!date_value_ns(ts[0], ns)) return false;
+  if (!nanos) ns -= ((ns % 1'000'000) + 1'000'000) % 1'000'000;  // floor to the millisecond
   r.set_timestamp(ns);
   if (tb_field != compiler::FieldTable::kNone) {
     auto tb = r.values(tb_field);

@@ -13,6 +13,7 @@ namespace eqlpp::ingest {
 /// epoch milliseconds, as Elasticsearch's date field reads them), and its
 /// tiebreaker from `tb_field` (FieldTable::kNone: none). False when the time
 /// is missing or not a timestamp (numbers beyond +-200 years included).
-bool set_event_time(Record& r, FieldId ts_field, FieldId tb_field);
+/// Unless `nanos`, the time is truncated to the millisecond (a `date` field).
+bool set_event_time(Record& r, FieldId ts_field, FieldId tb_field, bool nanos);
 
 }  // namespace eqlpp::ingest

@@ -25,10 +25,11 @@ namespace eqlpp::runtime {
 
 /// Where a result stands in Elasticsearch's order. Events by their ordinal.
 /// Sequences in the order they complete, i.e. by the ordinal of their last
-/// event (the sequence matcher of x-pack/plugin/eql,
-/// execution/sequence/SequenceMatcher, records a sequence as its last stage
-/// matches; CLI.md, `query`). Samples by their first event here; in batch
-/// mode AlertQueue::finish() then orders each sample rule's results by join key.
+/// event (x-pack/plugin/eql, execution/sequence: SequenceMatcher keeps the
+/// completed sequences in a TreeSet, and Sequence.compareTo compares
+/// ordinal(), the ordinal of the sequence's current, i.e. last, match). Samples by their first
+/// event here; in batch mode AlertQueue::finish() then orders each sample rule's results by join
+/// key.
 std::uint64_t result_ordinal(QueryKind kind, const std::vector<AlertEvent>& events);
 
 class AlertQueue;

@@ -150,7 +150,7 @@ class EngineImpl {
       ++stats.malformed;
       return st;
     }
-    if (!ingest::set_event_time(record, ts_field, tb_field)) {
+    if (!ingest::set_event_time(record, ts_field, tb_field, opts.timestamp_nanos)) {
       ++stats.malformed;
       return Status::error(DiagCode::kInvalidTimestamp,
                            "missing or invalid timestamp in field '" + opts.timestamp_field + "'");

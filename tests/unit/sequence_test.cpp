@@ -466,3 +466,36 @@ TEST(Sequence, MissingStagesAroundASinglePositiveStage) {
 }
 
 }  // namespace
+
+namespace {
+
+// Issue point: nanosecond timestamps and maxspan. Elasticsearch's sequence
+// matcher compares maxspan in nanoseconds with the delta of the fetched
+// timestamps (execution/search/Timestamp: epoch milliseconds for a `date`,
+// milliseconds and nanoseconds for a `date_nanos`), so a `date` timestamp
+// loses its sub-millisecond part first.
+TEST(Sequence, MaxspanAtTheTimestampFieldsResolution) {
+  const char* q = "sequence with maxspan=1s [process where a == 1] [process where b == 1]";
+  auto at = [](const char* ts, const char* f) {
+    return std::string("{\"@timestamp\":\"") + ts + "\",\"event\":{\"category\":\"process\"}," + f +
+           "}";
+  };
+  const std::vector<std::string> lines = {at("2026-01-01T00:00:00.0005Z", "\"a\":1"),
+                                          at("2026-01-01T00:00:01.0009Z", "\"b\":1")};
+  for (bool nanos : {false, true}) {
+    eqlpp::EngineOptions o;
+    o.timestamp_nanos = nanos;
+    eqlpp::Engine e(o);
+    auto r = eqlpp::compile(q);
+    ASSERT_TRUE(r.ok());
+    e.add_rule(*r);
+    int n = 0;
+    e.on_alert([&](const eqlpp::Alert&) { ++n; });
+    for (const auto& l : lines) ASSERT_TRUE(e.push_json(l).ok());
+    e.finish();
+    // date: 0.000 s to 1.000 s, within 1 s; date_nanos: 1.0004 s apart, beyond it.
+    EXPECT_EQ(n, nanos ? 0 : 1) << (nanos ? "date_nanos" : "date");
+  }
+}
+
+}  // namespace
