@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,12 @@ struct CompileOptions {
   /// load_mapping() fills these from an index mapping.
   std::vector<std::string> date_fields = {"@timestamp"};
   std::vector<std::string> date_nanos_fields;
+  /// Every field of the index mapping (set by load_mapping(); unset: no
+  /// mapping is known). When set, an optional field `?f` that the mapping
+  /// does not have is null, as Elasticsearch reads it, so `?x == ?y` over
+  /// two such fields compiles (and is true) instead of being a field
+  /// comparison.
+  std::optional<std::vector<std::string>> mapped_fields;
 };
 
 /// Reads an Elasticsearch index mapping (the JSON of GET INDEX/_mapping, or

@@ -110,6 +110,8 @@ class Binder {
   static std::optional<Value> literal_value(const syntax::Literal& l);
 
   bool check_field(const Node& n);
+  /// `?f` when a mapping is known and does not have f: read as null.
+  [[nodiscard]] bool unmapped_optional(const Node& n) const;
 
   std::unique_ptr<VExpr> value(const Node& n);
 

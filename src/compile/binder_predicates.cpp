@@ -8,7 +8,7 @@
 namespace eqlpp::compiler {
 
 bool Binder::operand(const Node& n, PNode& p) {
-  if (n.kind == NodeKind::kField) {
+  if (n.kind == NodeKind::kField && !unmapped_optional(n)) {
     if (!check_field(n)) return false;
     p.operand_is_field = true;
     p.slot = slot(n.field_name());

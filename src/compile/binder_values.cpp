@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The binder: values, fields and function calls.
+#include <algorithm>
+
 #include "compile/binder_impl.hpp"
 
 namespace eqlpp::compiler {
@@ -12,6 +14,12 @@ std::optional<Value> Binder::literal_value(const syntax::Literal& l) {
     case 3: return Value(std::get<double>(l.v));
     default: return Value(std::string_view(std::get<std::string>(l.v)));
   }
+}
+
+bool Binder::unmapped_optional(const Node& n) const {
+  if (n.kind != NodeKind::kField || !n.optional || !opts_.mapped_fields) return false;
+  const auto& mapped = *opts_.mapped_fields;
+  return std::find(mapped.begin(), mapped.end(), n.field_name()) == mapped.end();
 }
 
 bool Binder::check_field(const Node& n) {
@@ -41,6 +49,11 @@ std::unique_ptr<VExpr> Binder::value(const Node& n) {
       return e;
     case NodeKind::kField:
       if (!check_field(n)) return nullptr;
+      if (unmapped_optional(n)) {
+        e->kind =
+            VExpr::Kind::kConst;  // null, as Elasticsearch reads a `?` field it has not mapped
+        return e;
+      }
       e->kind = VExpr::Kind::kField;
       e->slot = slot(n.field_name());
       return e;

@@ -68,6 +68,9 @@ Status load_mapping(std::string_view json, CompileOptions& options) {
     set_membership(options.date_fields, f, false);
     set_membership(options.date_nanos_fields, f, false);
   }
+  if (!options.mapped_fields) options.mapped_fields.emplace();
+  for (const auto* list : {&t.date, &t.nanos, &t.other})
+    for (const auto& f : *list) set_membership(*options.mapped_fields, f, true);
   return {};
 }
 

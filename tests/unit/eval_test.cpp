@@ -459,3 +459,38 @@ TEST(Dates, AMappingSaysWhichFieldsAreDates) {
 }
 
 }  // namespace
+
+namespace {
+
+// `?x == ?y`: Elasticsearch reads an optional field its mapping lacks as
+// null, so two such fields compare as null == null; without a mapping eqlpp
+// cannot know and keeps rejecting field comparisons.
+TEST(OptionalFields, UnmappedOptionalFieldsAreNullWhenAMappingIsKnown) {
+  eqlpp::CompileOptions o;
+  ASSERT_TRUE(eqlpp::load_mapping(R"({"properties": {"a": {"type": "keyword"}}})", o).ok());
+  auto run = [&](const std::string& cond, const std::string& fields) {
+    auto r = eqlpp::compile("any where " + cond, eqlpp::RuleMetadata{}, o, "<q>");
+    if (!r) return -1;
+    eqlpp::Engine e;
+    e.add_rule(*r);
+    int n = 0;
+    e.on_alert([&](const eqlpp::Alert&) { ++n; });
+    EXPECT_TRUE(e.push_json("{\"@timestamp\":1" + fields + "}").ok());
+    e.finish();
+    return n;
+  };
+  EXPECT_EQ(run("?x == ?y", ""), 1);
+  EXPECT_EQ(run("?x != ?y", ""), 0);
+  EXPECT_EQ(run("?x == ?y", ",\"x\":1,\"y\":2"), 1);  // not mapped: null whatever the event says
+  EXPECT_EQ(run("?x == \"v\"", ",\"x\":\"v\""), 0);
+  EXPECT_EQ(run("?x == a", ""), 1);  // null == a: a is null
+  EXPECT_EQ(run("?x == a", ",\"a\":\"v\""), 0);
+  EXPECT_EQ(run("?a == \"v\"", ",\"a\":\"v\""), 1);  // mapped: a field as before
+  EXPECT_EQ(run("?a == ?x", ",\"a\":\"v\""), 0);
+  // Without a mapping, a comparison of two fields is still rejected.
+  auto r = eqlpp::compile("any where ?x == ?y");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.code(), eqlpp::DiagCode::kFieldComparison);
+}
+
+}  // namespace
