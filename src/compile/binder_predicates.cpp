@@ -4,6 +4,7 @@
 
 #include "compile/binder_impl.hpp"
 #include "ingest/timestamp.hpp"
+#include "util/saturate.hpp"
 
 namespace eqlpp::compiler {
 
@@ -180,9 +181,8 @@ std::unique_ptr<PNode> Binder::date_compare(const Node& field, const Node& liter
   if (!operand(field, *p)) return nullptr;
   p->c = lit.c;
   p->date_unit = nanos ? 1 : 1'000'000;
-  auto floor_div = [](std::int64_t a, std::int64_t b) { return a / b - (a % b < 0 ? 1 : 0); };
-  p->date_lo = floor_div(lo, p->date_unit);
-  p->date_hi = floor_div(hi, p->date_unit);
+  p->date_lo = util::floor_div(lo, p->date_unit);
+  p->date_hi = util::floor_div(hi, p->date_unit);
   if (op == CmpOp::kEq) {
     p->cmp = CmpOp::kEq;
     return negate_p(std::move(p), ne != negate);

@@ -2,6 +2,7 @@
 #include "ingest/event_time.hpp"
 
 #include "ingest/timestamp.hpp"
+#include "util/saturate.hpp"
 
 namespace eqlpp::ingest {
 
@@ -10,7 +11,7 @@ bool set_event_time(Record& r, FieldId ts_field, FieldId tb_field, bool nanos) {
   if (ts.empty()) return false;
   std::int64_t ns = 0;
   if (!date_value_ns(ts[0], ns)) return false;
-  if (!nanos) ns -= ((ns % 1'000'000) + 1'000'000) % 1'000'000;  // floor to the millisecond
+  if (!nanos) ns = util::floor_div(ns, 1'000'000) * 1'000'000;  // floor to the millisecond
   r.set_timestamp(ns);
   if (tb_field != compiler::FieldTable::kNone) {
     auto tb = r.values(tb_field);

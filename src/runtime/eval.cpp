@@ -4,6 +4,7 @@
 #include <array>
 
 #include "ingest/timestamp.hpp"
+#include "util/saturate.hpp"
 
 namespace eqlpp::runtime {
 
@@ -137,7 +138,7 @@ bool eval_pred(const PNode& p, EvalCtx& ctx) {
       return any_operand(p, ctx, [&](const Value& v) {
         std::int64_t ns = 0;
         if (!ingest::date_value_ns(v, ns)) return false;
-        const std::int64_t u = ns / p.date_unit - (ns % p.date_unit < 0 ? 1 : 0);
+        const std::int64_t u = util::floor_div(ns, p.date_unit);
         switch (p.cmp) {
           case compiler::CmpOp::kEq: return u >= p.date_lo && u <= p.date_hi;
           case compiler::CmpOp::kLt: return u < p.date_lo;

@@ -24,4 +24,9 @@ constexpr std::int64_t sat_sub(std::int64_t a, std::int64_t b) noexcept {
   return r;
 }
 
+/// a / b rounded toward negative infinity (b > 0): the unit a time falls in.
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
+  return a / b - (a % b < 0 ? 1 : 0);
+}
+
 }  // namespace eqlpp::util
