@@ -94,8 +94,10 @@ const char* const kEventOptionsHelp =
     "  --reorder-window DUR      streaming: hold events this long to order them (default 0s)\n"
     "  --max-partials-per-key N  memory limit (library default 64)\n"
     "  --max-samples-per-key N   samples reported per join key (default 1, as Elasticsearch)\n"
-    "  --mapping FILE            an Elasticsearch index mapping (JSON): its date and\n"
-    "                            date_nanos fields compare as dates (default @timestamp);\n"
+    "  --mapping FILE            an Elasticsearch index mapping (JSON): field types\n"
+    "                            (numbers, boolean, ip, version, date and its format,\n"
+    "                            null_value, alias) are read and compared as\n"
+    "                            Elasticsearch does (default: @timestamp a date);\n"
     "                            repeatable, merged in order\n"
     "  --max-state-bytes N       memory limit (library default 512 MiB)\n"
     "  --max-line-bytes N        longer event lines are skipped, in bounded memory (16 MiB)\n"
@@ -144,6 +146,10 @@ eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eql
   for (const auto& m : o.mappings) (void)eqlpp::load_mapping(m, mapped);
   const auto& nanos = mapped.date_nanos_fields;
   e.timestamp_nanos = std::find(nanos.begin(), nanos.end(), e.timestamp_field) != nanos.end();
+  // A date timestamp with a `format` is read in it.
+  if (auto it = mapped.field_mappings.find(e.timestamp_field);
+      it != mapped.field_mappings.end() && it->second.type == eqlpp::FieldType::kDate)
+    e.timestamp_format = it->second.format;
   return e;
 }
 

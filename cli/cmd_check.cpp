@@ -16,14 +16,16 @@ int cmd_check(Args& args) {
       "-e query. Prints compiler-style diagnostics on stderr (or JSON objects on stdout with\n"
       "--json) and a summary line 'N rules: N ok, N failed' on stderr.\n"
       "Exit: 0 all compile, 1 otherwise, 2 bad usage.\n"
-      "  --event-category-field F  default category field for rules without an override\n";
+      "  --event-category-field F  default category field for rules without an override\n"
+      "  --mapping FILE            an Elasticsearch index mapping to compile against\n"
+      "                            (repeatable; mappings/ecs.json has ECS's field types)\n";
   auto option = [&](const std::string& a) {
     if (a == "--json")
       json = true;
     else if (a == "-e")
       queries.push_back(args.value(a));
-    else if (a == "--event-category-field")
-      eo.category_field = args.value(a);
+    else if (a == "--event-category-field" || a == "--mapping")
+      return event_option(a, args, eo);
     else
       return false;
     return true;

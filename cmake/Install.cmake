@@ -11,6 +11,7 @@ if(EQLPP_BUILD_CLI)
 endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/rules/ DESTINATION ${CMAKE_INSTALL_DATADIR}/eqlpp/rules
         PATTERN "tests" EXCLUDE)
+install(FILES ${PROJECT_SOURCE_DIR}/mappings/ecs.json DESTINATION ${CMAKE_INSTALL_DATADIR}/eqlpp/mappings)
 install(EXPORT eqlppTargets NAMESPACE eqlpp:: DESTINATION ${EQLPP_CMAKE_DIR})
 if(TARGET eqlpp_testing)
   # A component of its own: find_package(eqlpp COMPONENTS testing) finds GTest.

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +24,58 @@
 #include "eqlpp/result.hpp"
 
 namespace eqlpp {
+
+/// A field's type in an Elasticsearch index mapping, as far as it changes an
+/// answer (load_mapping() reads them; CompileOptions::field_mappings).
+enum class FieldType : std::uint8_t {
+  /// keyword, constant_keyword, wildcard, text, match_only_text: strings. A
+  /// number or boolean in the event reads as its JSON text ("42"), as
+  /// Elasticsearch indexes it.
+  kKeyword,
+  /// long, integer, short, byte, unsigned_long: "42" reads as 42 and 4.7 as 4
+  /// (Elasticsearch's `coerce`).
+  kInteger,
+  /// double, float, half_float, scaled_float: "4.5" reads as 4.5.
+  kFloat,
+  /// boolean: true, "true", false, "false" and "" read as booleans.
+  kBoolean,
+  /// ip: compared as addresses (IPv4 as IPv4-mapped IPv6, as Elasticsearch
+  /// stores it); `==` takes an address or a CIDR block, `<` and the like order
+  /// addresses.
+  kIp,
+  /// version: `<`, `<=`, `>`, `>=` order values as versions (1.10.0 > 1.9.0,
+  /// 1.0.0-beta < 1.0.0, a value that is not a version after every version).
+  kVersion,
+  /// date: values read in the mapping's `format` and become epoch
+  /// milliseconds, as Elasticsearch returns a date's join keys.
+  kDate,
+  /// date_nanos: compared in nanoseconds; values stay as the event writes them.
+  kDateNanos,
+  /// alias: reading the field reads the field named by FieldMapping::path.
+  kAlias,
+  /// Any other type (object, nested, geo_point, flattened, ...): values are
+  /// read as JSON gives them.
+  kOther,
+};
+
+/// One field of an index mapping.
+struct FieldMapping {
+  FieldType type = FieldType::kKeyword;
+  /// The mapping's `null_value`, as text: an explicit JSON null (or a null
+  /// in an array) reads as it (a missing field stays missing), as
+  /// Elasticsearch indexes it.
+  std::optional<std::string> null_value;
+  /// kAlias: the field the alias stands for.
+  std::string path;
+  /// kDate: the mapping's `format` (`epoch_second`, `yyyy-MM-dd HH:mm:ss`,
+  /// alternatives joined by `||`); empty: ISO-8601 or epoch milliseconds.
+  std::string format;
+  /// The mapping's `ignore_malformed`: a value that does not convert to the
+  /// type is dropped. Off (Elasticsearch's default), such an event is
+  /// malformed (DiagCode::kMappingMismatch), as Elasticsearch rejects the
+  /// document.
+  bool ignore_malformed = false;
+};
 
 /// How a query or rule is compiled.
 struct CompileOptions {
@@ -48,13 +102,23 @@ struct CompileOptions {
   /// two such fields compiles (and is true) instead of being a field
   /// comparison.
   std::optional<std::vector<std::string>> mapped_fields;
+  /// Field types of the index mapping by dotted path (load_mapping() fills
+  /// it; empty: types are guessed from JSON, as without a mapping). They
+  /// change how events' values are read (FieldType) and how a comparison
+  /// with a literal compares. A literal the field's type cannot read (`pid
+  /// == "abc"` on a long, `flag == "yes"` on a boolean, `ip == 1`) is a
+  /// compile error (DiagCode::kWrongArgumentType), as Elasticsearch fails
+  /// such a query.
+  std::map<std::string, FieldMapping, std::less<>> field_mappings;
 };
 
 /// Reads an Elasticsearch index mapping (the JSON of GET INDEX/_mapping, or
-/// its "mappings" or "properties" object) into `options`: every field of
-/// type `date` or `date_nanos`, nested objects as dotted paths; a field the
-/// mapping gives another type stops being a date. An error
-/// (DiagCode::kInvalidMapping) leaves `options` unchanged.
+/// its "mappings" or "properties" object) into `options`, nested objects and
+/// multi-fields (`fields`) as dotted paths: every field into field_mappings
+/// and mapped_fields, and `date` and `date_nanos` fields into date_fields
+/// and date_nanos_fields (a field the mapping gives another type stops being
+/// a date). A second mapping merges into the first, its fields winning. An
+/// error (DiagCode::kInvalidMapping) leaves `options` unchanged.
 EQLPP_EXPORT Status load_mapping(std::string_view json, CompileOptions& options);
 
 /// How an Engine orders events and bounds its state.
@@ -81,6 +145,11 @@ struct EngineOptions {
   /// milliseconds for `date`, milliseconds and nanoseconds for `date_nanos`).
   /// Alerts show the events' own text either way.
   bool timestamp_nanos = false;
+  /// Elasticsearch date format of the timestamp field (`epoch_second`,
+  /// `yyyy-MM-dd HH:mm:ss||epoch_millis`, ...), as its mapping gives it;
+  /// empty: ISO-8601 text or epoch milliseconds. An invalid format makes
+  /// every event's timestamp invalid.
+  std::string timestamp_format;
   /// Field ordering events with equal timestamps (empty: arrival order).
   std::string tiebreaker_field;
   /// Default category field for rules that do not override it.

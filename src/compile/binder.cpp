@@ -87,7 +87,8 @@ void Binder::run() {
   }
   r_.kind = q_.kind;
   for (const auto& k : q_.shared_keys)
-    r_.shared_key_fields.push_back(k->kind == NodeKind::kField ? k->field_name() : std::string());
+    r_.shared_key_fields.push_back(k->kind == NodeKind::kField ? resolved(k->field_name())
+                                                               : std::string());
   if (q_.maxspan_ms) r_.maxspan_ns = *q_.maxspan_ms * 1'000'000;
   for (std::size_t i = 0; i < q_.stages.size(); ++i) {
     const auto& s = q_.stages[i];

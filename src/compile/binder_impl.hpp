@@ -90,13 +90,41 @@ class Binder {
       if (!s.alias.empty()) aliases_.push_back(s.alias);
   }
 
-  std::uint32_t slot(const std::string& path) {
+  std::uint32_t slot(const std::string& written) {
+    const std::string path = resolved(written);
     auto it = slots_.find(path);
     if (it != slots_.end()) return it->second;
     auto id = static_cast<std::uint32_t>(r_.fields.size());
     r_.fields.push_back(path);
     slots_.emplace(path, id);
+    if (const FieldMapping* m = mapping_of(path)) {
+      std::string err;
+      if (auto c = ingest::make_coercion(*m, err)) {
+        r_.coercions.resize(id + 1);
+        r_.coercions[id] = std::move(c);
+      } else if (!err.empty()) {
+        error(DiagCode::kInvalidMapping, {}, "the mapping of field '" + path + "': " + err);
+      }
+    }
     return id;
+  }
+
+  /// The field an alias of the mapping stands for (the path itself otherwise).
+  [[nodiscard]] std::string resolved(const std::string& path) const {
+    std::string p = path;
+    for (int hops = 0; hops < 8; ++hops) {
+      auto it = opts_.field_mappings.find(p);
+      if (it == opts_.field_mappings.end() || it->second.type != FieldType::kAlias ||
+          it->second.path.empty())
+        break;
+      p = it->second.path;
+    }
+    return p;
+  }
+  /// The mapping of a (resolved) field, if the mapping has it.
+  [[nodiscard]] const FieldMapping* mapping_of(const std::string& path) const {
+    auto it = opts_.field_mappings.find(path);
+    return it == opts_.field_mappings.end() ? nullptr : &it->second;
   }
 
   void error(DiagCode code, SourceSpan span, std::string msg) {
@@ -136,6 +164,17 @@ class Binder {
   std::unique_ptr<PNode> compare_pred(const Node& n, bool negate);
   std::unique_ptr<PNode> date_compare(const Node& field, const Node& literal, const VExpr& lit,
                                       CmpOp op, bool ne, bool negate, SourceSpan span);
+
+  // A comparison of a field the mapping types with a literal: the literal
+  // must convert to the field's type, ip and version leaves. Null when the
+  // field's type compares as a plain value (nothing reported).
+  std::unique_ptr<PNode> typed_compare(const Node& cmp, const Node& field, const Node& literal,
+                                       const VExpr& lit, CmpOp op, bool ne, bool negate);
+  // Reports a literal the mapped field's type cannot read; true when it is.
+  bool type_mismatch(const Node& cmp, const Node& field, const Node& literal, const Value& c);
+  // An ip leaf for an address or CIDR literal (null with an error if invalid).
+  std::unique_ptr<PNode> ip_leaf(const Node& field, const Node& literal, std::string_view text,
+                                 CmpOp op, SourceSpan span);
 
   bool constant_list(const Node& n, std::vector<Const>& out, const char* what);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "compile/binder_impl.hpp"
+#include "compile/version_order.hpp"
+#include "ingest/coerce.hpp"
 #include "ingest/timestamp.hpp"
 #include "util/saturate.hpp"
 
@@ -134,6 +136,8 @@ std::unique_ptr<PNode> Binder::compare_pred(const Node& n, bool negate) {
   }
   if (lhs->kind == NodeKind::kField && (c.is_string() || c.is_number()))
     if (auto d = date_compare(*lhs, *rhs, *rv, op, ne, negate, n.span); d || failed_) return d;
+  if (lhs->kind == NodeKind::kField)
+    if (auto t = typed_compare(n, *lhs, *rhs, *rv, op, ne, negate); t || failed_) return t;
   auto p = make_p(PNode::Kind::kCompare, n.span);
   if (lhs->kind == NodeKind::kField) {
     if (!operand(*lhs, *p)) return nullptr;
@@ -155,7 +159,7 @@ std::unique_ptr<PNode> Binder::compare_pred(const Node& n, bool negate) {
 std::unique_ptr<PNode> Binder::date_compare(const Node& field, const Node& literal,
                                             const VExpr& lit, CmpOp op, bool ne, bool negate,
                                             SourceSpan span) {
-  const std::string path = field.field_name();
+  const std::string path = resolved(field.field_name());
   auto listed = [&](const std::vector<std::string>& v) {
     return std::find(v.begin(), v.end(), path) != v.end();
   };
@@ -191,6 +195,83 @@ std::unique_ptr<PNode> Binder::date_compare(const Node& field, const Node& liter
   return p;
 }
 
+// EQL does not require the two sides of a comparison to have one type (ql's
+// BinaryComparison only checks that each side is exact; the areCompatible
+// check is ES|QL's): the literal becomes a term or range query on the
+// field, and the field's mapper converts it. A literal the mapper cannot
+// convert fails the query in Elasticsearch; here it is a compile error.
+bool Binder::type_mismatch(const Node& cmp, const Node& field, const Node& literal,
+                           const Value& c) {
+  const FieldMapping* m = mapping_of(resolved(field.field_name()));
+  if (!m || c.is_null()) return false;
+  bool ok = true;
+  switch (m->type) {
+    case FieldType::kInteger:
+    case FieldType::kFloat: {
+      ingest::Coercion num;
+      num.type = m->type;
+      Value out;
+      ok = c.is_number() ||
+           (c.is_string() && ingest::coerce(num, c, {}, out) == ingest::Coerced::kValue);
+      break;
+    }
+    case FieldType::kBoolean:
+      ok = c.kind() == Value::Kind::kBool ||
+           (c.is_string() && (c.as_string() == "true" || c.as_string() == "false"));
+      break;
+    case FieldType::kIp: ok = c.is_string(); break;
+    default: break;
+  }
+  if (ok) return false;
+  error(DiagCode::kWrongArgumentType, literal.span,
+        c.to_json() + " is not a value of field " + field.field_name() + ", mapped as " +
+            ingest::type_name(m->type) + " (Elasticsearch fails the query [" + syntax::print(cmp) +
+            "])");
+  return true;
+}
+
+std::unique_ptr<PNode> Binder::ip_leaf(const Node& field, const Node& literal,
+                                       std::string_view text, CmpOp op, SourceSpan span) {
+  auto p = make_p(PNode::Kind::kIp, span);
+  const bool cidr = text.find('/') != std::string_view::npos;
+  if ((cidr && op != CmpOp::kEq) || !parse_ip_range(text, p->ip_lo, p->ip_hi)) {
+    error(DiagCode::kWrongArgumentType, literal.span,
+          "'" + std::string(text) + "' is not an IP address" +
+              (op == CmpOp::kEq ? " or CIDR block" : "") + ", and " + field.field_name() +
+              " is mapped as ip");
+    return nullptr;
+  }
+  if (!operand(field, *p)) return nullptr;
+  p->c = Const::str(std::string(text));
+  p->cmp = op;
+  return p;
+}
+
+std::unique_ptr<PNode> Binder::typed_compare(const Node& cmp, const Node& field,
+                                             const Node& literal, const VExpr& lit, CmpOp op,
+                                             bool ne, bool negate) {
+  const FieldMapping* m = mapping_of(resolved(field.field_name()));
+  if (!m) return nullptr;
+  const Value& c = lit.c.value;
+  if (type_mismatch(cmp, field, literal, c)) return nullptr;
+  std::unique_ptr<PNode> p;
+  if (m->type == FieldType::kIp) {
+    p = ip_leaf(field, literal, c.as_string(), op, cmp.span);
+  } else if (m->type == FieldType::kVersion && op != CmpOp::kEq) {
+    // A term query on a version field is exact; ranges follow version order.
+    p = make_p(PNode::Kind::kVersion, cmp.span);
+    if (!operand(field, *p)) return nullptr;
+    p->c = lit.c;
+    p->cmp = op;
+  } else {
+    return nullptr;
+  }
+  if (!p) return nullptr;
+  if (op == CmpOp::kEq) return negate_p(std::move(p), ne != negate);
+  p->cmp = negate ? negate_order(op) : op;
+  return p;
+}
+
 bool Binder::constant_list(const Node& n, std::vector<Const>& out, const char* what) {
   for (std::size_t i = 1; i < n.children.size(); ++i) {
     auto v = value(*n.children[i]);
@@ -208,6 +289,24 @@ bool Binder::constant_list(const Node& n, std::vector<Const>& out, const char* w
 std::unique_ptr<PNode> Binder::in_pred(const Node& n, bool negate) {
   std::vector<Const> items;
   if (!constant_list(n, items, n.insensitive ? "'in~'" : "'in'")) return nullptr;
+  const Node& subject = *n.children[0];
+  if (subject.kind == NodeKind::kField && !unmapped_optional(subject))
+    if (const FieldMapping* m = mapping_of(resolved(subject.field_name()))) {
+      for (std::size_t i = 0; i < items.size(); ++i)
+        if (type_mismatch(n, subject, *n.children[i + 1], items[i].value)) return nullptr;
+      if (m->type == FieldType::kIp) {
+        // Each item is a term query on the ip field: an address or a CIDR block.
+        auto any = make_p(PNode::Kind::kOr, n.span);
+        for (std::size_t i = 0; i < items.size(); ++i) {
+          if (items[i].value.is_null()) continue;
+          auto leaf =
+              ip_leaf(subject, *n.children[i + 1], items[i].value.as_string(), CmpOp::kEq, n.span);
+          if (!leaf) return nullptr;
+          any->children.push_back(std::move(leaf));
+        }
+        return negate_p(std::move(any), n.negated != negate);
+      }
+    }
   auto p = make_p(PNode::Kind::kIn, n.span);
   if (!operand(*n.children[0], *p)) return nullptr;
   p->insensitive = n.insensitive;

@@ -76,4 +76,48 @@ bool CidrSet::contains(std::string_view ip) const {
   return false;
 }
 
+// Address bytes as Elasticsearch's ip field stores them: IPv4 as IPv4-mapped IPv6.
+static std::array<std::uint8_t, 16> mapped_ip(const std::array<std::uint8_t, 16>& a, bool v6) {
+  if (v6) return a;
+  std::array<std::uint8_t, 16> m{};
+  m[10] = m[11] = 0xff;
+  for (int i = 0; i < 4; ++i) m[static_cast<std::size_t>(12 + i)] = a[static_cast<std::size_t>(i)];
+  return m;
+}
+
+bool parse_ip_range(std::string_view text, std::array<std::uint8_t, 16>& lo,
+                    std::array<std::uint8_t, 16>& hi) {
+  std::size_t slash = text.find('/');
+  std::array<std::uint8_t, 16> a{};
+  bool v6 = false;
+  if (!parse_ip(text.substr(0, slash), a, v6)) return false;
+  lo = hi = mapped_ip(a, v6);
+  if (slash == std::string_view::npos) return true;
+  std::string_view bits_text = text.substr(slash + 1);
+  if (bits_text.empty() || bits_text.size() > 3) return false;
+  int bits = 0;
+  for (char ch : bits_text) {
+    if (ch < '0' || ch > '9') return false;
+    bits = bits * 10 + (ch - '0');
+  }
+  if (bits > (v6 ? 128 : 32)) return false;
+  if (!v6) bits += 96;
+  for (int i = 0; i < 128; ++i) {
+    if (i < bits) continue;
+    const auto byte = static_cast<std::size_t>(i / 8);
+    const auto bit = static_cast<std::uint8_t>(0x80u >> (i % 8));
+    lo[byte] = static_cast<std::uint8_t>(lo[byte] & ~bit);
+    hi[byte] = static_cast<std::uint8_t>(hi[byte] | bit);
+  }
+  return true;
+}
+
+bool event_ip(std::string_view text, std::array<std::uint8_t, 16>& out) {
+  std::array<std::uint8_t, 16> a{};
+  bool v6 = false;
+  if (!parse_ip(text, a, v6)) return false;
+  out = mapped_ip(a, v6);
+  return true;
+}
+
 }  // namespace eqlpp::compiler

@@ -91,6 +91,14 @@ void pnode(const detail::CompiledRule& r, const PNode& p, int indent, std::strin
              (p.date_unit == 1 ? "ns" : "ms") + " " + std::to_string(p.date_lo) + ".." +
              std::to_string(p.date_hi) + ")\n";
       return;
+    case PNode::Kind::kIp:
+      out +=
+          pad + operand + " as an ip address " + cmp_name(p.cmp) + " " + p.c.value.to_json() + "\n";
+      return;
+    case PNode::Kind::kVersion:
+      out +=
+          pad + operand + " in version order " + cmp_name(p.cmp) + " " + p.c.value.to_json() + "\n";
+      return;
   }
 }
 

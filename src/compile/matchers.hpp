@@ -147,4 +147,11 @@ class CidrSet {
 /// Parses a textual IPv4/IPv6 address into 16 bytes (IPv4 in the first 4).
 bool parse_ip(std::string_view s, std::array<std::uint8_t, 16>& out, bool& v6);
 
+/// An address or CIDR block as the first and last address it names, in the
+/// 16 bytes of Elasticsearch's ip field (IPv4 as IPv4-mapped IPv6).
+bool parse_ip_range(std::string_view text, std::array<std::uint8_t, 16>& lo,
+                    std::array<std::uint8_t, 16>& hi);
+/// An event's address in those 16 bytes; false when it is not an address.
+bool event_ip(std::string_view text, std::array<std::uint8_t, 16>& out);
+
 }  // namespace eqlpp::compiler

@@ -4,6 +4,7 @@
 // each engine maps rule-local slots to its own FieldIds.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include "compile/matchers.hpp"
 #include "eqlpp/rule.hpp"
+#include "ingest/coerce.hpp"
 #include "syntax/ast.hpp"
 
 namespace eqlpp::compiler {
@@ -92,6 +94,8 @@ struct PNode {
     kRegex,     // operand matches regex set
     kTruthy,    // operand is boolean true (any element)
     kDate,      // operand, as a date in `date_unit`s, cmp [date_lo, date_hi] (any element)
+    kIp,        // operand, as an address (IPv4-mapped), cmp [ip_lo, ip_hi] (any element)
+    kVersion,   // operand cmp const in version order (compile/version_order.hpp; any element)
   };
   Kind kind = Kind::kTrue;
   // Operand: a field slot (multi-valued: any element) or a value expression.
@@ -107,6 +111,8 @@ struct PNode {
   // (1'000'000 for `date`, 1 for `date_nanos`): == is lo..hi, < is < lo,
   // <= is <= hi, > is > hi, >= is >= lo.
   std::int64_t date_lo = 0, date_hi = 0, date_unit = 1;
+  // kIp: the address, or the first and last address of a CIDR block.
+  std::array<std::uint8_t, 16> ip_lo{}, ip_hi{};
   std::unique_ptr<InSet> in;
   std::unique_ptr<WildcardSet> wild;
   std::unique_ptr<RegexSet> regex;
@@ -141,6 +147,9 @@ struct CompiledRule {
   std::string canonical;
   QueryKind kind = QueryKind::kEvent;
   std::vector<std::string> fields;  // slot -> field path
+  // slot -> how the decoder reads it (a mapped type), null when as JSON;
+  // may be shorter than `fields`.
+  std::vector<std::shared_ptr<const ingest::Coercion>> coercions;
   std::uint32_t category_slot = 0;
   std::string category_field;
   std::int64_t maxspan_ns = 0;             // 0 = unlimited

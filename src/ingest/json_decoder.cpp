@@ -20,11 +20,12 @@ struct JsonDecoder::Impl {
   // Projection trie: node 0 is the root object.
   struct Node {
     FieldId id = compiler::FieldTable::kNone;  // the field at this path, if projected
+    const Coercion* coerce = nullptr;          // its mapped type, if any
     std::vector<std::pair<std::string, std::uint32_t>> kids;  // key segment -> node
   };
   std::vector<Node> nodes;
   const compiler::FieldTable* built_for = nullptr;
-  std::size_t built_size = ~std::size_t{0};
+  std::uint64_t built_version = ~std::uint64_t{0};
 
   od::parser parser;
   std::string buf;  // the line, copied with simdjson's padding after it
@@ -36,6 +37,9 @@ struct JsonDecoder::Impl {
   // simdjson without recursion and do not count.
   std::size_t max_depth = 100;
   bool too_deep = false;
+  // A value its field's mapped type cannot read (Coerced::kMalformed).
+  FieldId mismatch = compiler::FieldTable::kNone;
+  std::string mismatch_value;
 
   void build(const compiler::FieldTable& fields) {
     nodes.assign(1, Node{});
@@ -57,9 +61,10 @@ struct JsonDecoder::Impl {
         start = dot + 1;
       }
       nodes[n].id = id;
+      nodes[n].coerce = fields.coercion(id);
     });
     built_for = &fields;
-    built_size = fields.size();
+    built_version = fields.version();
   }
 
   // The child of `n` for key segment `seg`, or 0 (the root is nobody's child).
@@ -93,6 +98,29 @@ struct JsonDecoder::Impl {
     return fail(simdjson::DEPTH_ERROR);
   }
 
+  // Adds a scalar of field `id`, read as its mapped type when it has one.
+  bool put(FieldId id, std::uint32_t n, Value v, std::string_view raw) {
+    const Coercion* c = nodes[n].coerce;
+    if (!c) {
+      out->add(id, v);
+      return true;
+    }
+    if (v.is_null()) {
+      if (c->null_value) out->add(id, *c->null_value);
+      return true;
+    }
+    Value typed;
+    switch (coerce(*c, v, raw, typed)) {
+      case Coerced::kValue: out->add(id, typed); return true;
+      case Coerced::kDrop: return true;
+      case Coerced::kMalformed:
+        mismatch = id;
+        mismatch_value = v.is_string() ? std::string(v.as_string()) : v.to_json();
+        return fail(simdjson::INCORRECT_TYPE);
+    }
+    return true;
+  }
+
   // A value of projected field `id` (node n): scalars are added, arrays add
   // each element, objects inside arrays contribute their own fields.
   bool add_value(FieldId id, std::uint32_t n, od::value v, std::size_t depth) {
@@ -102,36 +130,34 @@ struct JsonDecoder::Impl {
       case od::json_type::string: {
         std::string_view s;
         if (auto e = v.get_string().get(s)) return fail(e);
-        out->add(id, Value(s));
-        return true;
+        return put(id, n, Value(s), {});
       }
       case od::json_type::number: {
+        std::string_view raw;
+        if (nodes[n].coerce && nodes[n].coerce->type == FieldType::kKeyword)
+          raw = v.raw_json_token();
         od::number num;
         if (auto e = v.get_number().get(num)) return fail(e);
         switch (num.get_number_type()) {
-          case od::number_type::signed_integer: out->add(id, Value(num.get_int64())); break;
+          case od::number_type::signed_integer: return put(id, n, Value(num.get_int64()), raw);
           case od::number_type::unsigned_integer: {
             std::uint64_t u = num.get_uint64();
             if (u <= static_cast<std::uint64_t>(INT64_MAX))
-              out->add(id, Value(static_cast<std::int64_t>(u)));
-            else
-              out->add(id, Value(static_cast<double>(u)));
-            break;
+              return put(id, n, Value(static_cast<std::int64_t>(u)), raw);
+            return put(id, n, Value(static_cast<double>(u)), raw);
           }
-          default: out->add(id, Value(num.get_double())); break;
+          default: return put(id, n, Value(num.get_double()), raw);
         }
-        return true;
       }
       case od::json_type::boolean: {
         bool b;
         if (auto e = v.get_bool().get(b)) return fail(e);
-        out->add(id, Value(b));
-        return true;
+        return put(id, n, Value(b), {});
       }
       case od::json_type::null: {
         bool is_null = false;
         if (auto e = v.is_null().get(is_null)) return fail(e);
-        return true;
+        return put(id, n, Value(), {});
       }
       case od::json_type::array: {
         if (!deeper(depth + 1)) return false;
@@ -226,7 +252,7 @@ void JsonDecoder::set_max_depth(std::size_t depth) noexcept { impl_->max_depth =
 Status JsonDecoder::decode(std::string_view line, const compiler::FieldTable& fields, Record& out) {
   Impl& m = *impl_;
   out.clear();
-  if (m.built_for != &fields || m.built_size != fields.size()) m.build(fields);
+  if (m.built_for != &fields || m.built_version != fields.version()) m.build(fields);
   // simdjson reads up to SIMDJSON_PADDING bytes past the end: copy into a padded buffer.
   if (m.buf.size() < line.size() + simdjson::SIMDJSON_PADDING)
     m.buf.resize(line.size() + simdjson::SIMDJSON_PADDING);
@@ -234,6 +260,7 @@ Status JsonDecoder::decode(std::string_view line, const compiler::FieldTable& fi
   m.out = &out;
   m.err = simdjson::SUCCESS;
   m.too_deep = false;
+  m.mismatch = compiler::FieldTable::kNone;
   od::document doc;
   auto e = m.parser.iterate(m.buf.data(), line.size(), m.buf.size()).get(doc);
   od::object root;
@@ -249,6 +276,17 @@ Status JsonDecoder::decode(std::string_view line, const compiler::FieldTable& fi
   if (!e && !doc.current_location().error()) e = simdjson::TRAILING_CONTENT;
   if (e) {
     out.clear();
+    if (m.mismatch != compiler::FieldTable::kNone) {
+      std::string path;
+      fields.for_each([&](std::string_view p, FieldId id) {
+        if (id == m.mismatch) path = p;
+      });
+      std::string shown = m.mismatch_value.substr(0, 64);
+      return Status::error(DiagCode::kMappingMismatch,
+                           "'" + shown + (m.mismatch_value.size() > 64 ? "...'" : "'") +
+                               " is not a value of field '" + path + "' as the mapping types it (" +
+                               type_name(fields.coercion(m.mismatch)->type) + ")");
+    }
     if (m.too_deep)
       return Status::error(DiagCode::kNestedTooDeep,
                            "the event nests arrays or objects deeper than the limit of " +

@@ -60,6 +60,14 @@ constexpr std::int64_t kMaxSeconds = 200LL * 366 * 86400;
 
 namespace ingest {
 
+bool civil_to_seconds(int y, int mo, int d, int h, int mi, int sec, std::int64_t& secs) {
+  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, static_cast<unsigned>(mo))) return false;
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return false;
+  secs = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
+         h * 3600 + mi * 60 + sec;
+  return secs <= kMaxSeconds && secs >= -kMaxSeconds;
+}
+
 bool parse_timestamp_ns(std::string_view s, std::int64_t& ns) {
   if (s.empty()) return false;
   // Epoch milliseconds as text.

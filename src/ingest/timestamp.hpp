@@ -14,6 +14,11 @@ namespace eqlpp::ingest {
 /// milliseconds as text; false when the text is not a timestamp.
 bool parse_timestamp_ns(std::string_view text, std::int64_t& ns);
 
+/// Seconds since the epoch of a proleptic Gregorian date and UTC time;
+/// false for an invalid date (2026-02-31), hour, minute or second (no leap
+/// second) or one more than 200 years from the epoch.
+bool civil_to_seconds(int y, int mo, int d, int h, int mi, int sec, std::int64_t& secs);
+
 /// A date literal of a query, as Elasticsearch's date math parser reads it
 /// for a range: [lo, hi] is every instant the literal names at its own
 /// precision (a day, a minute, a second; a fraction or epoch milliseconds

@@ -96,6 +96,22 @@ class EngineImpl {
         reorder(opts, stats, &EngineImpl::sink, this),
         dispatcher(cat_field, opts.event_category_field, opts.index_rules) {
     decoder.set_max_depth(opts.max_json_depth);
+    if (!opts.timestamp_format.empty()) {
+      // The timestamp in its mapping's format: the decoder reads it as epoch
+      // milliseconds, which set_event_time takes. An invalid format reads nothing.
+      FieldMapping m;
+      m.type = FieldType::kDate;
+      m.format = opts.timestamp_format;
+      std::string err;
+      auto c = ingest::make_coercion(m, err);
+      if (!c) {
+        auto never = std::make_shared<ingest::Coercion>();
+        never->type = FieldType::kDate;  // an empty DateFormat reads no value: dropped
+        never->ignore_malformed = true;
+        c = std::move(never);
+      }
+      fields.set_coercion(ts_field, std::move(c));
+    }
   }
 
   static EngineOptions normalized(EngineOptions o) {
@@ -121,6 +137,8 @@ class EngineImpl {
     const CompiledRule& plan = *RuleAccess::plan(rule);
     std::vector<FieldId> map;
     for (const auto& f : plan.fields) map.push_back(fields.intern(f));
+    for (std::size_t i = 0; i < plan.coercions.size(); ++i)
+      fields.set_coercion(map[i], plan.coercions[i]);
     auto idx = static_cast<std::uint32_t>(rules.size());
     rules.push_back(std::make_unique<RuleRuntime>(std::move(rule), std::move(map), opts, budget,
                                                   alerts, stats, next_ordinal, now));

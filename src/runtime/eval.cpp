@@ -3,6 +3,7 @@
 
 #include <array>
 
+#include "compile/version_order.hpp"
 #include "ingest/timestamp.hpp"
 #include "util/saturate.hpp"
 
@@ -77,6 +78,21 @@ bool any_operand(const PNode& p, EvalCtx& ctx, F&& f) {
   return f(v);
 }
 
+// `x op literal` where the literal names [lo, hi] (a date at its precision,
+// a CIDR block, or one point): == is within, < before lo, <= up to hi, > after
+// hi, >= from lo.
+template <class T>
+bool in_range(compiler::CmpOp op, const T& x, const T& lo, const T& hi) {
+  switch (op) {
+    case compiler::CmpOp::kEq: return x >= lo && x <= hi;
+    case compiler::CmpOp::kLt: return x < lo;
+    case compiler::CmpOp::kLe: return x <= hi;
+    case compiler::CmpOp::kGt: return x > hi;
+    case compiler::CmpOp::kGe: return x >= lo;
+  }
+  return false;
+}
+
 std::string_view text_of(const Value& v, EvalCtx& ctx) {
   if (v.is_string()) return v.as_string();
   return ctx.scratch.keep(compiler::to_text(v));
@@ -138,15 +154,19 @@ bool eval_pred(const PNode& p, EvalCtx& ctx) {
       return any_operand(p, ctx, [&](const Value& v) {
         std::int64_t ns = 0;
         if (!ingest::date_value_ns(v, ns)) return false;
-        const std::int64_t u = util::floor_div(ns, p.date_unit);
-        switch (p.cmp) {
-          case compiler::CmpOp::kEq: return u >= p.date_lo && u <= p.date_hi;
-          case compiler::CmpOp::kLt: return u < p.date_lo;
-          case compiler::CmpOp::kLe: return u <= p.date_hi;
-          case compiler::CmpOp::kGt: return u > p.date_hi;
-          case compiler::CmpOp::kGe: return u >= p.date_lo;
-        }
-        return false;
+        return in_range(p.cmp, util::floor_div(ns, p.date_unit), p.date_lo, p.date_hi);
+      });
+    case PNode::Kind::kIp:
+      return any_operand(p, ctx, [&](const Value& v) {
+        std::array<std::uint8_t, 16> a{};
+        if (!v.is_string() || !compiler::event_ip(v.as_string(), a)) return false;
+        return in_range(p.cmp, a, p.ip_lo, p.ip_hi);
+      });
+    case PNode::Kind::kVersion:
+      return any_operand(p, ctx, [&](const Value& v) {
+        if (!v.is_string()) return false;
+        return in_range(p.cmp, compiler::compare_versions(v.as_string(), p.c.value.as_string()), 0,
+                        0);
       });
   }
   return false;

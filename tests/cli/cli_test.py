@@ -360,5 +360,24 @@ check("--mapping of a missing file is bad usage", rc == 2 and "cannot read" in e
 rc, out, err = run(["query", 'process where @timestamp < "soon"', dates])
 check("an invalid date literal is a compile error", rc == 1 and "not a date" in err, err)
 
+# --mapping types: numbers coerced, ip compared as addresses, the timestamp in
+# its format; a value the type cannot read is a malformed event, skipped.
+typed = os.path.join(tmp, "typed.jsonl")
+with open(typed, "w") as f:
+    f.write(json.dumps({"@timestamp": 1504126053, "event": {"category": "network"}, "pid": "42", "source": {"ip": "10.1.2.3"}, "n": 1}) + "\n")
+    f.write(json.dumps({"@timestamp": 1504126054, "event": {"category": "network"}, "pid": "x", "source": {"ip": "10.1.2.4"}, "n": 2}) + "\n")
+    f.write(json.dumps({"@timestamp": 1504126055, "event": {"category": "network"}, "pid": 42.9, "source": {"ip": "192.168.1.1"}, "n": 3}) + "\n")
+tmap = os.path.join(tmp, "typed-mapping.json")
+with open(tmap, "w") as f:
+    f.write(json.dumps({"properties": {"@timestamp": {"type": "date", "format": "epoch_second"},
+                                       "pid": {"type": "long"}, "source": {"properties": {"ip": {"type": "ip"}}}}}))
+tq = 'network where pid == 42 and source.ip == "10.0.0.0/8"'
+rc, out, err = run(["query", "--mapping", tmap, tq, typed])
+got = [json.loads(l) for l in out.splitlines()]
+check("--mapping: long and ip fields, epoch_second timestamps",
+      rc == 0 and [g["n"] for g in got] == [1] and "typed.jsonl:2: error:" in err and "as the mapping types it (integer)" in err, out + err)
+rc, out, err = run(["query", "--mapping", tmap, 'network where pid == "abc"', typed])
+check("--mapping: a literal the type cannot read is a compile error", rc == 1 and "mapped as integer" in err, out + err)
+
 print("cli: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "diag/diag.hpp"
 #include "eqlpp/eqlpp.hpp"
@@ -78,6 +79,34 @@ TEST(Corpus, DetectionRulesAllCompile) {
   std::printf("detection rules: %zu of %zu compile\n", ok, qs.size());
   EXPECT_EQ(qs.size(), 1094u) << "the corpus should hold 1,094 detection and hunting queries";
   EXPECT_EQ(ok, qs.size());
+}
+
+// With ECS's field types (mappings/ecs.json, generated from ECS's published
+// field definitions) every detection rule still compiles: no rule compares
+// a typed ECS field with a literal its type cannot read.
+TEST(Corpus, DetectionRulesAllCompileAgainstTheEcsMapping) {
+  std::ifstream in(std::string(EQLPP_SOURCE_DIR) + "/mappings/ecs.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  eqlpp::CompileOptions o;
+  auto st = eqlpp::load_mapping(text.str(), o);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_GT(o.field_mappings.size(), 1500u);
+  EXPECT_EQ(o.field_mappings.at("process.pid").type, eqlpp::FieldType::kInteger);
+  EXPECT_EQ(o.field_mappings.at("source.ip").type, eqlpp::FieldType::kIp);
+  EXPECT_EQ(o.field_mappings.at("process.name.text").type, eqlpp::FieldType::kKeyword);
+  std::size_t ok = 0, typed = 0;
+  auto qs = load("detection-rules-eql.jsonl");
+  for (const auto& q : qs) {
+    auto r = eqlpp::compile(q.query, eqlpp::RuleMetadata{}, o, q.name);
+    EXPECT_TRUE(r.ok()) << q.name << "\n" << (r.ok() ? "" : r.error().render());
+    ok += r.ok();
+    if (r.ok() && (r->explain().find(" as an ip address ") != std::string::npos)) ++typed;
+  }
+  std::printf("detection rules with the ECS mapping: %zu of %zu compile, %zu compare ip fields\n",
+              ok, qs.size(), typed);
+  EXPECT_EQ(ok, qs.size());
+  EXPECT_GT(typed, 10u);  // source.ip != "127.0.0.1" and the like became address comparisons
 }
 
 TEST(Corpus, EndpointRulesCompileOrAreNotSupportedYet) {
