@@ -56,7 +56,15 @@ bool event_option(const std::string& a, Args& args, EventOptions& o) {
     o.reorder_window = parse_duration(args.value(a));
   else if (a == "--max-partials-per-key")
     o.max_partials_per_key = parse_count(a, args.value(a));
-  else if (a == "--mapping") {
+  else if (a == "--dialect") {
+    const std::string d = args.value(a);
+    if (d == "elasticsearch")
+      o.dialect = eqlpp::Dialect::kElasticsearch;
+    else if (d == "endpoint")
+      o.dialect = eqlpp::Dialect::kEndpoint;
+    else
+      throw UsageError{"--dialect takes elasticsearch or endpoint, found '" + d + "'"};
+  } else if (a == "--mapping") {
     const std::string path = args.value(a);
     std::ifstream in(path, std::ios::binary);
     std::stringstream text;
@@ -94,6 +102,8 @@ const char* const kEventOptionsHelp =
     "  --reorder-window DUR      streaming: hold events this long to order them (default 0s)\n"
     "  --max-partials-per-key N  memory limit (library default 64)\n"
     "  --max-samples-per-key N   samples reported per join key (default 1, as Elasticsearch)\n"
+    "  --dialect D               elasticsearch or endpoint (default: by the rule's layout;\n"
+    "                            Endpoint behaviour rules are endpoint)\n"
     "  --mapping FILE            an Elasticsearch index mapping (JSON): field types\n"
     "                            (numbers, boolean, ip, version, date and its format,\n"
     "                            null_value, alias) are read and compared as\n"
@@ -155,6 +165,7 @@ eqlpp::EngineOptions engine_options(const EventOptions& o, const std::vector<eql
 
 eqlpp::CompileOptions compile_options(const EventOptions& o) {
   eqlpp::CompileOptions c;
+  c.dialect = o.dialect;
   if (o.category_field) c.event_category_field = *o.category_field;
   for (const auto& m : o.mappings)
     (void)eqlpp::load_mapping(m, c);  // merged in order; validated when read

@@ -27,6 +27,7 @@ struct EventOptions {
   std::optional<std::size_t> max_partials_per_key, max_state_bytes, max_line_bytes;
   std::optional<std::size_t> max_samples_per_key;
   std::vector<std::string> mappings;  // --mapping (repeatable): each mapping's JSON text, validated
+  eqlpp::Dialect dialect = eqlpp::Dialect::kAuto;  // --dialect
   bool progress = false;
   bool verbose = false;
   std::optional<std::chrono::nanoseconds> max_time_ahead;

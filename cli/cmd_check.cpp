@@ -17,6 +17,7 @@ int cmd_check(Args& args) {
       "--json) and a summary line 'N rules: N ok, N failed' on stderr.\n"
       "Exit: 0 all compile, 1 otherwise, 2 bad usage.\n"
       "  --event-category-field F  default category field for rules without an override\n"
+      "  --dialect D               elasticsearch or endpoint (default: by the rule's layout)\n"
       "  --mapping FILE            an Elasticsearch index mapping to compile against\n"
       "                            (repeatable; mappings/ecs.json has ECS's field types)\n";
   auto option = [&](const std::string& a) {
@@ -24,7 +25,7 @@ int cmd_check(Args& args) {
       json = true;
     else if (a == "-e")
       queries.push_back(args.value(a));
-    else if (a == "--event-category-field" || a == "--mapping")
+    else if (a == "--event-category-field" || a == "--mapping" || a == "--dialect")
       return event_option(a, args, eo);
     else
       return false;

@@ -77,8 +77,25 @@ struct FieldMapping {
   bool ignore_malformed = false;
 };
 
+/// The EQL dialect a rule is written in.
+enum class Dialect : std::uint8_t {
+  /// By the rule's layout: Elastic Endpoint behaviour rules (a TOML `[rule]`
+  /// table with `id` and no `language`; a JSON line without `language` or
+  /// with "eql (implicit)") are kEndpoint, everything else (queries,
+  /// detection rules) kElasticsearch.
+  kAuto,
+  /// Elasticsearch's EQL: Endpoint constructs are rejected with a diagnostic
+  /// that names the Endpoint dialect.
+  kElasticsearch,
+  /// Elastic Endpoint's dialect, a superset: also `_arraysearch(array,
+  /// $var, condition)` and comparisons of two fields (`a.x == b.y`).
+  kEndpoint,
+};
+
 /// How a query or rule is compiled.
 struct CompileOptions {
+  /// The dialect (CLI `--dialect`); kAuto decides by the rule's layout.
+  Dialect dialect = Dialect::kAuto;
   /// Deepest nesting of parentheses, `not`, calls and arithmetic accepted.
   std::size_t max_depth = 200;
   /// Longest query text accepted, in bytes.

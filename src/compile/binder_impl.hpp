@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "compile/field_table.hpp"
 #include "compile/functions.hpp"
 #include "compile/plan.hpp"
 #include "diag/diag.hpp"
@@ -132,12 +133,22 @@ class Binder {
     failed_ = true;
   }
   [[nodiscard]] bool failed() const { return failed_; }
+  /// Whether the Endpoint dialect's constructs are allowed.
+  [[nodiscard]] bool endpoint() const { return opts_.dialect == Dialect::kEndpoint; }
+  /// Added to a diagnostic about an Endpoint construct in the Elasticsearch dialect.
+  [[nodiscard]] std::string dialect_hint() const {
+    return endpoint() ? std::string() : "; it is Endpoint EQL: compile with --dialect endpoint";
+  }
 
   // ---- values ---------------------------------------------------------------
 
   static std::optional<Value> literal_value(const syntax::Literal& l);
 
   bool check_field(const Node& n);
+  /// The slot a field node reads: a `$var.path` inside `_arraysearch`
+  /// reads the searched array's field, scoped to the element; false after
+  /// an error.
+  bool field_slot(const Node& n, std::uint32_t& out);
   /// `?f` when a mapping is known and does not have f: read as null.
   [[nodiscard]] bool unmapped_optional(const Node& n) const;
 
@@ -182,6 +193,9 @@ class Binder {
 
   std::unique_ptr<PNode> match_pred(const Node& n, bool negate);
 
+  // Endpoint's `_arraysearch(array, $var, condition)`.
+  std::unique_ptr<PNode> arraysearch_pred(const Node& n, bool negate);
+
   // ---- query ----------------------------------------------------------------
 
   std::unique_ptr<PNode> event_filter(const syntax::EventQuery& eq, std::string& category);
@@ -199,6 +213,14 @@ class Binder {
   detail::CompiledRule& r_;
   std::unordered_map<std::string, std::uint32_t> slots_;
   std::vector<std::string> aliases_;
+  // The `_arraysearch` variables in scope, innermost last.
+  struct ArrayScope {
+    std::string var;                                               // as written, "$entry"
+    std::string path;                                              // the searched array's field
+    std::size_t spec;                                              // index in r_.arrays
+    std::vector<std::pair<std::uint32_t, std::uint32_t>>* scoped;  // the PNode's list
+  };
+  std::vector<ArrayScope> array_scopes_;
   bool failed_ = false;
 };
 

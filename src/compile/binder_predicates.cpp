@@ -12,10 +12,8 @@ namespace eqlpp::compiler {
 
 bool Binder::operand(const Node& n, PNode& p) {
   if (n.kind == NodeKind::kField && !unmapped_optional(n)) {
-    if (!check_field(n)) return false;
     p.operand_is_field = true;
-    p.slot = slot(n.field_name());
-    return true;
+    return field_slot(n, p.slot);
   }
   auto e = value(n);
   if (!e) return false;
@@ -34,6 +32,8 @@ std::unique_ptr<PNode> Binder::const_bool(bool v, SourceSpan s) {
 }
 
 std::unique_ptr<PNode> Binder::pred(const Node& n, bool negate) {
+  if (n.kind == NodeKind::kCall && ascii_fold(n.name) == "_arraysearch")
+    return arraysearch_pred(n, negate);
   switch (n.kind) {
     case NodeKind::kAnd:
     case NodeKind::kOr: {
@@ -61,7 +61,8 @@ std::unique_ptr<PNode> Binder::pred(const Node& n, bool negate) {
     case NodeKind::kMatch: return match_pred(n, negate);
     case NodeKind::kLineage:
       error(DiagCode::kNotSupportedYet, n.span,
-            "not supported yet: '" + n.lineage + " of [...]' lineage (Endpoint dialect)");
+            "not supported yet: '" + n.lineage + " of [...]' lineage (Endpoint dialect)" +
+                dialect_hint());
       return nullptr;
     case NodeKind::kLiteral: {
       auto v = literal_value(n.lit);
@@ -107,9 +108,22 @@ std::unique_ptr<PNode> Binder::compare_pred(const Node& n, bool negate) {
     op = mirror(op);
   }
   if (!rc) {
+    if (endpoint()) {
+      // Endpoint compares two values of the event: a field's first value,
+      // null (a missing field) unequal to everything, `!=` its negation.
+      auto e = std::make_unique<VExpr>();
+      e->kind = VExpr::Kind::kCmp;
+      e->cmp = op;
+      e->args.push_back(std::move(lv));
+      e->args.push_back(std::move(rv));
+      auto p = make_p(PNode::Kind::kTruthy, n.span);
+      p->expr = std::move(e);
+      return negate_p(std::move(p), op == CmpOp::kEq ? ne != negate : negate);
+    }
     error(DiagCode::kFieldComparison, n.span,
           "comparisons against fields are not supported by Elasticsearch EQL: one side "
-          "must be a constant");
+          "must be a constant" +
+              dialect_hint());
     return nullptr;
   }
   if (lc && rc) {
@@ -134,9 +148,10 @@ std::unique_ptr<PNode> Binder::compare_pred(const Node& n, bool negate) {
     }
     return negate_p(std::move(p), ne != negate);
   }
-  if (lhs->kind == NodeKind::kField && (c.is_string() || c.is_number()))
+  const bool mapped_field = lhs->kind == NodeKind::kField && lhs->name.empty();
+  if (mapped_field && (c.is_string() || c.is_number()))
     if (auto d = date_compare(*lhs, *rhs, *rv, op, ne, negate, n.span); d || failed_) return d;
-  if (lhs->kind == NodeKind::kField)
+  if (mapped_field)
     if (auto t = typed_compare(n, *lhs, *rhs, *rv, op, ne, negate); t || failed_) return t;
   auto p = make_p(PNode::Kind::kCompare, n.span);
   if (lhs->kind == NodeKind::kField) {
@@ -290,7 +305,7 @@ std::unique_ptr<PNode> Binder::in_pred(const Node& n, bool negate) {
   std::vector<Const> items;
   if (!constant_list(n, items, n.insensitive ? "'in~'" : "'in'")) return nullptr;
   const Node& subject = *n.children[0];
-  if (subject.kind == NodeKind::kField && !unmapped_optional(subject))
+  if (subject.kind == NodeKind::kField && subject.name.empty() && !unmapped_optional(subject))
     if (const FieldMapping* m = mapping_of(resolved(subject.field_name()))) {
       for (std::size_t i = 0; i < items.size(); ++i)
         if (type_mismatch(n, subject, *n.children[i + 1], items[i].value)) return nullptr;
@@ -388,6 +403,57 @@ std::unique_ptr<PNode> Binder::match_pred(const Node& n, bool negate) {
   else
     out = std::move(base);
   return negate_p(std::move(out), negate);
+}
+
+// `_arraysearch(array, $var, condition)` (Endpoint): true when `condition`
+// holds for some element of `array`, `$var.f` reading field f of that element
+// (the elements' fields are numbered by the decoder; CompiledRule::ArraySpec).
+std::unique_ptr<PNode> Binder::arraysearch_pred(const Node& n, bool negate) {
+  if (!endpoint()) {
+    error(DiagCode::kNotSupportedYet, n.span,
+          "not supported yet: _arraysearch (Endpoint dialect)" + dialect_hint());
+    return nullptr;
+  }
+  if (n.children.size() != 3) {
+    error(DiagCode::kWrongArity, n.span,
+          "function '_arraysearch' takes 3 arguments (array, $variable, condition), found " +
+              std::to_string(n.children.size()));
+    return nullptr;
+  }
+  const Node& arr = *n.children[0];
+  const Node& var = *n.children[1];
+  if (arr.kind != NodeKind::kField || !arr.name.empty()) {
+    error(DiagCode::kWrongArgumentType, arr.span,
+          arr.kind == NodeKind::kField
+              ? "not supported yet: _arraysearch over an array inside another array's element"
+              : "the first argument of _arraysearch must be a field (an array)");
+    return nullptr;
+  }
+  if (var.kind != NodeKind::kField || var.name.empty() || !var.path.empty()) {
+    error(DiagCode::kWrongArgumentType, var.span,
+          "the second argument of _arraysearch must be a variable ($name)");
+    return nullptr;
+  }
+  if (!check_field(arr)) return nullptr;
+  const std::string path = resolved(arr.field_name());
+  const std::uint32_t array_slot = slot(path);
+  std::size_t spec = r_.arrays.size();
+  for (std::size_t i = 0; i < r_.arrays.size(); ++i)
+    if (r_.arrays[i].array_slot == array_slot) spec = i;
+  if (spec == r_.arrays.size()) {
+    detail::CompiledRule::ArraySpec a;
+    a.array_slot = array_slot;
+    a.elems_slot = slot(std::string(kElementsPrefix) + path);
+    r_.arrays.push_back(std::move(a));
+  }
+  auto p = make_p(PNode::Kind::kArraySearch, n.span);
+  p->slot = r_.arrays[spec].elems_slot;
+  array_scopes_.push_back({var.name, path, spec, &p->scoped});
+  auto cond = pred(*n.children[2], false);
+  array_scopes_.pop_back();
+  if (!cond) return nullptr;
+  p->children.push_back(std::move(cond));
+  return negate_p(std::move(p), negate);
 }
 
 }  // namespace eqlpp::compiler

@@ -22,19 +22,51 @@ bool Binder::unmapped_optional(const Node& n) const {
   return std::find(mapped.begin(), mapped.end(), n.field_name()) == mapped.end();
 }
 
+bool Binder::field_slot(const Node& n, std::uint32_t& out) {
+  if (!check_field(n)) return false;
+  if (n.name.empty()) {
+    out = slot(n.field_name());
+    return true;
+  }
+  const ArrayScope* scope = nullptr;
+  for (auto it = array_scopes_.rbegin(); it != array_scopes_.rend(); ++it)
+    if (it->var == n.name) {
+      scope = &*it;
+      break;
+    }
+  if (!scope) {
+    error(DiagCode::kUnboundVariable, n.span,
+          "the variable '" + n.name + "' is not bound by an enclosing _arraysearch");
+    return false;
+  }
+  // `$var` alone is an element of an array of scalars; `$var.f` a field of an object element.
+  const std::string path = n.path.empty() ? scope->path : scope->path + "." + n.field_name();
+  out = slot(path);
+  const std::uint32_t tag = slot(std::string(kTagPrefix) + path);
+  auto pair = std::make_pair(out, tag);
+  auto& list = *scope->scoped;
+  if (std::find(list.begin(), list.end(), pair) == list.end()) list.push_back(pair);
+  auto& tags = r_.arrays[scope->spec].tags;
+  if (std::find(tags.begin(), tags.end(), pair) == tags.end()) tags.push_back(pair);
+  return true;
+}
+
 bool Binder::check_field(const Node& n) {
   if (!n.name.empty()) {
-    error(DiagCode::kNotSupportedYet, n.span,
-          "not supported yet: the Endpoint variable '" + n.name +
-              "' (only meaningful inside _arraysearch)");
-    return false;
+    if (!endpoint()) {
+      error(DiagCode::kNotSupportedYet, n.span,
+            "not supported yet: the Endpoint variable '" + n.name +
+                "' (only meaningful inside _arraysearch)" + dialect_hint());
+      return false;
+    }
+    return true;
   }
   if (n.path.size() > 1)
     for (const auto& a : aliases_)
       if (n.path[0] == a) {
-        error(
-            DiagCode::kNotSupportedYet, n.span,
-            "not supported yet: reading a field of the stage alias '" + a + "' (Endpoint dialect)");
+        error(DiagCode::kNotSupportedYet, n.span,
+              "not supported yet: reading a field of the stage alias '" + a +
+                  "' (Endpoint dialect)" + dialect_hint());
         return false;
       }
   return true;
@@ -55,7 +87,7 @@ std::unique_ptr<VExpr> Binder::value(const Node& n) {
         return e;
       }
       e->kind = VExpr::Kind::kField;
-      e->slot = slot(n.field_name());
+      if (!field_slot(n, e->slot)) return nullptr;
       return e;
     case NodeKind::kNeg: {
       auto a = value(*n.children[0]);
@@ -174,8 +206,14 @@ std::unique_ptr<VExpr> Binder::value(const Node& n) {
 std::unique_ptr<VExpr> Binder::call(const Node& n) {
   std::string lname = ascii_fold(n.name);
   if (lname == "_arraysearch") {
-    error(DiagCode::kNotSupportedYet, n.span, "not supported yet: _arraysearch (Endpoint dialect)");
-    return nullptr;
+    // A condition used as a value: `_arraysearch(...) == true`.
+    auto p = arraysearch_pred(n, false);
+    if (!p) return nullptr;
+    auto e = std::make_unique<VExpr>();
+    e->kind = VExpr::Kind::kPred;
+    e->pred_owner = std::move(p);
+    e->pred = e->pred_owner.get();
+    return e;
   }
   const FnInfo* info = find_function(n.name);
   if (!info) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "compile/binder.hpp"
+#include "compile/field_table.hpp"
 #include "compile/functions.hpp"
 #include "syntax/ast.hpp"
 #include "util/json_text.hpp"
@@ -95,6 +96,12 @@ void pnode(const detail::CompiledRule& r, const PNode& p, int indent, std::strin
       out +=
           pad + operand + " as an ip address " + cmp_name(p.cmp) + " " + p.c.value.to_json() + "\n";
       return;
+    case PNode::Kind::kArraySearch: {
+      std::string array = r.fields[p.slot].substr(kElementsPrefix.size());
+      out += pad + "some element of " + array + " (_arraysearch):\n";
+      pnode(r, *p.children[0], indent + 1, out);
+      return;
+    }
     case PNode::Kind::kVersion:
       out +=
           pad + operand + " in version order " + cmp_name(p.cmp) + " " + p.c.value.to_json() + "\n";

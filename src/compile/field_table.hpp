@@ -15,6 +15,12 @@
 
 namespace eqlpp::compiler {
 
+// Internal field names of _arraysearch's element numbers (CompiledRule::ArraySpec):
+// no event field starts with \x01, and the decoder does not project them.
+inline constexpr std::string_view kElementsPrefix = "\x01elements:";
+inline constexpr std::string_view kTagPrefix = "\x01element of:";
+inline bool internal_field(std::string_view path) { return !path.empty() && path[0] == '\x01'; }
+
 class FieldTable {
  public:
   static constexpr FieldId kNone = ~FieldId{0};
@@ -40,6 +46,39 @@ class FieldTable {
   [[nodiscard]] const ingest::Coercion* coercion(FieldId id) const noexcept {
     return id < coercions_.size() ? coercions_[id].get() : nullptr;
   }
+  /// An array that `_arraysearch` searches: the decoder numbers its elements
+  /// (1, 2, ... per event) into `elems`. Each array gets a dense index.
+  struct ArrayInfo {
+    FieldId elems = kNone;
+    std::uint32_t index = 0;
+  };
+  /// A field read inside such an array's elements: the decoder writes each
+  /// of its values' element number (of array `array_index`) into `tag`.
+  struct TagInfo {
+    FieldId tag = kNone;
+    std::uint32_t array_index = 0;
+  };
+  void set_array(FieldId array, FieldId elems) {
+    if (arrays_.size() <= array) arrays_.resize(array + 1);
+    if (arrays_[array].elems != kNone) return;
+    arrays_[array] = {elems, array_count_++};
+    ++version_;
+  }
+  /// First set wins (a field inside two searched arrays is scoped to the first).
+  void set_tag(FieldId value, FieldId tag, FieldId array) {
+    if (tags_.size() <= value) tags_.resize(value + 1);
+    if (tags_[value].tag != kNone || array >= arrays_.size()) return;
+    tags_[value] = {tag, arrays_[array].index};
+    ++version_;
+  }
+  [[nodiscard]] const ArrayInfo* array_info(FieldId id) const noexcept {
+    return id < arrays_.size() && arrays_[id].elems != kNone ? &arrays_[id] : nullptr;
+  }
+  [[nodiscard]] const TagInfo* tag_info(FieldId id) const noexcept {
+    return id < tags_.size() && tags_[id].tag != kNone ? &tags_[id] : nullptr;
+  }
+  [[nodiscard]] std::uint32_t array_count() const noexcept { return array_count_; }
+
   /// Changes whenever a field or a coercion is added (the decoder rebuilds its trie).
   [[nodiscard]] std::uint64_t version() const noexcept { return version_; }
   [[nodiscard]] FieldId find(std::string_view path) const {
@@ -56,6 +95,9 @@ class FieldTable {
  private:
   std::unordered_map<std::string, FieldId, StringHash, std::equal_to<>> ids_;
   std::vector<std::shared_ptr<const ingest::Coercion>> coercions_;
+  std::vector<ArrayInfo> arrays_;
+  std::vector<TagInfo> tags_;
+  std::uint32_t array_count_ = 0;
   std::uint64_t version_ = 0;
 };
 

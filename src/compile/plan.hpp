@@ -86,16 +86,17 @@ struct PNode {
     kAnd,
     kOr,
     kNot,
-    kCategory,  // slot's values contain `text` (any element)
-    kCompare,   // operand cmp const (any element)
-    kIsNull,    // operand is null / missing
-    kIn,        // operand in set
-    kWildcard,  // operand matches wildcard set
-    kRegex,     // operand matches regex set
-    kTruthy,    // operand is boolean true (any element)
-    kDate,      // operand, as a date in `date_unit`s, cmp [date_lo, date_hi] (any element)
-    kIp,        // operand, as an address (IPv4-mapped), cmp [ip_lo, ip_hi] (any element)
-    kVersion,   // operand cmp const in version order (compile/version_order.hpp; any element)
+    kCategory,     // slot's values contain `text` (any element)
+    kCompare,      // operand cmp const (any element)
+    kIsNull,       // operand is null / missing
+    kIn,           // operand in set
+    kWildcard,     // operand matches wildcard set
+    kRegex,        // operand matches regex set
+    kTruthy,       // operand is boolean true (any element)
+    kDate,         // operand, as a date in `date_unit`s, cmp [date_lo, date_hi] (any element)
+    kIp,           // operand, as an address (IPv4-mapped), cmp [ip_lo, ip_hi] (any element)
+    kVersion,      // operand cmp const in version order (compile/version_order.hpp; any element)
+    kArraySearch,  // Endpoint's _arraysearch: children[0] holds for some element of an array
   };
   Kind kind = Kind::kTrue;
   // Operand: a field slot (multi-valued: any element) or a value expression.
@@ -113,6 +114,11 @@ struct PNode {
   std::int64_t date_lo = 0, date_hi = 0, date_unit = 1;
   // kIp: the address, or the first and last address of a CIDR block.
   std::array<std::uint8_t, 16> ip_lo{}, ip_hi{};
+  // kArraySearch: `slot` lists the array's elements (one integer per
+  // element, see CompiledRule::ArraySpec); while children[0] is tested for
+  // one element, each (value slot, tag slot) pair reads only that element's
+  // values.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> scoped;
   std::unique_ptr<InSet> in;
   std::unique_ptr<WildcardSet> wild;
   std::unique_ptr<RegexSet> regex;
@@ -150,6 +156,15 @@ struct CompiledRule {
   // slot -> how the decoder reads it (a mapped type), null when as JSON;
   // may be shorter than `fields`.
   std::vector<std::shared_ptr<const ingest::Coercion>> coercions;
+  // The arrays an `_arraysearch` searches: the decoder numbers their
+  // elements into `elems_slot` (one integer per element, in order) and, for
+  // each field read inside an element, writes each value's element number
+  // into the paired tag slot (parallel to the field's values).
+  struct ArraySpec {
+    std::uint32_t array_slot = 0, elems_slot = 0;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> tags;  // value slot, tag slot
+  };
+  std::vector<ArraySpec> arrays;
   std::uint32_t category_slot = 0;
   std::string category_field;
   std::int64_t maxspan_ns = 0;             // 0 = unlimited

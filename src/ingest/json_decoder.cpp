@@ -21,6 +21,13 @@ struct JsonDecoder::Impl {
   struct Node {
     FieldId id = compiler::FieldTable::kNone;  // the field at this path, if projected
     const Coercion* coerce = nullptr;          // its mapped type, if any
+    // An array _arraysearch searches: its elements are numbered into `elems`.
+    FieldId elems = compiler::FieldTable::kNone;
+    std::uint32_t arr = 0;
+    // A field read inside such an array's elements: each value's element
+    // number (of array `tag_arr`) goes into `tag`.
+    FieldId tag = compiler::FieldTable::kNone;
+    std::uint32_t tag_arr = 0;
     std::vector<std::pair<std::string, std::uint32_t>> kids;  // key segment -> node
   };
   std::vector<Node> nodes;
@@ -37,13 +44,18 @@ struct JsonDecoder::Impl {
   // simdjson without recursion and do not count.
   std::size_t max_depth = 100;
   bool too_deep = false;
+  // The element being walked of each searched array (0: none), and the last number given.
+  std::vector<std::uint32_t> cur_elem;
+  std::uint32_t elem_count = 0;
   // A value its field's mapped type cannot read (Coerced::kMalformed).
   FieldId mismatch = compiler::FieldTable::kNone;
   std::string mismatch_value;
 
   void build(const compiler::FieldTable& fields) {
     nodes.assign(1, Node{});
+    cur_elem.assign(fields.array_count(), 0);
     fields.for_each([&](std::string_view path, FieldId id) {
+      if (compiler::internal_field(path)) return;  // written by the decoder, never read
       std::uint32_t n = 0;
       std::size_t start = 0;
       while (true) {
@@ -62,6 +74,14 @@ struct JsonDecoder::Impl {
       }
       nodes[n].id = id;
       nodes[n].coerce = fields.coercion(id);
+      if (const auto* a = fields.array_info(id)) {
+        nodes[n].elems = a->elems;
+        nodes[n].arr = a->index;
+      }
+      if (const auto* t = fields.tag_info(id)) {
+        nodes[n].tag = t->tag;
+        nodes[n].tag_arr = t->array_index;
+      }
     });
     built_for = &fields;
     built_version = fields.version();
@@ -98,20 +118,43 @@ struct JsonDecoder::Impl {
     return fail(simdjson::DEPTH_ERROR);
   }
 
+  // Adds a non-null value of field `id` (node n), and its element number
+  // when the field is read inside a searched array's elements.
+  void emit(FieldId id, std::uint32_t n, Value v) {
+    out->add(id, v);
+    const Node& node = nodes[n];
+    if (node.tag != compiler::FieldTable::kNone)
+      out->add(node.tag, Value(static_cast<std::int64_t>(cur_elem[node.tag_arr])));
+  }
+
+  // Starts element `k` of searched array node `n` (nothing for other nodes);
+  // returns what end_element() restores.
+  std::uint32_t begin_element(std::uint32_t n) {
+    const Node& node = nodes[n];
+    if (node.elems == compiler::FieldTable::kNone) return 0;
+    const std::uint32_t saved = cur_elem[node.arr];
+    cur_elem[node.arr] = ++elem_count;
+    out->add(node.elems, Value(static_cast<std::int64_t>(elem_count)));
+    return saved;
+  }
+  void end_element(std::uint32_t n, std::uint32_t saved) {
+    if (nodes[n].elems != compiler::FieldTable::kNone) cur_elem[nodes[n].arr] = saved;
+  }
+
   // Adds a scalar of field `id`, read as its mapped type when it has one.
   bool put(FieldId id, std::uint32_t n, Value v, std::string_view raw) {
     const Coercion* c = nodes[n].coerce;
     if (!c) {
-      out->add(id, v);
+      if (!v.is_null()) emit(id, n, v);
       return true;
     }
     if (v.is_null()) {
-      if (c->null_value) out->add(id, *c->null_value);
+      if (c->null_value) emit(id, n, *c->null_value);
       return true;
     }
     Value typed;
     switch (coerce(*c, v, raw, typed)) {
-      case Coerced::kValue: out->add(id, typed); return true;
+      case Coerced::kValue: emit(id, n, typed); return true;
       case Coerced::kDrop: return true;
       case Coerced::kMalformed:
         mismatch = id;
@@ -164,15 +207,21 @@ struct JsonDecoder::Impl {
         od::array arr;
         if (auto e = v.get_array().get(arr)) return fail(e);
         return for_each_element(arr, [&](od::value ev, od::json_type et) {
-          return et == od::json_type::object ? walk_value_object(ev, n, depth + 1)
-                                             : add_value(id, n, ev, depth + 1);
+          const std::uint32_t saved = begin_element(n);
+          const bool ok = et == od::json_type::object ? walk_value_object(ev, n, depth + 1)
+                                                      : add_value(id, n, ev, depth + 1);
+          end_element(n, saved);
+          return ok;
         });
       }
       case od::json_type::object: {
         if (!deeper(depth + 1)) return false;
         od::object o;
         if (auto e = v.get_object().get(o)) return fail(e);
-        return walk_object(o, n, depth + 1);
+        const std::uint32_t saved = begin_element(n);  // a lone object: one element
+        const bool ok = walk_object(o, n, depth + 1);
+        end_element(n, saved);
+        return ok;
       }
     }
     return true;
@@ -203,12 +252,18 @@ struct JsonDecoder::Impl {
   // path. `arr` is at `depth`.
   bool walk_array(od::array arr, std::uint32_t n, std::size_t depth) {
     return for_each_element(arr, [&](od::value ev, od::json_type et) {
-      if (et == od::json_type::object) return walk_value_object(ev, n, depth);
-      if (et != od::json_type::array) return true;
-      if (!deeper(depth + 1)) return false;
-      od::array a;
-      if (auto e = ev.get_array().get(a)) return fail(e);
-      return walk_array(a, n, depth + 1);
+      const std::uint32_t saved = begin_element(n);
+      bool ok = true;
+      if (et == od::json_type::object) {
+        ok = walk_value_object(ev, n, depth);
+      } else if (et == od::json_type::array) {
+        if (!deeper(depth + 1)) return false;
+        od::array a;
+        if (auto e = ev.get_array().get(a)) return fail(e);
+        ok = walk_array(a, n, depth + 1);
+      }
+      end_element(n, saved);
+      return ok;
     });
   }
 
@@ -230,7 +285,10 @@ struct JsonDecoder::Impl {
         if (!deeper(depth + 1)) return false;
         od::object o;
         if (auto e = v.get_object().get(o)) return fail(e);
-        if (!walk_object(o, m, depth + 1)) return false;
+        const std::uint32_t saved = begin_element(m);  // a lone object: one element
+        const bool ok = walk_object(o, m, depth + 1);
+        end_element(m, saved);
+        if (!ok) return false;
       } else if (node.id != compiler::FieldTable::kNone) {
         if (!add_value(node.id, m, v, depth)) return false;
       } else if (t == od::json_type::array && !node.kids.empty()) {
@@ -261,6 +319,7 @@ Status JsonDecoder::decode(std::string_view line, const compiler::FieldTable& fi
   m.err = simdjson::SUCCESS;
   m.too_deep = false;
   m.mismatch = compiler::FieldTable::kNone;
+  m.elem_count = 0;
   od::document doc;
   auto e = m.parser.iterate(m.buf.data(), line.size(), m.buf.size()).get(doc);
   od::object root;

@@ -250,7 +250,17 @@ class Loader {
       where.note =
           "the query is a TOML string with escapes: line and column are within the query text";
     }
-    add(detail::compile_query(*q, std::move(meta), opts_, where));
+    // The Endpoint layout: `id` instead of `rule_id`, no `language`.
+    const bool endpoint = lang.empty() && str(rule["rule_id"]).empty() && !str(rule["id"]).empty();
+    add(detail::compile_query(*q, std::move(meta), options_for(endpoint), where));
+  }
+
+  // The options for a rule of the Endpoint layout or not (CompileOptions::dialect kAuto).
+  CompileOptions options_for(bool endpoint_layout) const {
+    CompileOptions o = opts_;
+    if (o.dialect == Dialect::kAuto)
+      o.dialect = endpoint_layout ? Dialect::kEndpoint : Dialect::kElasticsearch;
+    return o;
   }
 
   void warn_settings(const RuleMetadata& meta, const std::shared_ptr<const SourceFile>& src) {
@@ -369,7 +379,9 @@ class Loader {
       warn_settings(meta, src);
       detail::QueryLocation where;
       where.name = src->name() + ":" + std::to_string(line_no) + ": query of '" + meta.name + "'";
-      add(detail::compile_query(q, std::move(meta), opts_, where));
+      // A corpus line of an Endpoint rule has no language, or "eql (implicit)".
+      const bool endpoint = lang.empty() || lang == "eql (implicit)";
+      add(detail::compile_query(q, std::move(meta), options_for(endpoint), where));
     }
   }
 

@@ -3,6 +3,7 @@
 #include "eqlpp/rule.hpp"
 
 #include "compile/binder.hpp"
+#include "compile/field_table.hpp"
 #include "diag/diag.hpp"
 #include "eqlpp/version.hpp"
 #include "rules/compile_query.hpp"
@@ -19,7 +20,12 @@ std::optional<std::int64_t> Rule::head() const noexcept { return impl_->head; }
 std::optional<std::int64_t> Rule::tail() const noexcept { return impl_->tail; }
 std::string Rule::canonical_query() const { return impl_->canonical; }
 std::string Rule::explain() const { return compiler::explain(*impl_); }
-std::vector<std::string> Rule::fields() const { return impl_->fields; }
+std::vector<std::string> Rule::fields() const {
+  std::vector<std::string> out;
+  for (const auto& f : impl_->fields)
+    if (!compiler::internal_field(f)) out.push_back(f);
+  return out;
+}
 const Diagnostics& Rule::warnings() const noexcept { return impl_->warnings; }
 
 namespace detail {

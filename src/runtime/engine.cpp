@@ -139,6 +139,11 @@ class EngineImpl {
     for (const auto& f : plan.fields) map.push_back(fields.intern(f));
     for (std::size_t i = 0; i < plan.coercions.size(); ++i)
       fields.set_coercion(map[i], plan.coercions[i]);
+    for (const auto& a : plan.arrays) {
+      fields.set_array(map[a.array_slot], map[a.elems_slot]);
+      for (const auto& [value, tag] : a.tags)
+        fields.set_tag(map[value], map[tag], map[a.array_slot]);
+    }
     auto idx = static_cast<std::uint32_t>(rules.size());
     rules.push_back(std::make_unique<RuleRuntime>(std::move(rule), std::move(map), opts, budget,
                                                   alerts, stats, next_ordinal, now));

@@ -100,6 +100,31 @@ std::string_view text_of(const Value& v, EvalCtx& ctx) {
 
 }  // namespace
 
+// Endpoint's `_arraysearch`: the condition for each element in turn, its
+// fields reading only that element's values (the decoder writes each value's
+// element number in order, so an element's values are one run).
+bool eval_arraysearch(const PNode& p, EvalCtx& ctx) {
+  const std::size_t base = ctx.scopes.size();
+  bool found = false;
+  for (const Value& elem : ctx.field(p.slot)) {
+    const std::int64_t e = elem.as_int();
+    for (const auto& [value_slot, tag_slot] : p.scoped) {
+      auto vals = ctx.field(value_slot);
+      auto tags = ctx.field(tag_slot);
+      const std::size_t n = std::min(vals.size(), tags.size());
+      std::size_t lo = 0;
+      while (lo < n && tags[lo].as_int() < e) ++lo;
+      std::size_t hi = lo;
+      while (hi < n && tags[hi].as_int() == e) ++hi;
+      ctx.scopes.push_back({value_slot, vals.subspan(lo, hi - lo)});
+    }
+    found = eval_pred(*p.children[0], ctx);
+    ctx.scopes.resize(base);
+    if (found) break;
+  }
+  return found;
+}
+
 bool eval_pred(const PNode& p, EvalCtx& ctx) {
   switch (p.kind) {
     case PNode::Kind::kTrue: return true;
@@ -168,6 +193,7 @@ bool eval_pred(const PNode& p, EvalCtx& ctx) {
         return in_range(p.cmp, compiler::compare_versions(v.as_string(), p.c.value.as_string()), 0,
                         0);
       });
+    case PNode::Kind::kArraySearch: return eval_arraysearch(p, ctx);
   }
   return false;
 }

@@ -28,7 +28,17 @@ struct EvalCtx {
   void new_event() { fold_used = 0; }
   std::string_view folded_field_value(std::string_view v);
 
+  // Inside `_arraysearch`: slots that read only the current element's values.
+  struct Scoped {
+    std::uint32_t slot;
+    std::span<const Value> values;
+  };
+  std::vector<Scoped> scopes;
+
   [[nodiscard]] std::span<const Value> field(std::uint32_t slot) const {
+    if (!scopes.empty()) [[unlikely]]
+      for (auto it = scopes.rbegin(); it != scopes.rend(); ++it)
+        if (it->slot == slot) return it->values;
     return rec->values(map[slot]);
   }
 };
@@ -39,6 +49,8 @@ std::string json_array(std::span<const Value> values);
 
 /// Two-valued predicate evaluation (Elasticsearch query semantics).
 bool eval_pred(const compiler::PNode& p, EvalCtx& ctx);
+/// `_arraysearch` (PNode::Kind::kArraySearch).
+bool eval_arraysearch(const compiler::PNode& p, EvalCtx& ctx);
 /// Three-valued value evaluation: null (Value()) when any operand is null.
 Value eval_value(const compiler::VExpr& e, EvalCtx& ctx);
 

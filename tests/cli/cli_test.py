@@ -379,5 +379,24 @@ check("--mapping: long and ip fields, epoch_second timestamps",
 rc, out, err = run(["query", "--mapping", tmap, 'network where pid == "abc"', typed])
 check("--mapping: a literal the type cannot read is a compile error", rc == 1 and "mapped as integer" in err, out + err)
 
+# --dialect: the Endpoint dialect's constructs compile only in it.
+eq = 'process where _arraysearch(process.thread.Ext.call_stack, $e, $e.symbol_info : "Unbacked*") and process.name == process.parent.name'
+rc, out, err = run(["check", "-e", eq])
+check("check: Endpoint constructs are rejected in the Elasticsearch dialect, with the fix",
+      rc == 1 and "--dialect endpoint" in err, err)
+rc, out, err = run(["check", "--dialect", "endpoint", "-e", eq])
+check("check --dialect endpoint compiles them", rc == 0 and "1 rules: 1 ok, 0 failed" in err, err)
+rc, out, err = run(["check", "--dialect", "sigma", "-e", eq])
+check("--dialect with an unknown name is bad usage", rc == 2 and "elasticsearch or endpoint" in err, err)
+stack = os.path.join(tmp, "stack.jsonl")
+with open(stack, "w") as f:
+    f.write(json.dumps({"@timestamp": 1, "event": {"category": "process"}, "n": 1, "process": {"name": "a", "parent": {"name": "a"},
+            "thread": {"Ext": {"call_stack": [{"symbol_info": "ntdll.dll"}, {"symbol_info": "Unbacked"}]}}}}) + "\n")
+    f.write(json.dumps({"@timestamp": 2, "event": {"category": "process"}, "n": 2, "process": {"name": "a", "parent": {"name": "b"},
+            "thread": {"Ext": {"call_stack": [{"symbol_info": "Unbacked"}]}}}}) + "\n")
+rc, out, err = run(["query", "--dialect", "endpoint", eq, stack])
+check("query --dialect endpoint runs _arraysearch and field comparisons",
+      rc == 0 and [json.loads(l)["n"] for l in out.splitlines()] == [1], out + err)
+
 print("cli: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
