@@ -150,15 +150,18 @@ TEST(Corpus, EndpointRulesCompileOrAreNotSupportedYet) {
 // match: every detection rule over the sample stream, and over a variant with
 // upper-cased executables (case-insensitive `:` and `in~`), gives the same
 // alerts, in the same order, with and without it.
+static std::vector<std::string> sample_lines() {
+  std::vector<std::string> lines;
+  std::ifstream in(std::string(EQLPP_SOURCE_DIR) + "/examples/events.jsonl");
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
 TEST(Corpus, RuleIndexChangesNoResult) {
   auto loaded =
       eqlpp::load_rules(std::string(EQLPP_SHARED_DIR) + "/corpus/detection-rules-eql.jsonl");
   ASSERT_GT(loaded.rules.size(), 1000u);
-  std::vector<std::string> lines;
-  {
-    std::ifstream in(std::string(EQLPP_SOURCE_DIR) + "/examples/events.jsonl");
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-  }
+  std::vector<std::string> lines = sample_lines();
   ASSERT_GT(lines.size(), 3000u);
   const std::size_t n = lines.size();
   for (std::size_t i = 0; i < n; ++i) {
@@ -204,11 +207,7 @@ TEST(Corpus, EndpointRulesRunTogether) {
   auto loaded =
       eqlpp::load_rules(std::string(EQLPP_SHARED_DIR) + "/corpus/protections-artifacts-eql.jsonl");
   EXPECT_GE(loaded.rules.size(), 1194u);
-  std::vector<std::string> lines;
-  {
-    std::ifstream in(std::string(EQLPP_SOURCE_DIR) + "/examples/events.jsonl");
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-  }
+  std::vector<std::string> lines = sample_lines();
   for (int i = 0; i < 50; ++i) {
     const std::string n = std::to_string(i);
     lines.push_back(
