@@ -11,13 +11,13 @@ int cmd_explain(Args& args) {
   EventOptions eo;
   std::vector<std::string> pos;
   const std::string help =
-      "Usage: eqlpp explain [--event-category-field F] QUERY|RULE_FILE...\n\n"
+      "Usage: eqlpp explain [--event-category-field F] [--dialect D] [--mapping FILE]...\n"
+      "                     QUERY|RULE_FILE...\n\n"
       "Print the compiled plan: stages, join keys, maxspan, until, each filter with its\n"
       "compiled matchers (wildcard sets, regexes, in-sets) and the fields read.\n";
   auto option = [&](const std::string& a) {
-    if (a != "--event-category-field") return false;
-    eo.category_field = args.value(a);
-    return true;
+    if (a != "--event-category-field" && a != "--dialect" && a != "--mapping") return false;
+    return event_option(a, args, eo);
   };
   if (!read_args(args, "explain", help, option, pos)) return kOk;
   if (pos.empty()) throw UsageError{"explain: missing QUERY or RULE"};

@@ -57,8 +57,17 @@ bool Binder::keys(const std::vector<syntax::NodePtr>& ks, StagePlan& st) {
 }
 
 bool Binder::stage(const syntax::Stage& s, int index, StagePlan& st) {
+  current_stage_ = index;
+  reads_aliases_ = false;
   st.filter = event_filter(s.query, st.category);
+  current_stage_ = -2;
   if (!st.filter) return false;
+  st.reads_aliases = reads_aliases_;
+  if (st.reads_aliases && (s.missing || q_.kind != QueryKind::kSequence)) {
+    error(DiagCode::kNotSupportedYet, s.query.span,
+          "not supported yet: a stage alias read in a missing-event stage or a sample");
+    return false;
+  }
   st.missing = s.missing;
   st.source_stage = index;
   if (!keys(q_.shared_keys, st)) return false;

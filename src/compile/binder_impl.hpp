@@ -87,8 +87,7 @@ class Binder {
   Binder(const syntax::Query& q, DiagSink& diags, const CompileOptions& opts,
          detail::CompiledRule& r)
       : q_(q), diags_(diags), opts_(opts), r_(r) {
-    for (const auto& s : q.stages)
-      if (!s.alias.empty()) aliases_.push_back(s.alias);
+    for (const auto& s : q.stages) aliases_.push_back(s.alias);  // by stage index ("" if none)
   }
 
   std::uint32_t slot(const std::string& written) {
@@ -149,6 +148,10 @@ class Binder {
   /// reads the searched array's field, scoped to the element; false after
   /// an error.
   bool field_slot(const Node& n, std::uint32_t& out);
+  /// The query stage whose alias `n` reads (`event0.f`), or -1.
+  [[nodiscard]] int alias_stage(const Node& n) const;
+  /// The internal slot of a stage alias read (CompiledRule::AliasRef).
+  bool alias_slot(const Node& n, int stage, std::uint32_t& out);
   /// `?f` when a mapping is known and does not have f: read as null.
   [[nodiscard]] bool unmapped_optional(const Node& n) const;
 
@@ -213,6 +216,8 @@ class Binder {
   detail::CompiledRule& r_;
   std::unordered_map<std::string, std::uint32_t> slots_;
   std::vector<std::string> aliases_;
+  int current_stage_ = -2;      // the query stage being bound (-1: until, -2: none)
+  bool reads_aliases_ = false;  // the stage being bound read a stage alias
   // The `_arraysearch` variables in scope, innermost last.
   struct ArrayScope {
     std::string var;                                               // as written, "$entry"

@@ -25,6 +25,7 @@ bool Binder::unmapped_optional(const Node& n) const {
 bool Binder::field_slot(const Node& n, std::uint32_t& out) {
   if (!check_field(n)) return false;
   if (n.name.empty()) {
+    if (int stage = alias_stage(n); stage >= 0) return alias_slot(n, stage, out);
     out = slot(n.field_name());
     return true;
   }
@@ -61,14 +62,42 @@ bool Binder::check_field(const Node& n) {
     }
     return true;
   }
-  if (n.path.size() > 1)
-    for (const auto& a : aliases_)
-      if (n.path[0] == a) {
-        error(DiagCode::kNotSupportedYet, n.span,
-              "not supported yet: reading a field of the stage alias '" + a +
-                  "' (Endpoint dialect)" + dialect_hint());
-        return false;
-      }
+  if (const int stage = alias_stage(n); stage >= 0) {
+    const std::string& a = aliases_[static_cast<std::size_t>(stage)];
+    if (!endpoint()) {
+      error(DiagCode::kNotSupportedYet, n.span,
+            "not supported yet: reading a field of the stage alias '" + a + "' (Endpoint dialect)" +
+                dialect_hint());
+      return false;
+    }
+    if (current_stage_ < 0 || stage >= current_stage_) {
+      error(DiagCode::kInvalidSequence, n.span,
+            current_stage_ == -1
+                ? "not supported yet: reading the stage alias '" + a + "' in `until`"
+                : "the stage alias '" + a + "' names stage " + std::to_string(stage + 1) +
+                      ", which is not before this stage: only earlier stages can be read");
+      return false;
+    }
+  }
+  return true;
+}
+
+int Binder::alias_stage(const Node& n) const {
+  if (n.path.size() < 2 || !n.name.empty()) return -1;
+  for (std::size_t i = 0; i < aliases_.size(); ++i)
+    if (!aliases_[i].empty() && n.path[0] == aliases_[i]) return static_cast<int>(i);
+  return -1;
+}
+
+bool Binder::alias_slot(const Node& n, int stage, std::uint32_t& out) {
+  std::string path = n.path[1];
+  for (std::size_t i = 2; i < n.path.size(); ++i) path += "." + n.path[i];
+  path = resolved(path);
+  out = slot(std::string(kAliasPrefix) + std::to_string(stage) + ":" + path);
+  reads_aliases_ = true;
+  for (const auto& ref : r_.alias_refs)
+    if (ref.alias_slot == out) return true;
+  r_.alias_refs.push_back({stage, slot(path), out});
   return true;
 }
 

@@ -26,7 +26,7 @@ const char* cmp_name(CmpOp op) {
 std::string vexpr(const detail::CompiledRule& r, const VExpr& e) {
   switch (e.kind) {
     case VExpr::Kind::kConst: return e.c.value.to_json();
-    case VExpr::Kind::kField: return r.fields[e.slot];
+    case VExpr::Kind::kField: return display_field(r.fields[e.slot]);
     case VExpr::Kind::kCall: {
       std::string out = function_info(e.fn).name;
       if (e.insensitive) out += "~";
@@ -54,7 +54,7 @@ namespace {
 
 void pnode(const detail::CompiledRule& r, const PNode& p, int indent, std::string& out) {
   std::string pad(static_cast<std::size_t>(indent) * 2, ' ');
-  std::string operand = p.operand_is_field ? r.fields[p.slot] + "[any]"
+  std::string operand = p.operand_is_field ? display_field(r.fields[p.slot]) + "[any]"
                                            : (p.expr ? vexpr(r, *p.expr) : std::string());
   switch (p.kind) {
     case PNode::Kind::kTrue: out += pad + "true\n"; return;
@@ -160,7 +160,8 @@ std::string explain(const detail::CompiledRule& r) {
     out += "rule index: none (dispatched by category)\n";
   }
   out += "fields:";
-  for (const auto& f : r.fields) out += " " + f;
+  for (const auto& f : r.fields)
+    if (!internal_field(f)) out += " " + f;
   out += "\n";
   return out;
 }

@@ -17,9 +17,31 @@ namespace eqlpp::compiler {
 
 // Internal field names of _arraysearch's element numbers (CompiledRule::ArraySpec):
 // no event field starts with \x01, and the decoder does not project them.
-inline constexpr std::string_view kElementsPrefix = "\x01elements:";
-inline constexpr std::string_view kTagPrefix = "\x01element of:";
+inline constexpr std::string_view kElementsPrefix =
+    "\x01"
+    "elements:";
+inline constexpr std::string_view kTagPrefix =
+    "\x01"
+    "element of:";
+// A stage alias read (CompiledRule::AliasRef): "\x01alias:<stage>:<field>", filled by the matcher.
+inline constexpr std::string_view kAliasPrefix =
+    "\x01"
+    "alias:";
 inline bool internal_field(std::string_view path) { return !path.empty() && path[0] == '\x01'; }
+/// A field path as explain and trace show it: internal ones in words
+/// ("stage 0 alias: process.name").
+inline std::string display_field(std::string_view path) {
+  if (!internal_field(path)) return std::string(path);
+  if (path.substr(0, kAliasPrefix.size()) == kAliasPrefix) {
+    std::string_view rest = path.substr(kAliasPrefix.size());
+    const std::size_t colon = rest.find(':');
+    return "stage " + std::string(rest.substr(0, colon)) +
+           " alias: " + std::string(rest.substr(colon + 1));
+  }
+  if (path.substr(0, kElementsPrefix.size()) == kElementsPrefix)
+    return "elements of " + std::string(path.substr(kElementsPrefix.size()));
+  return "element of " + std::string(path.substr(kTagPrefix.size()));
+}
 
 class FieldTable {
  public:

@@ -139,8 +139,9 @@ struct StagePlan {
   std::vector<std::unique_ptr<VExpr>> keys;  // shared keys then own keys
   std::vector<bool> key_optional;
   bool missing = false;
-  int source_stage = 0;  // stage index in the query (before runs expansion)
-  std::string category;  // "" for any: used by the dispatch index
+  bool reads_aliases = false;  // the filter reads a stage alias (CompiledRule::alias_refs)
+  int source_stage = 0;        // stage index in the query (before runs expansion)
+  std::string category;        // "" for any: used by the dispatch index
 };
 
 }  // namespace eqlpp::compiler
@@ -165,6 +166,15 @@ struct CompiledRule {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> tags;  // value slot, tag slot
   };
   std::vector<ArraySpec> arrays;
+  // Endpoint stage aliases (`[...] as event0`, then `event0.f` in a later
+  // stage): when a partial takes an event at `source_stage`, it keeps the
+  // values of `field_slot` (only those, not the event); a later stage's
+  // filter reads them through `alias_slot`, an internal slot.
+  struct AliasRef {
+    int source_stage = 0;
+    std::uint32_t field_slot = 0, alias_slot = 0;
+  };
+  std::vector<AliasRef> alias_refs;
   std::uint32_t category_slot = 0;
   std::string category_field;
   std::int64_t maxspan_ns = 0;             // 0 = unlimited

@@ -44,6 +44,30 @@ SequenceMatcher::SequenceMatcher(const detail::CompiledRule& plan, MatcherEnv en
     }
   }
   leading_missing_ = gap_.front().size();
+  alias_values_.resize(plan.alias_refs.size());
+}
+
+void SequenceMatcher::take_aliases(Partial& p, int source_stage, EvalCtx& ctx) const {
+  if (plan_.alias_refs.empty()) return;
+  p.aliases.resize(plan_.alias_refs.size());
+  for (std::size_t i = 0; i < plan_.alias_refs.size(); ++i) {
+    const auto& ref = plan_.alias_refs[i];
+    if (ref.source_stage != source_stage) continue;
+    p.aliases[i].clear();
+    for (const Value& v : ctx.field(ref.field_slot)) key_add_value(p.aliases[i], v);
+  }
+}
+
+template <bool kTrace>
+bool SequenceMatcher::test_with_aliases(const StagePlan& st, const Partial& p, EvalCtx& ctx) {
+  const std::size_t base = ctx.scopes.size();
+  for (std::size_t i = 0; i < plan_.alias_refs.size(); ++i) {
+    alias_values_[i] = i < p.aliases.size() ? key_values(p.aliases[i]) : std::vector<Value>{};
+    ctx.scopes.push_back({plan_.alias_refs[i].alias_slot, alias_values_[i]});
+  }
+  const bool ok = test<kTrace>(st, st.source_stage, ctx);
+  ctx.scopes.resize(base);
+  return ok;
 }
 
 std::string SequenceMatcher::stage_name(std::size_t positive_index) const {
@@ -54,6 +78,7 @@ std::size_t SequenceMatcher::partial_bytes(const Partial& p) const {
   std::size_t b = sizeof(Partial) + p.events.capacity() * sizeof(AlertEvent);
   for (const auto& e : p.events)
     if (e.payload) b += e.payload->size();
+  for (const auto& a : p.aliases) b += sizeof(std::string) + a.capacity();
   return b;
 }
 
@@ -193,13 +218,16 @@ void SequenceMatcher::run(EventCtx& ev, EvalCtx& ctx) {
   // Positive stages, in descending order so an event never extends a partial it just made.
   for (std::size_t pi = positive_.size(); pi-- > 0;) {
     const StagePlan& st = plan_.stages[positive_[pi]];
-    if (!test<kTrace>(st, st.source_stage, ctx)) continue;
-    ++env_.stats.matches;
+    // A stage that reads stage aliases is tested against each key's partial.
+    if (!st.reads_aliases) {
+      if (!test<kTrace>(st, st.source_stage, ctx)) continue;
+      ++env_.stats.matches;
+    }
     if (!compute_keys(st, ctx)) {
       if constexpr (kTrace) note("a join key is null: this stage does not take the event");
       continue;
     }
-    positive_stage<kTrace>(pi, ev);
+    positive_stage<kTrace>(pi, ev, ctx);
   }
   // Missing-event stages: remember the latest matching event per key.
   for (std::size_t i = 0; i < plan_.stages.size(); ++i) {
@@ -219,7 +247,8 @@ void SequenceMatcher::run(EventCtx& ev, EvalCtx& ctx) {
 
 // The event matched positive stage `pi`; keys_ holds its join keys.
 template <bool kTrace>
-void SequenceMatcher::positive_stage(std::size_t pi, EventCtx& ev) {
+void SequenceMatcher::positive_stage(std::size_t pi, EventCtx& ev, EvalCtx& ctx) {
+  const StagePlan& st = plan_.stages[positive_[pi]];
   const std::size_t k = positive_.size();
   const std::int64_t maxspan = plan_.maxspan_ns;
   for (const Key& key : keys_) {  // each value of a multi-valued key on its own
@@ -250,6 +279,7 @@ void SequenceMatcher::positive_stage(std::size_t pi, EventCtx& ev) {
       p.events.push_back(ev.ref());
       p.first_ts = ev.ts;
       p.last_ordinal = ev.ordinal;
+      take_aliases(p, st.source_stage, ctx);
       s = table_.get_or_create(key);
       table_.begin_partial(s);
       if (kTrace && k > 1) note("started a partial sequence for key " + key_text(table_.key(s)));
@@ -275,6 +305,10 @@ void SequenceMatcher::positive_stage(std::size_t pi, EventCtx& ev) {
                               : "no partial for key " + key_text(key) + " is waiting after " +
                                     stage_name(pi - 1)));
       continue;
+    }
+    if (st.reads_aliases) {
+      if (!test_with_aliases<kTrace>(st, *prev, ctx)) continue;
+      ++env_.stats.matches;
     }
     Partial p = std::move(*prev);
     prev.reset();
@@ -311,6 +345,7 @@ void SequenceMatcher::positive_stage(std::size_t pi, EventCtx& ev) {
     }
     p.events.push_back(ev.ref());
     p.last_ordinal = ev.ordinal;
+    take_aliases(p, st.source_stage, ctx);
     table_.touch(s);
     if (kTrace && pi != k - 1)
       note("extended the partial for key " + key_text(key) + " (waiting after " +

@@ -33,7 +33,13 @@ class SequenceMatcher final : public KeyedMatcher {
   template <bool kTrace>
   void run(EventCtx& ev, EvalCtx& ctx);
   template <bool kTrace>
-  void positive_stage(std::size_t pi, EventCtx& ev);
+  void positive_stage(std::size_t pi, EventCtx& ev, EvalCtx& ctx);
+  // Stage aliases: keeps the aliased fields of the event `p` takes at `source_stage`.
+  void take_aliases(Partial& p, int source_stage, EvalCtx& ctx) const;
+  // Whether the event passes the filter of an alias-reading stage given the
+  // aliased values `p` holds.
+  template <bool kTrace>
+  bool test_with_aliases(const compiler::StagePlan& st, const Partial& p, EvalCtx& ctx);
   template <bool kTrace>
   void missing_stage(std::size_t i, EventCtx& ev);
   template <bool kTrace>
@@ -54,6 +60,7 @@ class SequenceMatcher final : public KeyedMatcher {
       gap_;                          // gap_[p]: missing stages before positive p; gap_[k]: trailing
   std::vector<int> missing_slot_;    // plan stage index -> index in KeyState::missing
   std::size_t leading_missing_ = 0;  // leading missing-event stages (marks with expiry)
+  std::vector<std::vector<Value>> alias_values_;  // decoded Partial::aliases, while testing
   ExpiryHeap heap_;
   std::uint64_t next_id_ = 1;
 };

@@ -116,6 +116,9 @@ inline std::vector<Value> key_values(std::string_view k) {
 
 struct Partial {
   std::vector<AlertEvent> events;  // positive stages matched so far
+  // Endpoint stage aliases: per CompiledRule::alias_refs entry, the values
+  // of the aliased event's field, encoded as a Key; empty until taken.
+  std::vector<std::string> aliases;
   std::int64_t first_ts = 0;
   std::uint64_t last_ordinal = 0;
   std::uint64_t id = 0;

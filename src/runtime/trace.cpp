@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "compile/binder.hpp"
+#include "compile/field_table.hpp"
 #include "eqlpp/alert.hpp"
 
 namespace eqlpp::runtime {
@@ -94,7 +95,7 @@ TraceCondition explain_rejection(const detail::CompiledRule& rule, const PNode& 
   c.line = line;
   c.column = col;
   if (leaf.operand_is_field) {
-    c.operand = rule.fields[leaf.slot];
+    c.operand = compiler::display_field(rule.fields[leaf.slot]);
     c.seen = cut(values_json(ctx.field(leaf.slot)));
   } else if (leaf.expr) {
     c.operand = compiler::vexpr(rule, *leaf.expr);

@@ -90,6 +90,7 @@ TEST(ArraySearch, IsEndpointOnly) {
   EXPECT_NE(ok->explain().find("some element of a (_arraysearch)"), std::string::npos)
       << ok->explain();
   for (const auto& f : ok->fields()) EXPECT_NE(f[0], '\x01') << "an internal field is listed";
+  EXPECT_EQ(ok->fields(), (std::vector<std::string>{"event.category", "a", "a.x"}));
 }
 
 TEST(FieldComparisons, TwoFieldsOfTheEventInTheEndpointDialect) {
@@ -136,6 +137,89 @@ process where _arraysearch(process.thread.Ext.call_stack, $entry, $entry.symbol_
   es.dialect = eqlpp::Dialect::kElasticsearch;
   auto c = eqlpp::load_rules_from_text("endpoint.toml", endpoint_rule, es);
   EXPECT_EQ(c.rules.size(), 0u);  // an explicit dialect wins over the layout
+}
+
+}  // namespace
+
+namespace {
+
+// Alerts (as the `n` of their events) of an Endpoint sequence over events.
+std::vector<std::string> run_seq(const std::string& query, const std::vector<std::string>& events,
+                                 bool batch = false) {
+  auto r = eqlpp::compile(query, eqlpp::RuleMetadata{}, endpoint(), "<q>");
+  if (!r) {
+    ADD_FAILURE() << query << "\n" << r.error().render();
+    return {"compile error"};
+  }
+  eqlpp::EngineOptions o;
+  o.batch = batch;
+  eqlpp::Engine e(o);
+  e.add_rule(*r);
+  std::vector<std::string> out;
+  e.on_alert([&](const eqlpp::Alert& a) {
+    std::string s;
+    for (const auto& ev : a.events) {
+      auto at = ev.payload->find("\"n\":");
+      s += (s.empty() ? "" : ",") + ev.payload->substr(at + 4, 1);
+    }
+    out.push_back(s);
+  });
+  for (const auto& l : events) EXPECT_TRUE(e.push_json(l).ok()) << l;
+  e.finish();
+  return out;
+}
+
+TEST(StageAliases, ALaterStageReadsTheAliasedEventOfItsOwnPartial) {
+  const std::string q = R"(sequence by h with maxspan=1m
+    [process where true] as event0
+    [file where stringcontains~(event0.process.command_line, file.name)])";
+  const std::vector<std::string> events = {
+      R"({"@timestamp":1,"n":1,"h":"a","event":{"category":"process"},"process":{"command_line":"run evil.js"}})",
+      R"({"@timestamp":2,"n":2,"h":"b","event":{"category":"process"},"process":{"command_line":"run good.js"}})",
+      R"({"@timestamp":3,"n":3,"h":"b","event":{"category":"file"},"file":{"name":"EVIL.js"}})",
+      R"({"@timestamp":4,"n":4,"h":"a","event":{"category":"file"},"file":{"name":"EVIL.js"}})",
+  };
+  EXPECT_EQ(run_seq(q, events), std::vector<std::string>{"1,4"});
+  EXPECT_EQ(run_seq(q, events, true), std::vector<std::string>{"1,4"});
+}
+
+TEST(StageAliases, TheNewestPartialAndSeveralAliases) {
+  const std::string q = R"(sequence by h
+    [process where true] as event0
+    [process where process.name != event0.process.name] as event1
+    [process where process.pid == event0.process.pid and process.name == event1.process.name])";
+  const std::vector<std::string> events = {
+      R"({"@timestamp":1,"n":1,"h":"a","event":{"category":"process"},"process":{"name":"x","pid":7}})",
+      R"({"@timestamp":2,"n":2,"h":"a","event":{"category":"process"},"process":{"name":"x","pid":8}})",
+      R"({"@timestamp":3,"n":3,"h":"a","event":{"category":"process"},"process":{"name":"y","pid":9}})",
+      R"({"@timestamp":4,"n":4,"h":"a","event":{"category":"process"},"process":{"name":"y","pid":7}})",
+      R"({"@timestamp":5,"n":5,"h":"a","event":{"category":"process"},"process":{"name":"y","pid":8}})",
+  };
+  // Event 2 replaced event 1 as the newest partial after stage 0 (only the
+  // newest completes), so event0 is event 2 (pid 8): event 4 (pid 7) does
+  // not complete; event 5 does.
+  EXPECT_EQ(run_seq(q, events), std::vector<std::string>{"2,3,5"});
+}
+
+TEST(StageAliases, CompileErrors) {
+  auto es = eqlpp::compile("sequence [process where true] as e0 [file where file.name == e0.x]");
+  ASSERT_FALSE(es.ok());
+  EXPECT_NE(es.error()[0].message.find("--dialect endpoint"), std::string::npos);
+  auto later = eqlpp::compile("sequence [process where e1.x == 1] as e0 [file where true] as e1",
+                              eqlpp::RuleMetadata{}, endpoint());
+  ASSERT_FALSE(later.ok());
+  EXPECT_NE(later.error()[0].message.find("not before this stage"), std::string::npos);
+  auto until = eqlpp::compile(
+      "sequence [process where true] as e0 [file where true] until [network where e0.x == 1]",
+      eqlpp::RuleMetadata{}, endpoint());
+  ASSERT_FALSE(until.ok());
+  auto ok = eqlpp::compile("sequence [process where true] as e0 [file where file.name == e0.x]",
+                           eqlpp::RuleMetadata{}, endpoint());
+  ASSERT_TRUE(ok.ok()) << ok.error().render();
+  for (const auto& f : ok->fields()) EXPECT_NE(f[0], '\x01') << "an internal field is listed";
+  EXPECT_EQ(ok->fields(), (std::vector<std::string>{"event.category", "file.name", "x"}));
+  EXPECT_NE(ok->explain().find("(file.name == stage 0 alias: x) is true"), std::string::npos)
+      << ok->explain();
 }
 
 }  // namespace

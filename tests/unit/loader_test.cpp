@@ -120,8 +120,12 @@ TEST(Loader, MissingPathIsADiagnostic) {
 TEST(Loader, CorpusSeedRuleFolder) {
   auto l = eqlpp::load_rules(std::string(EQLPP_SHARED_DIR) + "/corpus/seed-rule");
   EXPECT_EQ(l.files, 8u);
-  // The Endpoint example uses _arraysearch; the rest compile.
-  EXPECT_EQ(l.rules.size(), 7u) << l.diagnostics.render();
+  // The Endpoint example uses _arraysearch: its layout selects the Endpoint dialect.
+  EXPECT_EQ(l.rules.size(), 8u) << l.diagnostics.render();
+  eqlpp::CompileOptions es;
+  es.dialect = eqlpp::Dialect::kElasticsearch;
+  EXPECT_EQ(eqlpp::load_rules(std::string(EQLPP_SHARED_DIR) + "/corpus/seed-rule", es).rules.size(),
+            7u);
 }
 
 }  // namespace
