@@ -75,6 +75,8 @@ struct EngineStats {
   std::uint64_t buffered_bytes = 0;  ///< their estimated bytes (max_buffered_bytes)
   std::uint64_t released_early = 0;  ///< released before their window: a buffer limit was reached
   std::uint64_t rules_indexed = 0;  ///< rules selected by field values (EngineOptions::index_rules)
+  std::uint64_t lineage_entries = 0;  ///< processes in the lineage table now
+  std::uint64_t lineage_evicted = 0;  ///< dropped by LineageOptions::max_entries
   std::vector<RuleStats> rules;
 };
 

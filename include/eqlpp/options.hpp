@@ -138,6 +138,33 @@ struct CompileOptions {
 /// error (DiagCode::kInvalidMapping) leaves `options` unchanged.
 EQLPP_EXPORT Status load_mapping(std::string_view json, CompileOptions& options);
 
+/// Process lineage, for the Endpoint dialect's `descendant of [q]`, `child of
+/// [q]` and `event of [q]` (the Python reference engine's semantics):
+///   - `event of [q]`: some earlier event of the same process (or this
+///     one) matched q;
+///   - `child of [q]`: the process's parent matched q, at some event
+///     before the process started;
+///   - `descendant of [q]`: some ancestor matched q before the next
+///     generation started.
+/// Each process is named by `process_field`, its parent by `parent_field`.
+/// A process event (`category` in the category field) whose
+/// `subtype_field` is one of `start_values` starts a process; one of
+/// `end_values` ends it, and the process is forgotten at the next process
+/// event. The table keeps an entry only for a process some sub-query
+/// concerns (one bit per sub-query, not the event), at most `max_entries`,
+/// least recently used evicted first (EngineStats::lineage_evicted). For
+/// Endgame data (the python-eql suite): `unique_pid`, `unique_ppid`,
+/// `opcode`, starts 1, 3, 9, ends 2, 4.
+struct LineageOptions {
+  std::string process_field = "process.entity_id";
+  std::string parent_field = "process.parent.entity_id";
+  std::string category = "process";
+  std::string subtype_field = "event.type";
+  std::vector<std::string> start_values = {"start"};
+  std::vector<std::string> end_values = {"end"};
+  std::size_t max_entries = 1'000'000;
+};
+
 /// How an Engine orders events and bounds its state.
 struct EngineOptions {
   /// Batch evaluation, as Elasticsearch answers a query: read everything
@@ -216,6 +243,8 @@ struct EngineOptions {
   std::size_t max_samples_per_key = 1;
   /// Alerts per rule per second of event time (0 = unlimited); the rest are counted as suppressed.
   std::size_t max_alerts_per_second = 0;
+  /// Process lineage for `descendant of` and the like (Endpoint dialect).
+  LineageOptions lineage;
   /// Select rules by field values: a rule whose every stage requires one of
   /// a list of values of some field (`process.name : ("a.exe", "b.exe")`) is
   /// evaluated only for events with such a value. Results are identical

@@ -59,11 +59,25 @@ std::unique_ptr<PNode> Binder::pred(const Node& n, bool negate) {
     case NodeKind::kCompare: return compare_pred(n, negate);
     case NodeKind::kIn: return in_pred(n, negate);
     case NodeKind::kMatch: return match_pred(n, negate);
-    case NodeKind::kLineage:
-      error(DiagCode::kNotSupportedYet, n.span,
-            "not supported yet: '" + n.lineage + " of [...]' lineage (Endpoint dialect)" +
-                dialect_hint());
-      return nullptr;
+    case NodeKind::kLineage: {
+      if (!endpoint()) {
+        error(DiagCode::kNotSupportedYet, n.span,
+              "not supported yet: '" + n.lineage + " of [...]' lineage (Endpoint dialect)" +
+                  dialect_hint());
+        return nullptr;
+      }
+      std::string category;
+      auto sub = event_filter(*n.lineage_query, category);  // nested sub-queries first
+      if (!sub) return nullptr;
+      auto p = make_p(PNode::Kind::kLineage, n.span);
+      p->lineage = n.lineage == "descendant" ? LineageKind::kDescendant
+                   : n.lineage == "child"    ? LineageKind::kChild
+                                             : LineageKind::kEvent;
+      p->slot = static_cast<std::uint32_t>(r_.lineage.size());
+      p->children.push_back(std::move(sub));
+      r_.lineage.push_back({p->lineage, p->children[0].get()});
+      return negate_p(std::move(p), negate);
+    }
     case NodeKind::kLiteral: {
       auto v = literal_value(n.lit);
       if (v->kind() == Value::Kind::kBool) return const_bool(v->as_bool() != negate, n.span);

@@ -102,6 +102,14 @@ void pnode(const detail::CompiledRule& r, const PNode& p, int indent, std::strin
       pnode(r, *p.children[0], indent + 1, out);
       return;
     }
+    case PNode::Kind::kLineage:
+      out += pad + "the process is " +
+             (p.lineage == LineageKind::kDescendant ? "a descendant of"
+              : p.lineage == LineageKind::kChild    ? "a child of"
+                                                    : "the process of") +
+             " a process that matched (lineage sub-query " + std::to_string(p.slot) + "):\n";
+      pnode(r, *p.children[0], indent + 1, out);
+      return;
     case PNode::Kind::kVersion:
       out +=
           pad + operand + " in version order " + cmp_name(p.cmp) + " " + p.c.value.to_json() + "\n";

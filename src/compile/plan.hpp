@@ -40,6 +40,9 @@ enum class Fn : std::uint8_t {
 
 enum class CmpOp : std::uint8_t { kEq, kLt, kLe, kGt, kGe };
 
+/// Endpoint lineage: `event of`, `child of`, `descendant of` (runtime/lineage_table.hpp).
+enum class LineageKind : std::uint8_t { kEvent, kChild, kDescendant };
+
 /// An owned constant.
 struct Const {
   Value value;  // strings view `text`
@@ -97,6 +100,7 @@ struct PNode {
     kIp,           // operand, as an address (IPv4-mapped), cmp [ip_lo, ip_hi] (any element)
     kVersion,      // operand cmp const in version order (compile/version_order.hpp; any element)
     kArraySearch,  // Endpoint's _arraysearch: children[0] holds for some element of an array
+    kLineage,      // Endpoint lineage: the event's process relates to sub-query `slot` (`lineage`)
   };
   Kind kind = Kind::kTrue;
   // Operand: a field slot (multi-valued: any element) or a value expression.
@@ -119,6 +123,9 @@ struct PNode {
   // one element, each (value slot, tag slot) pair reads only that element's
   // values.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> scoped;
+  // kLineage: how the process relates to sub-query `slot` (CompiledRule::lineage),
+  // whose filter is children[0].
+  LineageKind lineage = LineageKind::kEvent;
   std::unique_ptr<InSet> in;
   std::unique_ptr<WildcardSet> wild;
   std::unique_ptr<RegexSet> regex;
@@ -175,6 +182,14 @@ struct CompiledRule {
     std::uint32_t field_slot = 0, alias_slot = 0;
   };
   std::vector<AliasRef> alias_refs;
+  // Endpoint lineage sub-queries (`descendant of [q]` and the like), inner
+  // ones first: the engine tests every event against each `filter` (owned
+  // by the kLineage node) and records matches in its lineage table.
+  struct LineageSub {
+    compiler::LineageKind kind = compiler::LineageKind::kEvent;
+    const compiler::PNode* filter = nullptr;
+  };
+  std::vector<LineageSub> lineage;
   std::uint32_t category_slot = 0;
   std::string category_field;
   std::int64_t maxspan_ns = 0;             // 0 = unlimited

@@ -19,6 +19,7 @@
 #include "runtime/alert_sink.hpp"
 #include "runtime/dispatcher.hpp"
 #include "runtime/eval.hpp"
+#include "runtime/lineage_table.hpp"
 #include "runtime/matcher.hpp"
 #include "runtime/reorder_buffer.hpp"
 #include "runtime/rule_tracer.hpp"
@@ -79,6 +80,7 @@ struct RuleRuntime {
   runtime::RuleTracer tracer;
   runtime::AlertSink alerts;
   std::unique_ptr<runtime::Matcher> matcher;
+  std::uint32_t lineage_base = 0;       // the global index of the rule's first lineage sub-query
   std::vector<std::string> categories;  // the categories the stages read, sorted, each once
   std::string index_fields;  // fields the rule index selects the rule by ("" if not indexed)
 };
@@ -158,6 +160,58 @@ class EngineImpl {
       }
     }
     if (rr.matcher->stateful()) stateful_rules.push_back(idx);
+    if (!plan.lineage.empty()) {
+      if (lineage.empty()) {
+        pid_field = fields.intern(opts.lineage.process_field);
+        ppid_field = fields.intern(opts.lineage.parent_field);
+        subtype_field = fields.intern(opts.lineage.subtype_field);
+        ctx.lineage = &lineage;
+      }
+      for (std::size_t j = 0; j < plan.lineage.size(); ++j) {
+        const std::uint32_t g = lineage.add_subquery(plan.lineage[j].kind);
+        if (j == 0) rr.lineage_base = g;
+      }
+      lineage_rules.push_back(idx);
+    }
+  }
+
+  // Endpoint lineage, before any rule sees the event (the Python reference
+  // engine's order): a process event updates the table, then every lineage
+  // sub-query the event matches marks its process.
+  void update_lineage(const Record& r) {
+    auto one = [&](FieldId f, runtime::Key& k) {
+      auto v = r.values(f);
+      if (v.empty()) return false;
+      k.clear();
+      runtime::key_add_value(k, v[0]);
+      return true;
+    };
+    const bool has_pid = one(pid_field, pid_key);
+    ctx.lineage_pid = has_pid ? &pid_key : nullptr;
+    bool process_event = false;
+    for (const Value& c : r.values(cat_field))
+      if (c.is_string() && c.as_string() == opts.lineage.category) process_event = true;
+    if (process_event && has_pid) {
+      bool start = false, end = false;
+      for (const Value& v : r.values(subtype_field)) {
+        const std::string t = v.is_string() ? std::string(v.as_string()) : v.to_json();
+        for (const auto& s : opts.lineage.start_values) start = start || t == s;
+        for (const auto& s : opts.lineage.end_values) end = end || t == s;
+      }
+      const bool has_ppid = one(ppid_field, ppid_key);
+      lineage.process_event(pid_key, has_ppid ? &ppid_key : nullptr, start, end);
+    }
+    if (!has_pid) return;
+    for (std::uint32_t i : lineage_rules) {
+      RuleRuntime& rr = *rules[i];
+      ctx.rec = &r;
+      ctx.map = rr.map.data();
+      ctx.lineage_base = rr.lineage_base;
+      for (std::size_t j = 0; j < rr.plan.lineage.size(); ++j)
+        if (runtime::eval_pred(*rr.plan.lineage[j].filter, ctx))
+          lineage.set_source(pid_key, rr.lineage_base + static_cast<std::uint32_t>(j));
+      ctx.scratch.clear();
+    }
   }
 
   Status push_json(std::string_view line) {
@@ -199,12 +253,14 @@ class EngineImpl {
     now = ev.ts;
     for (std::uint32_t i : stateful_rules) rules[i]->matcher->advance(ev.ts);
     ctx.new_event();
+    if (!lineage.empty()) update_lineage(r);
     const auto& candidates = dispatcher.select(r, ctx);
     // Two copies of the run loop: the common one has no trace check at all.
     if (traced_rules == 0) [[likely]] {
       for (std::uint32_t i : candidates) {
         ctx.rec = &r;
         ctx.map = rules[i]->map.data();
+        ctx.lineage_base = rules[i]->lineage_base;
         rules[i]->matcher->on_event(ev, ctx);
         ctx.scratch.clear();
       }
@@ -213,6 +269,7 @@ class EngineImpl {
     for (std::uint32_t i : candidates) {
       ctx.rec = &r;
       ctx.map = rules[i]->map.data();
+      ctx.lineage_base = rules[i]->lineage_base;
       rules[i]->run(ev, ctx);
       ctx.scratch.clear();
     }
@@ -271,6 +328,8 @@ class EngineImpl {
     s.buffered = reorder.buffered();
     s.buffered_bytes = reorder.buffered_bytes();
     s.held_ahead = reorder.held();
+    s.lineage_entries = lineage.size();
+    s.lineage_evicted = lineage.evicted();
     return s;
   }
 
@@ -288,6 +347,13 @@ class EngineImpl {
   ingest::JsonDecoder decoder;
   Record record;
   runtime::EvalCtx ctx;
+  // Endpoint lineage (EngineOptions::lineage): the table, the rules with
+  // lineage sub-queries, and the fields it reads (interned with the first such rule).
+  runtime::LineageTable lineage{opts.lineage.max_entries};
+  std::vector<std::uint32_t> lineage_rules;
+  FieldId pid_field = compiler::FieldTable::kNone, ppid_field = compiler::FieldTable::kNone,
+          subtype_field = compiler::FieldTable::kNone;
+  runtime::Key pid_key, ppid_key;
   std::uint64_t next_ordinal = 0;
   std::int64_t now = 0;  // event time of the event being processed
 };

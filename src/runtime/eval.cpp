@@ -5,6 +5,7 @@
 
 #include "compile/version_order.hpp"
 #include "ingest/timestamp.hpp"
+#include "runtime/lineage_table.hpp"
 #include "util/saturate.hpp"
 
 namespace eqlpp::runtime {
@@ -194,6 +195,9 @@ bool eval_pred(const PNode& p, EvalCtx& ctx) {
                         0);
       });
     case PNode::Kind::kArraySearch: return eval_arraysearch(p, ctx);
+    case PNode::Kind::kLineage:
+      return ctx.lineage && ctx.lineage_pid &&
+             ctx.lineage->test(*ctx.lineage_pid, ctx.lineage_base + p.slot);
   }
   return false;
 }

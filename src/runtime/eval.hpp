@@ -10,6 +10,8 @@
 
 namespace eqlpp::runtime {
 
+class LineageTable;
+
 struct EvalCtx {
   const Record* rec = nullptr;
   const FieldId* map = nullptr;  // rule slot -> engine FieldId
@@ -34,6 +36,11 @@ struct EvalCtx {
     std::span<const Value> values;
   };
   std::vector<Scoped> scopes;
+  // Endpoint lineage: the engine's table, this event's process (null when
+  // it has none) and the rule's first global sub-query index.
+  const LineageTable* lineage = nullptr;
+  const std::string* lineage_pid = nullptr;
+  std::uint32_t lineage_base = 0;
 
   [[nodiscard]] std::span<const Value> field(std::uint32_t slot) const {
     if (!scopes.empty()) [[unlikely]]

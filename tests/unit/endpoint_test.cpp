@@ -6,6 +6,8 @@
 // the condition holds for one element, `$var.f` reading that element's f.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "eqlpp/eqlpp.hpp"
 
 namespace {
@@ -220,6 +222,132 @@ TEST(StageAliases, CompileErrors) {
   EXPECT_EQ(ok->fields(), (std::vector<std::string>{"event.category", "file.name", "x"}));
   EXPECT_NE(ok->explain().find("(file.name == stage 0 alias: x) is true"), std::string::npos)
       << ok->explain();
+}
+
+}  // namespace
+
+namespace {
+
+// Lineage over ECS process events (EngineOptions::lineage defaults):
+// process.entity_id / process.parent.entity_id, event.type start / end.
+std::string proc(int ts, const std::string& id, const std::string& parent, const std::string& name,
+                 const std::string& type = "start") {
+  return R"({"@timestamp":)" + std::to_string(ts) + R"(,"event":{"category":"process","type":")" +
+         type + R"("},"process":{"entity_id":")" + id + R"(","parent":{"entity_id":")" + parent +
+         R"("},"name":")" + name + R"("}})";
+}
+std::string file(int ts, const std::string& id, const std::string& path) {
+  return R"({"@timestamp":)" + std::to_string(ts) +
+         R"(,"event":{"category":"file","type":"creation"},"process":{"entity_id":")" + id +
+         R"("},"file":{"path":")" + path + R"("}})";
+}
+
+// Names (process.name, or file.path) of the events the query alerts on.
+std::vector<std::string> lineage_run(const std::string& query,
+                                     const std::vector<std::string>& events,
+                                     eqlpp::EngineOptions o = {}) {
+  auto r = eqlpp::compile(query, eqlpp::RuleMetadata{}, endpoint(), "<q>");
+  if (!r) {
+    ADD_FAILURE() << r.error().render();
+    return {};
+  }
+  eqlpp::Engine e(o);
+  e.add_rule(*r);
+  std::vector<std::string> out;
+  e.on_alert([&](const eqlpp::Alert& a) {
+    auto j = *a.events[0].payload;
+    auto at = j.find("\"name\":\"");
+    if (at == std::string::npos) at = j.find("\"path\":\"");
+    out.push_back(j.substr(at + 8, j.find('"', at + 8) - at - 8));
+  });
+  for (const auto& l : events) EXPECT_TRUE(e.push_json(l).ok()) << l;
+  e.finish();
+  return out;
+}
+
+const std::vector<std::string> kTree = {
+    proc(1, "p1", "p0", "explorer.exe"),   proc(2, "p2", "p1", "cmd.exe"),
+    proc(3, "p3", "p2", "powershell.exe"), proc(4, "p4", "p3", "rundll32.exe"),
+    file(5, "p4", "c:\\temp\\x.dll"),      proc(6, "p5", "p1", "notepad.exe")};
+
+TEST(Lineage, DescendantChildAndEventOf) {
+  EXPECT_EQ(lineage_run(R"(process where descendant of [process where process.name == "cmd.exe"])",
+                        kTree),
+            (std::vector<std::string>{"powershell.exe", "rundll32.exe"}));
+  EXPECT_EQ(
+      lineage_run(R"(process where child of [process where process.name == "cmd.exe"])", kTree),
+      (std::vector<std::string>{"powershell.exe"}));
+  EXPECT_EQ(
+      lineage_run(R"(file where descendant of [process where process.name == "cmd.exe"])", kTree),
+      (std::vector<std::string>{"c:\\temp\\x.dll"}));
+  EXPECT_EQ(
+      lineage_run(R"(file where event of [process where process.name == "rundll32.exe"])", kTree),
+      (std::vector<std::string>{"c:\\temp\\x.dll"}));
+  EXPECT_EQ(lineage_run(R"(process where not descendant of [process where process.name == "cmd.exe"]
+                           and process.name != "explorer.exe")",
+                        kTree),
+            (std::vector<std::string>{"cmd.exe", "notepad.exe"}));
+}
+
+TEST(Lineage, NestedSubQueries) {
+  EXPECT_EQ(lineage_run(R"(process where child of [process where child of
+                             [process where process.name == "cmd.exe"]])",
+                        kTree),
+            (std::vector<std::string>{"rundll32.exe"}));
+  EXPECT_EQ(lineage_run(R"(file where descendant of [process where process.name == "powershell.exe"
+                             and descendant of [process where process.name == "explorer.exe"]])",
+                        kTree),
+            (std::vector<std::string>{"c:\\temp\\x.dll"}));
+}
+
+TEST(Lineage, AnAncestorMustMatchBeforeTheChildStarts) {
+  // cmd.exe's match comes after powershell.exe started: not an ancestor match then.
+  std::vector<std::string> events = {proc(1, "p2", "p1", "other.exe"),
+                                     proc(2, "p3", "p2", "powershell.exe"),
+                                     proc(3, "p2", "p1", "cmd.exe", "info")};
+  EXPECT_TRUE(
+      lineage_run(R"(process where descendant of [process where process.name == "cmd.exe"])",
+                  events)
+          .empty());
+}
+
+TEST(Lineage, AnEndedProcessIsForgotten) {
+  std::vector<std::string> events = {proc(1, "p2", "p1", "cmd.exe"),
+                                     proc(2, "p2", "p1", "cmd.exe", "end"),
+                                     proc(3, "p9", "p1", "other.exe"),  // purges p2
+                                     proc(4, "p3", "p2", "powershell.exe")};
+  EXPECT_TRUE(
+      lineage_run(R"(process where child of [process where process.name == "cmd.exe"])", events)
+          .empty());
+}
+
+TEST(Lineage, AFloodOfProcessStartsStaysUnderTheLimit) {
+  auto r =
+      eqlpp::compile(R"(process where descendant of [process where process.name == "cmd.exe"])",
+                     eqlpp::RuleMetadata{}, endpoint());
+  ASSERT_TRUE(r.ok());
+  eqlpp::EngineOptions o;
+  o.lineage.max_entries = 1000;
+  eqlpp::Engine e(o);
+  e.add_rule(*r);
+  std::size_t alerts = 0;
+  e.on_alert([&](const eqlpp::Alert&) { ++alerts; });
+  const int n = std::getenv("EQLPP_SLOW") ? 10'000'000 : 200'000;
+  // A cmd.exe tree: every process is a child of the previous one, so every
+  // entry carries a bit and the table fills.
+  ASSERT_TRUE(e.push_json(proc(0, "q0", "root", "cmd.exe")).ok());
+  for (int i = 1; i < n; ++i) {
+    ASSERT_TRUE(
+        e.push_json(proc(i, "q" + std::to_string(i), "q" + std::to_string(i - 1), "x.exe")).ok());
+    if (i % 100'000 == 0) {
+      ASSERT_LE(e.stats().lineage_entries, 1000u);
+    }
+  }
+  e.finish();
+  const auto st = e.stats();
+  EXPECT_LE(st.lineage_entries, 1000u);
+  EXPECT_EQ(st.lineage_evicted, static_cast<std::uint64_t>(n) - st.lineage_entries);
+  EXPECT_EQ(alerts, static_cast<std::size_t>(n - 1));  // the chain is never broken: newest kept
 }
 
 }  // namespace

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// Lineage semantics of the Python reference engine (endgameinc/eql,
+// eql/engine.py: _get_descendant_of, _get_child_of, _get_event_of): a source
+// is a process with an event that matched the sub-query; a process that
+// starts while its parent is a source (child of), or a source or descendant
+// (descendant of), is derived; ended processes are purged at the next
+// process event.
+#include "runtime/lineage_table.hpp"
+
+namespace eqlpp::runtime {
+
+LineageTable::Entry& LineageTable::entry(const Key& pid) {
+  auto it = map_.find(pid);
+  if (it != map_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return it->second;
+  }
+  while (map_.size() >= max_) {
+    map_.erase(lru_.back());
+    lru_.pop_back();
+    ++evicted_;
+  }
+  lru_.push_front(pid);
+  Entry& e = map_[pid];
+  e.bits.assign(words_, 0);
+  e.lru = lru_.begin();
+  return e;
+}
+
+void LineageTable::process_event(const Key& pid, const Key* ppid, bool start, bool end) {
+  for (const Key& k : ended_) {
+    auto it = map_.find(k);
+    if (it == map_.end()) continue;
+    lru_.erase(it->second.lru);
+    map_.erase(it);
+  }
+  ended_.clear();
+  if (start && ppid) {
+    auto parent = map_.find(*ppid);
+    if (parent != map_.end()) {
+      std::vector<std::size_t> inherit;
+      for (std::size_t g = 0; g < kinds_.size(); ++g) {
+        const bool source = bit(parent->second, 2 * g);
+        const bool derived = bit(parent->second, 2 * g + 1);
+        if ((kinds_[g] == LineageKind::kChild && source) ||
+            (kinds_[g] == LineageKind::kDescendant && (source || derived)))
+          inherit.push_back(2 * g + 1);
+      }
+      if (!inherit.empty()) {
+        Entry& e = entry(pid);  // may evict the parent: its bits were read above
+        for (std::size_t b : inherit) set_bit(e, b);
+      }
+    }
+  }
+  if (end) ended_.push_back(pid);
+}
+
+void LineageTable::set_source(const Key& pid, std::uint32_t g) { set_bit(entry(pid), 2 * g); }
+
+bool LineageTable::test(const Key& pid, std::uint32_t g) const {
+  auto it = map_.find(pid);
+  if (it == map_.end() || g >= kinds_.size()) return false;
+  return bit(it->second, kinds_[g] == LineageKind::kEvent ? 2 * g : 2 * g + 1);
+}
+
+std::size_t LineageTable::entry_bytes(std::size_t key_bytes) const noexcept {
+  // The hash node (key, entry, next pointer, cached hash), the bit words, the
+  // LRU list node (two pointers and a key), both keys' heap text when long.
+  const std::size_t heap_key = key_bytes > 15 ? key_bytes + 1 : 0;
+  return sizeof(Key) + sizeof(Entry) + 2 * sizeof(void*) + words_ * sizeof(std::uint64_t) +
+         sizeof(Key) + 2 * sizeof(void*) + 2 * heap_key;
+}
+
+}  // namespace eqlpp::runtime
