@@ -288,6 +288,72 @@ void BM_AllDetectionRules(benchmark::State& state) {
 }
 BENCHMARK(BM_AllDetectionRules)->Unit(benchmark::kMillisecond);
 
+// All 1,314 Endpoint behaviour rules at once (the loader picks the Endpoint
+// dialect from their layout), over the sample stream.
+void BM_AllEndpointRules(benchmark::State& state) {
+  auto loaded =
+      eqlpp::load_rules(std::string(EQLPP_SHARED_DIR) + "/corpus/protections-artifacts-eql.jsonl");
+  auto lines = sample_lines();
+  for (auto _ : state) {
+    eqlpp::Engine engine;
+    for (const auto& r : loaded.rules) engine.add_rule(r);
+    for (const auto& l : lines) {
+      auto st = engine.push_json(l);
+      benchmark::DoNotOptimize(st);
+    }
+    engine.finish();
+  }
+  state.counters["rules"] = static_cast<double>(loaded.rules.size());
+  state.counters["events/s"] = benchmark::Counter(static_cast<double>(lines.size() * iters(state)),
+                                                  benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_AllEndpointRules)->Unit(benchmark::kMillisecond);
+
+// Heap bytes per lineage table entry (glibc mallinfo2): a chain of 100k
+// process starts below a matching ancestor, each inheriting the match, with
+// 36-character entity ids as Elastic Endpoint writes them.
+void BM_LineageEntryBytes(benchmark::State& state) {
+  constexpr std::size_t kN = 100'000;
+  eqlpp::CompileOptions co;
+  co.dialect = eqlpp::Dialect::kEndpoint;
+  auto rule = eqlpp::compile(
+      R"(process where descendant of [process where process.name == "cmd.exe"])",
+      eqlpp::RuleMetadata{}, co);
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i <= kN; ++i)
+    ids.push_back("6cd44f91-9d46-4013-89d9-" + std::to_string(100000000000 + i));
+  double per = 0;
+  for (auto _ : state) {
+    eqlpp::Engine engine;
+    engine.add_rule(*rule);
+    auto F = [&](const char* p) { return engine.field(p); };
+    eqlpp::FieldId cat = F("event.category"), type = F("event.type"),
+                   pid = F("process.entity_id"), ppid = F("process.parent.entity_id"),
+                   name = F("process.name");
+    eqlpp::Record r;
+    auto push = [&](std::size_t i, const char* n) {
+      r.clear();
+      r.set_timestamp(static_cast<std::int64_t>(i) * 1'000);
+      r.add(cat, eqlpp::Value("process"));
+      r.add(type, eqlpp::Value("start"));
+      r.add(pid, eqlpp::Value(std::string_view(ids[i + 1])));
+      r.add(ppid, eqlpp::Value(std::string_view(ids[i])));
+      r.add(name, eqlpp::Value(n));
+      auto st = engine.push(r);
+      benchmark::DoNotOptimize(st);
+    };
+    push(0, "cmd.exe");
+    std::size_t before = mallinfo2().uordblks;
+    for (std::size_t i = 1; i < kN; ++i) push(i, "x.exe");
+    std::size_t after = mallinfo2().uordblks;
+    const auto st = engine.stats();
+    if (st.lineage_entries != kN) state.SkipWithError("expected one entry per process");
+    per = static_cast<double>(after - before) / static_cast<double>(kN - 1);
+  }
+  state.counters["heap_bytes/lineage_entry"] = per;
+}
+BENCHMARK(BM_LineageEntryBytes)->Unit(benchmark::kMillisecond)->Iterations(1);
+
 // ---- hostile key distributions (issue: one busy key) ------------------------------
 // Each pushes host-filled Records for one join key; before the expiry heap
 // dropped superseded entries, each of these compacted the whole heap on every

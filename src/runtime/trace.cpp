@@ -102,6 +102,14 @@ TraceCondition explain_rejection(const detail::CompiledRule& rule, const PNode& 
     Value v = eval_value(*leaf.expr, ctx);
     c.seen = cut(v.is_null() ? std::string("null") : v.to_json());
     ctx.scratch.clear();
+  } else if (leaf.kind == PNode::Kind::kLineage) {
+    // "descendant of [...]: the process ... (no ancestor of it matched)".
+    c.operand = leaf.lineage == compiler::LineageKind::kDescendant
+                    ? "the process (no ancestor matched)"
+                : leaf.lineage == compiler::LineageKind::kChild
+                    ? "the process (its parent did not match)"
+                    : "the process (none of its events matched)";
+    c.seen = ctx.lineage_pid ? cut(values_json(key_values(*ctx.lineage_pid))) : "missing";
   }
   return c;
 }

@@ -401,5 +401,10 @@ rc, out, err = run(["query", "--dialect", "endpoint", eq, stack])
 check("query --dialect endpoint runs _arraysearch and field comparisons",
       rc == 0 and [json.loads(l)["n"] for l in out.splitlines()] == [1], out + err)
 
+# The Endpoint-dialect example rules (our own, in the Endpoint layout) pass their rule tests.
+rc, out, err = run(["test", os.path.join(SRC, "examples", "endpoint")])
+check("test examples/endpoint: lineage, _arraysearch, stage alias, field comparison",
+      rc == 0 and "12 passed, 0 failed" in out + err, out + err)
+
 print("cli: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
