@@ -316,9 +316,9 @@ void BM_LineageEntryBytes(benchmark::State& state) {
   constexpr std::size_t kN = 100'000;
   eqlpp::CompileOptions co;
   co.dialect = eqlpp::Dialect::kEndpoint;
-  auto rule = eqlpp::compile(
-      R"(process where descendant of [process where process.name == "cmd.exe"])",
-      eqlpp::RuleMetadata{}, co);
+  auto rule =
+      eqlpp::compile(R"(process where descendant of [process where process.name == "cmd.exe"])",
+                     eqlpp::RuleMetadata{}, co);
   std::vector<std::string> ids;
   for (std::size_t i = 0; i <= kN; ++i)
     ids.push_back("6cd44f91-9d46-4013-89d9-" + std::to_string(100000000000 + i));
@@ -327,9 +327,8 @@ void BM_LineageEntryBytes(benchmark::State& state) {
     eqlpp::Engine engine;
     engine.add_rule(*rule);
     auto F = [&](const char* p) { return engine.field(p); };
-    eqlpp::FieldId cat = F("event.category"), type = F("event.type"),
-                   pid = F("process.entity_id"), ppid = F("process.parent.entity_id"),
-                   name = F("process.name");
+    eqlpp::FieldId cat = F("event.category"), type = F("event.type"), pid = F("process.entity_id"),
+                   ppid = F("process.parent.entity_id"), name = F("process.name");
     eqlpp::Record r;
     auto push = [&](std::size_t i, const char* n) {
       r.clear();
