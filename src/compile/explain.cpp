@@ -157,7 +157,9 @@ std::string explain(const detail::CompiledRule& r) {
   if (r.indexed) {
     out += "rule index: every stage requires one of\n";
     for (const auto& k : r.index_keys) {
-      out += "  " + r.fields[k.slot] + (k.insensitive ? " in~ [" : " in [");
+      out += "  " + r.fields[k.slot] +
+             (k.substring ? (k.insensitive ? " contains~ one of [" : " contains one of [")
+                          : (k.insensitive ? " in~ [" : " in ["));
       constexpr std::size_t kShown = 5;
       for (std::size_t i = 0; i < k.values.size() && i < kShown; ++i)
         out += (i ? ", " : "") + detail::json_quote(k.values[i]);

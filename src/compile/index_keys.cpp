@@ -13,17 +13,21 @@ bool leaf_key(const PNode& p, IndexKey& out) {
   if (!p.operand_is_field) return false;
   switch (p.kind) {
     case K::kIn:  // a string value v is in the set iff (folded) v is a string key
-      out = {p.slot, p.in->insensitive(), p.in->string_keys()};
+      out = {p.slot, p.in->insensitive(), false, p.in->string_keys()};
       return true;
-    case K::kWildcard:  // only plain values: then matching is set membership
-      if (!p.wild->exact_only()) return false;
-      out = {
-          p.slot, p.wild->insensitive(),
-          std::vector<std::string>(p.wild->exact_values().begin(), p.wild->exact_values().end())};
-      return true;
+    case K::kWildcard:
+      if (p.wild->exact_only()) {  // only plain values: then matching is set membership
+        out = {
+            p.slot, p.wild->insensitive(), false,
+            std::vector<std::string>(p.wild->exact_values().begin(), p.wild->exact_values().end())};
+        return true;
+      }
+      // Patterns: a matching value contains each pattern's longest literal run.
+      out = {p.slot, p.wild->insensitive(), true, p.wild->required_fragments()};
+      return !out.values.empty();
     case K::kCompare:  // `==` on strings is byte equality
       if (p.cmp != CmpOp::kEq || !p.c.value.is_string()) return false;
-      out = {p.slot, false, {std::string(p.c.value.as_string())}};
+      out = {p.slot, false, false, {std::string(p.c.value.as_string())}};
       return true;
     default: return false;
   }
@@ -64,9 +68,10 @@ bool node_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<Ind
         std::vector<IndexKey> k;
         if (!node_keys(*c, plan, k)) continue;
         double score = 0;
+        // Fewer values is better; a substring scan costs more than a lookup.
         for (const auto& key : k)
-          score += static_cast<double>(key.values.size()) +
-                   (low_cardinality(plan.fields[key.slot]) ? 1e6 : 0);
+          score += static_cast<double>(key.values.size()) * (key.substring ? 4 : 1) +
+                   (key.substring ? 100 : 0) + (low_cardinality(plan.fields[key.slot]) ? 1e6 : 0);
         if (!found || score < best_score) {
           best = std::move(k);
           best_score = score;
@@ -100,7 +105,8 @@ void analyse_index(detail::CompiledRule& plan) {
     std::sort(k.values.begin(), k.values.end());  // one order, whatever the sets' hashing
     k.values.erase(std::unique(k.values.begin(), k.values.end()), k.values.end());
     auto same = [&](const IndexKey& o) {
-      return o.slot == k.slot && o.insensitive == k.insensitive && o.values == k.values;
+      return o.slot == k.slot && o.insensitive == k.insensitive && o.substring == k.substring &&
+             o.values == k.values;
     };
     if (std::none_of(plan.index_keys.begin(), plan.index_keys.end(), same))
       plan.index_keys.push_back(std::move(k));

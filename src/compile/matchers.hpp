@@ -66,9 +66,15 @@ class WildcardSet {
   }
   [[nodiscard]] const StringSet& exact_values() const noexcept { return exact_; }
   [[nodiscard]] bool insensitive() const noexcept { return insensitive_; }
+  /// For the rule index: one literal every value matching a pattern must
+  /// contain (folded when insensitive), per pattern: its longest run without
+  /// `*` or `?`. Empty when some pattern has none ("*", "?*"): then any
+  /// value may match.
+  [[nodiscard]] std::vector<std::string> required_fragments() const;
 
  private:
   bool insensitive_;
+  std::vector<std::string> patterns_;  // as matched (folded when insensitive)
   std::size_t total_ = 0;
   StringSet exact_;
   std::vector<std::string> prefixes_, suffixes_, contains_;

@@ -138,6 +138,8 @@ struct PNode {
 struct IndexKey {
   std::uint32_t slot = 0;
   bool insensitive = false;
+  // The value is one of `values`, or (`substring`) contains one of them.
+  bool substring = false;
   std::vector<std::string> values;
 };
 

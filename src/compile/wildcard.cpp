@@ -104,6 +104,7 @@ WildcardSet::WildcardSet(const std::vector<std::string>& patterns, bool insensit
   std::vector<std::string> general;
   for (const auto& raw : patterns) {
     std::string p = insensitive ? ascii_fold(raw) : raw;
+    patterns_.push_back(p);
     if (!has_wild(p)) {
       exact_.insert(p);
       continue;
@@ -182,6 +183,22 @@ std::string WildcardSet::describe() const {
     out += "re2-set for the rest)";
   else
     out += std::to_string(globs_.size()) + " glob)";
+  return out;
+}
+
+std::vector<std::string> WildcardSet::required_fragments() const {
+  std::vector<std::string> out;
+  for (const auto& p : patterns_) {
+    std::string_view best;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= p.size(); ++i) {
+      if (i < p.size() && p[i] != '*' && p[i] != '?') continue;
+      if (i - start > best.size()) best = std::string_view(p).substr(start, i - start);
+      start = i + 1;
+    }
+    if (best.empty()) return {};
+    out.emplace_back(best);
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -46,12 +47,26 @@ class Dispatcher {
     visited_[i] = epoch_;
     candidates_.push_back(i);
   }
+  struct Substrings {
+    std::vector<std::string> literals;
+    std::vector<std::vector<std::uint32_t>> rules;  // per literal
+    std::shared_ptr<const void> set;                // the RE2::Set (dispatcher.cpp)
+    bool built = false;
+    std::vector<int> hits;  // scratch
+  };
+  // Adds the rules whose literals occur in `value`; false if the scan
+  // failed (the set ran out of memory): the caller takes every rule.
+  bool scan(Substrings& s, std::string_view value);
   struct FieldIndex {
     FieldId field;
     using Table = std::unordered_map<std::string, std::vector<std::uint32_t>, compiler::StringHash,
                                      std::equal_to<>>;
     Table exact, folded;               // value (folded) -> rules needing it
     std::vector<std::uint32_t> rules;  // every rule with a key on this field
+    // Substring keys: literals a value must contain, [0] as written, [1]
+    // folded; the rules needing each; one RE2::Set per kind scans a value
+    // for all of them at once (built at the first select()).
+    Substrings substrings[2];
   };
 
   FieldId cat_field_;

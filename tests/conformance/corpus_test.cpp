@@ -185,7 +185,7 @@ TEST(Corpus, RuleIndexChangesNoResult) {
     for (const auto& l : lines) EXPECT_TRUE(engine.push_json(l).ok());
     engine.finish();
     if (index) {
-      EXPECT_GT(engine.stats().rules_indexed, 500u);
+      EXPECT_GT(engine.stats().rules_indexed, 900u);  // 961 with substring keys, 761 without
       std::printf("rules indexed: %llu of %zu\n",
                   static_cast<unsigned long long>(engine.stats().rules_indexed),
                   loaded.rules.size());

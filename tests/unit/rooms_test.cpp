@@ -327,6 +327,46 @@ TEST(Dispatcher, SelectsByIndexCategoryOrAlways) {
   EXPECT_TRUE(d.selected(1));
 }
 
+// Wildcard patterns select a rule by the literal every matching value must
+// contain (each pattern's longest run without `*` or `?`), scanned for all
+// rules at once; `:` folds case, `like` does not; "*" alone cannot select.
+TEST(Dispatcher, SelectsByRequiredSubstrings) {
+  eqlpp::compiler::FieldTable fields;
+  eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
+  std::vector<eqlpp::Rule> rules = {
+      rule(R"(process where process.command_line : ("*mimikatz*", "*sekurlsa::*"))"),
+      rule(R"(process where process.command_line like "*Invoke-?xpression*")"),
+      rule(R"(process where process.command_line : ("*a*", "*"))"),  // "*" matches anything
+  };
+  using S = eqlpp::runtime::Dispatcher::Selection;
+  std::vector<S> how;
+  for (std::uint32_t i = 0; i < rules.size(); ++i) {
+    const auto& plan = *eqlpp::detail::RuleAccess::plan(rules[i]);
+    std::vector<eqlpp::FieldId> map;
+    for (const auto& f : plan.fields) map.push_back(fields.intern(f));
+    how.push_back(d.add(i, plan, map, {"process"}));
+  }
+  EXPECT_EQ(how, (std::vector<S>{S::kIndex, S::kIndex, S::kCategory}));
+  EXPECT_NE(rules[0].explain().find("process.command_line contains~ one of [\"mimikatz\""),
+            std::string::npos)
+      << rules[0].explain();
+  eqlpp::runtime::EvalCtx ctx;
+  auto select = [&](const std::string& cmd) {
+    eqlpp::Record r;
+    ctx.new_event();
+    r.add(fields.intern("event.category"), eqlpp::Value("process"));
+    r.add(fields.intern("process.command_line"), eqlpp::Value(cmd));
+    return d.select(r, ctx);
+  };
+  EXPECT_EQ(select("run MIMIKATZ.exe"), (std::vector<std::uint32_t>{0, 2}));
+  EXPECT_EQ(select("x SEKURLSA::logonpasswords"), (std::vector<std::uint32_t>{0, 2}));
+  EXPECT_EQ(select("powershell Invoke-Expression"), (std::vector<std::uint32_t>{1, 2}));
+  // like is case-sensitive: the required literal is "xpression", the longest run.
+  EXPECT_EQ(select("powershell INVOKE-EXPRESSION"), (std::vector<std::uint32_t>{2}));
+  EXPECT_EQ(select("powershell invoke-expression"), (std::vector<std::uint32_t>{1, 2}));
+  EXPECT_EQ(select("notepad"), (std::vector<std::uint32_t>{2}));
+}
+
 // ---- the statistics balance, every kind of rule ---------------------------------------
 
 TEST(StatsBalance, FinishCountsATrailingMissingEventCompletionOnceAsCompleted) {
