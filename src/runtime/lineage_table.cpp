@@ -16,13 +16,15 @@ LineageTable::Entry& LineageTable::entry(const Key& pid) {
     return it->second;
   }
   while (map_.size() >= max_) {
-    map_.erase(lru_.back());
+    const Key* oldest = lru_.back();
     lru_.pop_back();
+    map_.erase(*oldest);
     ++evicted_;
   }
-  lru_.push_front(pid);
-  Entry& e = map_[pid];
+  auto [node, inserted] = map_.try_emplace(pid);
+  Entry& e = node->second;
   e.bits.assign(words_, 0);
+  lru_.push_front(&node->first);  // node keys keep their address across rehashing
   e.lru = lru_.begin();
   return e;
 }
@@ -61,14 +63,6 @@ bool LineageTable::test(const Key& pid, std::uint32_t g) const {
   auto it = map_.find(pid);
   if (it == map_.end() || g >= kinds_.size()) return false;
   return bit(it->second, kinds_[g] == LineageKind::kEvent ? 2 * g : 2 * g + 1);
-}
-
-std::size_t LineageTable::entry_bytes(std::size_t key_bytes) const noexcept {
-  // The hash node (key, entry, next pointer, cached hash), the bit words, the
-  // LRU list node (two pointers and a key), both keys' heap text when long.
-  const std::size_t heap_key = key_bytes > 15 ? key_bytes + 1 : 0;
-  return sizeof(Key) + sizeof(Entry) + 2 * sizeof(void*) + words_ * sizeof(std::uint64_t) +
-         sizeof(Key) + 2 * sizeof(void*) + 2 * heap_key;
 }
 
 }  // namespace eqlpp::runtime

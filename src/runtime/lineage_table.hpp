@@ -42,13 +42,11 @@ class LineageTable {
 
   [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
   [[nodiscard]] std::uint64_t evicted() const noexcept { return evicted_; }
-  /// Estimated heap bytes of one entry with `key_bytes` of key.
-  [[nodiscard]] std::size_t entry_bytes(std::size_t key_bytes) const noexcept;
 
  private:
   struct Entry {
-    std::vector<std::uint64_t> bits;  // bit 2g: source of g; bit 2g+1: derived for g
-    std::list<Key>::iterator lru;
+    std::vector<std::uint64_t> bits;      // bit 2g: source of g; bit 2g+1: derived for g
+    std::list<const Key*>::iterator lru;  // the list holds the map node's own key
   };
   Entry& entry(const Key& pid);  // found or made, most recently used
   static bool bit(const Entry& e, std::size_t b) noexcept {
@@ -60,7 +58,7 @@ class LineageTable {
   std::vector<LineageKind> kinds_;
   std::size_t words_ = 0;
   std::unordered_map<Key, Entry, KeyHash> map_;
-  std::list<Key> lru_;  // front: most recently used
+  std::list<const Key*> lru_;  // front: most recently used (keys live in map_'s nodes)
   std::vector<Key> ended_;
   std::uint64_t evicted_ = 0;
 };
