@@ -19,6 +19,7 @@
 #include "eqlpp/engine.hpp"
 #include "eqlpp/event.hpp"
 #include "eqlpp/options.hpp"
+#include "eqlpp/partition.hpp"
 #include "eqlpp/result.hpp"
 #include "eqlpp/rule.hpp"
 #include "eqlpp/trace.hpp"

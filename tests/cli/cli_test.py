@@ -406,5 +406,13 @@ rc, out, err = run(["test", os.path.join(SRC, "examples", "endpoint")])
 check("test examples/endpoint: lineage, _arraysearch, stage alias, field comparison",
       rc == 0 and "12 passed, 0 failed" in out + err, out + err)
 
+# check --partition-by: the plan on stdout, one line per rule, and a summary.
+rc, out, err = run(["check", "--partition-by", "host.id", "-e", "sequence by host.id [process where true] [file where true]",
+                    "-e", "sequence by user.name [process where true] [file where true]"])
+lines = out.splitlines()
+check("check --partition-by prints SAFE / UNSAFE with the reason",
+      rc == 0 and len(lines) == 2 and lines[0].startswith("SAFE") and lines[1].startswith("UNSAFE")
+      and "join keys do not include host.id" in lines[1] and "1 of 2 rules are partition-safe" in err, out + err)
+
 print("cli: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

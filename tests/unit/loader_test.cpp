@@ -129,3 +129,45 @@ TEST(Loader, CorpusSeedRuleFolder) {
 }
 
 }  // namespace
+
+namespace {
+
+// The partition planner (eqlpp/partition.hpp): safe exactly when each result
+// only involves events that agree on the field.
+TEST(Partition, SafeWhenEveryStageJoinsOnTheField) {
+  eqlpp::CompileOptions endpoint;
+  endpoint.dialect = eqlpp::Dialect::kEndpoint;
+  auto c = [&](const std::string& q) {
+    auto r = eqlpp::compile(q, eqlpp::RuleMetadata{}, endpoint);
+    EXPECT_TRUE(r.ok()) << q;
+    return *r;
+  };
+  std::vector<eqlpp::Rule> rules = {
+      c("process where process.name == \"a\""),                                      // no state
+      c("sequence by host.id [process where true] [file where true]"),               // shared key
+      c("sequence [process where true] by host.id [file where true] by host.id"),    // per stage
+      c("sequence by user.name, host.id [process where true] [file where true]"),    // 2nd key
+      c("sequence by user.name [process where true] [file where true]"),             // not F
+      c("sequence [process where true] by host.id [file where true] by host.name"),  // mixed
+      c("sequence by ?host.id [process where true] [file where true]"),              // optional
+      c("sample by host.id [process where true] [file where true]"),
+      c("process where true | head 3"),  // pipes
+      c("sequence [process where true] by host.id [file where true] by host.id "
+        "until [network where true] by user.name"),  // until joins on another field
+      c("process where descendant of [process where process.name == \"cmd.exe\"]"),  // lineage
+  };
+  std::vector<bool> safe;
+  for (const auto& v : eqlpp::plan_partitions(rules, "host.id")) {
+    safe.push_back(v.safe);
+    EXPECT_EQ(v.safe, v.reason.empty());
+  }
+  EXPECT_EQ(safe, (std::vector<bool>{true, true, true, true, false, false, false, true, false,
+                                     false, true}));
+  // Lineage keeps a process tree together only when the field names the host.
+  auto by_user = eqlpp::plan_partitions(std::span(rules).subspan(10), "user.name");
+  EXPECT_FALSE(by_user[0].safe);
+  EXPECT_NE(by_user[0].reason.find("lineage"), std::string::npos);
+  EXPECT_EQ(eqlpp::plan_partitions(std::span(rules).subspan(4, 1), "user.name")[0].safe, true);
+}
+
+}  // namespace
