@@ -31,8 +31,7 @@ int cmd_check(Args& args) {
     else if (a == "--partition-by") {
       partition_by = args.value(a);
       if (partition_by.empty()) throw UsageError{"--partition-by needs a field"};
-    }
-    else if (a == "--event-category-field" || a == "--mapping" || a == "--dialect")
+    } else if (a == "--event-category-field" || a == "--mapping" || a == "--dialect")
       return event_option(a, args, eo);
     else
       return false;
@@ -55,9 +54,8 @@ int cmd_check(Args& args) {
       safe += v.safe;
       if (json) {
         auto q = [](const std::string& t) { return eqlpp::Value(std::string_view(t)).to_json(); };
-        out.line("{\"rule_id\":" + q(m.id) + ",\"name\":" + q(m.name) +
-                 ",\"partition_by\":" + q(partition_by) +
-                 ",\"partition_safe\":" + (v.safe ? "true" : "false") +
+        out.line("{\"rule_id\":" + q(m.id) + ",\"name\":" + q(m.name) + ",\"partition_by\":" +
+                 q(partition_by) + ",\"partition_safe\":" + (v.safe ? "true" : "false") +
                  (v.safe ? "" : ",\"reason\":" + q(v.reason)) + "}");
       } else {
         out.line(std::string(v.safe ? "SAFE   " : "UNSAFE ") + (m.id.empty() ? m.name : m.id) +

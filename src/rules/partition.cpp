@@ -30,8 +30,7 @@ bool joins_on(const detail::CompiledRule& p, std::size_t k, std::string_view fie
 }
 
 std::string why_not(const detail::CompiledRule& p, std::string_view field) {
-  if (!p.pipes.empty())
-    return "its head/tail pipe counts results across the whole stream";
+  if (!p.pipes.empty()) return "its head/tail pipe counts results across the whole stream";
   if (!p.lineage.empty() && !names_the_host(field))
     return "it reads process lineage, and " + std::string(field) +
            " does not name the host (a process tree may span partitions)";
@@ -44,8 +43,7 @@ std::string why_not(const detail::CompiledRule& p, std::string_view field) {
 
 }  // namespace
 
-std::vector<PartitionVerdict> plan_partitions(std::span<const Rule> rules,
-                                              std::string_view field) {
+std::vector<PartitionVerdict> plan_partitions(std::span<const Rule> rules, std::string_view field) {
   std::vector<PartitionVerdict> out;
   out.reserve(rules.size());
   for (const Rule& r : rules) {
