@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "diag/diag.hpp"
@@ -42,7 +43,15 @@ std::string stem(const std::string& name) {
 
 class Loader {
  public:
-  Loader(const CompileOptions& o, LoadedRules& out) : opts_(o), out_(out) {}
+  Loader(const CompileOptions& o, LoadedRules& out) : opts_(o), out_(out) {
+    // The two dialects' options, made once (a mapping makes them large to copy).
+    if (o.dialect == Dialect::kAuto) {
+      endpoint_opts_ = o;
+      endpoint_opts_->dialect = Dialect::kEndpoint;
+      es_opts_ = o;
+      es_opts_->dialect = Dialect::kElasticsearch;
+    }
+  }
 
   void path(const std::string& p) {
     std::error_code ec;
@@ -256,11 +265,9 @@ class Loader {
   }
 
   // The options for a rule of the Endpoint layout or not (CompileOptions::dialect kAuto).
-  CompileOptions options_for(bool endpoint_layout) const {
-    CompileOptions o = opts_;
-    if (o.dialect == Dialect::kAuto)
-      o.dialect = endpoint_layout ? Dialect::kEndpoint : Dialect::kElasticsearch;
-    return o;
+  const CompileOptions& options_for(bool endpoint_layout) const {
+    if (opts_.dialect != Dialect::kAuto) return opts_;
+    return endpoint_layout ? *endpoint_opts_ : *es_opts_;
   }
 
   void warn_settings(const RuleMetadata& meta, const std::shared_ptr<const SourceFile>& src) {
@@ -386,6 +393,7 @@ class Loader {
   }
 
   const CompileOptions& opts_;
+  std::optional<CompileOptions> endpoint_opts_, es_opts_;
   LoadedRules& out_;
 };
 
