@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "diag/diag.hpp"
@@ -238,4 +239,45 @@ TEST(Corpus, EndpointRulesRunTogether) {
               with.size(), lines.size());
   EXPECT_GT(with.size(), 0u);
   EXPECT_EQ(with, without);
+}
+
+// The partition planner's promise, checked: every detection rule it calls
+// partition-safe by host.id gives the same alerts when the sample stream is
+// split by host.id and each part runs on its own engine.
+TEST(Corpus, PartitionSafeRulesGiveTheSameAlertsPerHost) {
+  auto loaded =
+      eqlpp::load_rules(std::string(EQLPP_SHARED_DIR) + "/corpus/detection-rules-eql.jsonl");
+  std::vector<eqlpp::Rule> safe;
+  for (const auto& v : eqlpp::plan_partitions(loaded.rules, "host.id"))
+    if (v.safe) safe.push_back(v.rule);
+  ASSERT_GT(safe.size(), 900u);
+  auto lines = sample_lines();
+  auto run = [&](const std::vector<std::string>& part, std::multiset<std::string>& out) {
+    eqlpp::EngineOptions o;
+    o.batch = true;
+    eqlpp::Engine engine(o);
+    for (const auto& r : safe) engine.add_rule(r);
+    engine.on_alert([&](const eqlpp::Alert& a) {
+      std::string s = a.rule.metadata().id;
+      for (const auto& e : a.events) s += "|" + (e.payload ? *e.payload : std::string("-"));
+      out.insert(s);
+    });
+    for (const auto& l : part) EXPECT_TRUE(engine.push_json(l).ok());
+    engine.finish();
+  };
+  std::multiset<std::string> whole, split;
+  run(lines, whole);
+  std::map<std::string, std::vector<std::string>> by_host;
+  for (const auto& l : lines) {
+    auto j = nlohmann::json::parse(l, nullptr, false);
+    std::string host = "<none>";
+    if (j.contains("host") && j["host"].contains("id")) host = j["host"]["id"].dump();
+    by_host[host].push_back(l);
+  }
+  ASSERT_GT(by_host.size(), 2u);
+  for (const auto& [host, part] : by_host) run(part, split);
+  std::printf("partition-safe rules: %zu, alerts: %zu whole, %zu over %zu hosts\n", safe.size(),
+              whole.size(), split.size(), by_host.size());
+  EXPECT_GT(whole.size(), 50u);
+  EXPECT_EQ(whole, split);
 }
