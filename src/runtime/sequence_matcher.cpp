@@ -49,12 +49,14 @@ SequenceMatcher::SequenceMatcher(const detail::CompiledRule& plan, MatcherEnv en
 
 void SequenceMatcher::take_aliases(Partial& p, int source_stage, EvalCtx& ctx) const {
   if (plan_.alias_refs.empty()) return;
-  p.aliases.resize(plan_.alias_refs.size());
+  auto& store = p.aliases.values;
+  if (!store) store = std::make_unique<std::vector<std::string>>(plan_.alias_refs.size());
+  auto& aliases = *store;
   for (std::size_t i = 0; i < plan_.alias_refs.size(); ++i) {
     const auto& ref = plan_.alias_refs[i];
     if (ref.source_stage != source_stage) continue;
-    p.aliases[i].clear();
-    for (const Value& v : ctx.field(ref.field_slot)) key_add_value(p.aliases[i], v);
+    aliases[i].clear();
+    for (const Value& v : ctx.field(ref.field_slot)) key_add_value(aliases[i], v);
   }
 }
 
@@ -62,7 +64,8 @@ template <bool kTrace>
 bool SequenceMatcher::test_with_aliases(const StagePlan& st, const Partial& p, EvalCtx& ctx) {
   const std::size_t base = ctx.scopes.size();
   for (std::size_t i = 0; i < plan_.alias_refs.size(); ++i) {
-    alias_values_[i] = i < p.aliases.size() ? key_values(p.aliases[i]) : std::vector<Value>{};
+    const auto& store = p.aliases.values;
+    alias_values_[i] = store && i < store->size() ? key_values((*store)[i]) : std::vector<Value>{};
     ctx.scopes.push_back({plan_.alias_refs[i].alias_slot, alias_values_[i]});
   }
   const bool ok = test<kTrace>(st, st.source_stage, ctx);
@@ -78,7 +81,10 @@ std::size_t SequenceMatcher::partial_bytes(const Partial& p) const {
   std::size_t b = sizeof(Partial) + p.events.capacity() * sizeof(AlertEvent);
   for (const auto& e : p.events)
     if (e.payload) b += e.payload->size();
-  for (const auto& a : p.aliases) b += sizeof(std::string) + a.capacity();
+  if (p.aliases.values) {
+    b += sizeof(std::vector<std::string>);
+    for (const auto& a : *p.aliases.values) b += sizeof(std::string) + a.capacity();
+  }
   return b;
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -114,11 +115,29 @@ inline std::vector<Value> key_values(std::string_view k) {
   return out;
 }
 
+/// A partial's stage-alias values (CompiledRule::alias_refs): one pointer,
+/// null for the rules without aliases, so every other partial stays small;
+/// copies are deep (a KeyTable copies its empty per-key shape).
+struct AliasValues {
+  std::unique_ptr<std::vector<std::string>> values;
+  AliasValues() = default;
+  AliasValues(const AliasValues& o) { *this = o; }
+  AliasValues& operator=(const AliasValues& o) {
+    if (this != &o)
+      values = o.values ? std::make_unique<std::vector<std::string>>(*o.values) : nullptr;
+    return *this;
+  }
+  AliasValues(AliasValues&&) noexcept = default;
+  AliasValues& operator=(AliasValues&&) noexcept = default;
+  ~AliasValues() = default;
+};
+
 struct Partial {
   std::vector<AlertEvent> events;  // positive stages matched so far
   // Endpoint stage aliases: per CompiledRule::alias_refs entry, the values
-  // of the aliased event's field, encoded as a Key; empty until taken.
-  std::vector<std::string> aliases;
+  // of the aliased event's field, encoded as a Key; empty until taken. Null
+  // for rules without aliases (a pointer keeps every other partial small).
+  AliasValues aliases;
   std::int64_t first_ts = 0;
   std::uint64_t last_ordinal = 0;
   std::uint64_t id = 0;
