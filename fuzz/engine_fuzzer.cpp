@@ -11,6 +11,8 @@
 //    ahead changes nothing: the alerts equal those of the stream without it;
 //  - under a one-key flood the expiry heap stays within its bound;
 //  - a projected field nested deeper than max_json_depth is an error, never a crash.
+// Rules compile in the Endpoint dialect (a superset), so lineage, stage
+// aliases and _arraysearch are held to the same invariants.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <limits>
@@ -35,6 +37,14 @@ const char* const kRules[] = {
     "sample by h [process where a == 1] [file where b == 1]",
     "process where a == 1 and not p : (\"x*\", \"*y\")",
     "sequence with maxspan=1s [process where true] [file where true] [network where true]",
+    // The Endpoint dialect: a stage alias, lineage (p names the process, q
+    // its parent, s the start/end), _arraysearch over `arr`, field comparison.
+    "sequence by h with maxspan=3s [process where a == 1] as e0 [file where b == e0.b and p == "
+    "e0.p]",
+    "process where descendant of [process where a == 1] or child of [file where b == 1]",
+    "any where event of [process where c == 1] and not child of [process where u == 1]",
+    "any where _arraysearch(arr, $e, $e.x == 1 and $e.y == 1)",
+    "sequence by h [any where _arraysearch(arr, $e, $e.x == b)] [any where p == q]",
 };
 
 // The partial balance of EngineStats (eqlpp/engine.hpp).
@@ -55,6 +65,9 @@ Out run(const eqlpp::Rule& rule, const std::vector<std::string>& lines, eqlpp::E
         bool check_heap = false) {
   Out out;
   o.tiebreaker_field = "i";  // a total order, so every run sees the same order
+  o.lineage.process_field = "p";
+  o.lineage.parent_field = "q";
+  o.lineage.subtype_field = "s";
   const bool ordered = rule.kind() == eqlpp::QueryKind::kSequence;
   eqlpp::Engine e(o);
   e.add_rule(rule);
@@ -98,7 +111,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     query = kRules[fdp.ConsumeIntegralInRange<std::size_t>(0, std::size(kRules) - 1)];
   else
     query = fdp.ConsumeRandomLengthString(256);
-  auto rule = eqlpp::compile(query);
+  eqlpp::CompileOptions endpoint;  // a superset of Elasticsearch's EQL
+  endpoint.dialect = eqlpp::Dialect::kEndpoint;
+  auto rule = eqlpp::compile(query, eqlpp::RuleMetadata{}, endpoint);
   if (!rule) return 0;
   // Deep nesting on a projected field: an error beyond the limit, never a crash.
   {
@@ -131,6 +146,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     line += ",\"p\":\"" + std::string(fdp.ConsumeBool() ? "x1" : "y2") + "\"";
     for (const char* f : {"a", "b", "c", "u"})
       if (fdp.ConsumeBool()) line += std::string(",\"") + f + "\":1";
+    if (fdp.ConsumeBool()) {  // a parent and a start or an end, for lineage
+      line += ",\"q\":\"" + std::string(fdp.ConsumeBool() ? "x1" : "y2") + "\"";
+      line += ",\"s\":\"" + std::string(fdp.ConsumeBool() ? "start" : "end") + "\"";
+    }
+    if (fdp.ConsumeBool()) {  // an array of objects, for _arraysearch
+      line += ",\"arr\":[";
+      const int n = fdp.ConsumeIntegralInRange(0, 3);
+      for (int k = 0; k < n; ++k)
+        line += std::string(k ? "," : "") +
+                "{\"x\":" + std::to_string(fdp.ConsumeIntegralInRange(0, 1)) +
+                ",\"y\":" + std::to_string(fdp.ConsumeIntegralInRange(0, 1)) + "}";
+      line += "]";
+    }
     events.emplace_back(t, line + "}");
   }
   std::vector<std::string> sorted;
