@@ -194,9 +194,14 @@ class EngineImpl {
     if (process_event && has_pid) {
       bool start = false, end = false;
       for (const Value& v : r.values(subtype_field)) {
-        const std::string t = v.is_string() ? std::string(v.as_string()) : v.to_json();
-        for (const auto& s : opts.lineage.start_values) start = start || t == s;
-        for (const auto& s : opts.lineage.end_values) end = end || t == s;
+        std::string number;  // only a non-string value (Endgame's opcode) is written out
+        const std::string_view t =
+            v.is_string() ? v.as_string() : std::string_view(number = v.to_json());
+        auto in = [&](const std::vector<std::string>& set) {
+          return std::find(set.begin(), set.end(), t) != set.end();
+        };
+        start = start || in(opts.lineage.start_values);
+        end = end || in(opts.lineage.end_values);
       }
       const bool has_ppid = one(ppid_field, ppid_key);
       lineage.process_event(pid_key, has_ppid ? &ppid_key : nullptr, start, end);
