@@ -13,3 +13,9 @@ else()
   pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
   set(EQLPP_RE2_TARGET PkgConfig::RE2)
 endif()
+# xxHash (libxxhash-dev) is used header-only (XXH_INLINE_ALL) for snapshot
+# checksums, rule fingerprints and alert ids: nothing to link, for us or for users.
+find_path(EQLPP_XXHASH_INCLUDE_DIR xxhash.h)
+if(NOT EQLPP_XXHASH_INCLUDE_DIR)
+  message(FATAL_ERROR "xxhash.h not found: apt-get install -y libxxhash-dev (scripts/install-deps.sh does)")
+endif()

@@ -45,6 +45,13 @@ class EQLPP_EXPORT Alert {
   /// not assigned to.
   [[nodiscard]] std::vector<Value> join_keys() const;
 
+  /// A deterministic id: 32 hex digits hashed from the rule (its id, or
+  /// name), the join key and each event (its timestamp and JSON text; its
+  /// ordinal when it has no text). The same alert gets the same id in every
+  /// run over the same events, so alerts re-emitted after a restart from a
+  /// checkpoint are recognised downstream (`event.id` in to_json()).
+  [[nodiscard]] std::string id() const;
+
   /// The ECS-style alert of CLI.md (`eqlpp run`), one line of JSON.
   [[nodiscard]] std::string to_json() const;
   /// {"join_keys":[...],"events":[...]} (`eqlpp query` for sequences and samples).

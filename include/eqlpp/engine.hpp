@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -93,6 +94,19 @@ struct LateEvent {
   std::uint64_t arrival = 0;
 };
 
+/// What Engine::restore() did with a snapshot, rule by rule. A rule's state
+/// is restored into the rule of this engine with the same fingerprint (its
+/// id, name and compiled query: Rule::fingerprint()); a rule of the snapshot
+/// that has none here, because it was removed or changed, loses its state.
+struct RestoreReport {
+  std::uint64_t rules_restored = 0;  ///< rules whose state was restored
+  std::uint64_t rules_dropped = 0;   ///< rules of the snapshot not here unchanged: state dropped
+  std::uint64_t rules_new = 0;       ///< rules of this engine the snapshot did not have: empty
+  std::uint64_t partials_restored = 0;
+  std::uint64_t partials_dropped = 0;      ///< counted in EngineStats::partials_expired
+  std::vector<std::string> dropped_rules;  ///< ids (or names) of the dropped rules
+};
+
 class EQLPP_EXPORT Engine {
  public:
   /// An engine with no rules; `options` are normalised (options() shows them).
@@ -135,6 +149,27 @@ class EQLPP_EXPORT Engine {
   /// expired or was evicted (eqlpp/trace.hpp). An empty `sink` stops tracing.
   /// Call after add_rule(); an error when no added rule matches. Off by default.
   Status trace(std::string_view rule, std::function<void(const TraceEntry&)> sink);
+
+  /// Writes everything the engine needs to continue as if it had never
+  /// stopped: event time and the reorder buffer, every partial with its
+  /// events, expiry deadlines and LRU order, pending missing-event
+  /// completions, samples, the lineage table, rate limits and `head`
+  /// counts, ordinals and the statistics. The format (docs/snapshot-format.md)
+  /// is versioned and checksummed and does not depend on pointers, hash
+  /// seeds or the machine (little-endian hosts). Hosts' callbacks, trace
+  /// sinks and options are not part of it. Between two pushes only.
+  [[nodiscard]] std::string snapshot() const;
+  /// The same, written to `out`; an error when the stream fails.
+  Status snapshot(std::ostream& out) const;
+  /// Replaces this engine's state with a snapshot's. Build the engine with
+  /// the options and rules of the one that wrote it (rules may have been
+  /// added, removed or changed since: `report` says what was kept), and
+  /// set callbacks before or after. A snapshot that is corrupt, truncated,
+  /// of a newer format version or taken in the other mode (batch or
+  /// streaming) is an error (DiagCode::kInvalidSnapshot) and changes nothing.
+  Status restore(std::string_view snapshot, RestoreReport* report = nullptr);
+  /// The same, read from `in` to its end.
+  Status restore(std::istream& in, RestoreReport* report = nullptr);
 
   /// A snapshot of the counters (a copy: later calls do not change it).
   [[nodiscard]] EngineStats stats() const;

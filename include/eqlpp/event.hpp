@@ -94,6 +94,8 @@ class EQLPP_EXPORT Record {
   void add(FieldId field, Value v);
   /// The values of a field; empty when the field is missing or null.
   [[nodiscard]] std::span<const Value> values(FieldId field) const noexcept;
+  /// The fields that hold values, in the order their first value was added.
+  [[nodiscard]] std::span<const FieldId> fields() const noexcept { return set_fields_; }
   /// The JSON text shown for this event in alerts (optional).
   void set_payload(std::shared_ptr<const std::string> json) noexcept { payload_ = std::move(json); }
   [[nodiscard]] const std::shared_ptr<const std::string>& payload() const noexcept {

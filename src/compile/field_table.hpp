@@ -52,9 +52,12 @@ class FieldTable {
     if (it != ids_.end()) return it->second;
     auto id = static_cast<FieldId>(ids_.size());
     ids_.emplace(std::string(path), id);
+    names_.emplace_back(path);
     ++version_;
     return id;
   }
+  /// The path of an interned field.
+  [[nodiscard]] const std::string& name(FieldId id) const noexcept { return names_[id]; }
   /// How the decoder reads the field's values (a mapped type); the first
   /// set wins (rules compiled against conflicting mappings read the field as
   /// the first added did). Null: as JSON gives them.
@@ -116,6 +119,7 @@ class FieldTable {
 
  private:
   std::unordered_map<std::string, FieldId, StringHash, std::equal_to<>> ids_;
+  std::vector<std::string> names_;  // by FieldId
   std::vector<std::shared_ptr<const ingest::Coercion>> coercions_;
   std::vector<ArrayInfo> arrays_;
   std::vector<TagInfo> tags_;

@@ -3,6 +3,7 @@
 
 #include "compile/plan.hpp"
 #include "runtime/sequence_state.hpp"
+#include "util/hash.hpp"
 #include "util/json_text.hpp"
 
 namespace eqlpp {
@@ -58,10 +59,29 @@ std::string Alert::to_query_json() const {
   return out + "]}";
 }
 
+std::string Alert::id() const {
+  const RuleMetadata& m = rule.metadata();
+  std::string in = m.id.empty() ? m.name : m.id;
+  auto add64 = [&](std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) in += static_cast<char>((v >> (8 * i)) & 0xffu);
+  };
+  in += '\0';
+  add64(keys_.size());
+  in += keys_;
+  for (const auto& e : events) {
+    in += e.missing ? 'm' : e.payload ? 'p' : 'o';
+    if (e.missing) continue;
+    add64(static_cast<std::uint64_t>(e.timestamp));
+    add64(e.payload ? util::hash64(*e.payload) : e.ordinal);
+  }
+  return util::hash128_hex(in);
+}
+
 std::string Alert::to_json() const {
   const RuleMetadata& m = rule.metadata();
   std::string out = "{\"@timestamp\":" + detail::json_quote(format_timestamp(last_timestamp));
-  out += ",\"event\":{\"kind\":\"alert\",\"severity\":" + std::to_string(m.risk_score) +
+  out += ",\"event\":{\"kind\":\"alert\",\"id\":\"" + id() +
+         "\",\"severity\":" + std::to_string(m.risk_score) +
          ",\"risk_score\":" + std::to_string(m.risk_score) + "}";
   out +=
       ",\"rule\":{\"id\":" + detail::json_quote(m.id) + ",\"name\":" + detail::json_quote(m.name) +

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "runtime/sequence_state.hpp"
+#include "state/snapshot_io.hpp"
 
 namespace eqlpp::runtime {
 namespace {
@@ -199,6 +200,49 @@ void AlertQueue::finish() {
     }
     deliver(*k.from, k.alert);
   }
+}
+
+// ---- Snapshot ----
+
+void AlertSink::save(state::Writer& w) const {
+  w.uvar(delivered_);
+  w.svar(rate_window_);
+  w.uvar(rate_count_);
+}
+
+void AlertSink::load(state::Reader& r) {
+  delivered_ = r.uvar();
+  rate_window_ = r.svar();
+  rate_count_ = r.uvar();
+}
+
+void AlertQueue::save(state::Writer& w,
+                      const std::function<std::uint64_t(const AlertSink*)>& index) const {
+  w.uvar(kept_.size());
+  for (const Kept& k : kept_) {
+    w.uvar(index(k.from));
+    w.uvar(k.ordinal);
+    const std::vector<Value> keys = k.alert.join_keys();
+    w.uvar(keys.size());
+    for (const Value& v : keys) w.value(v);
+    w.alert_events(k.alert.events);
+  }
+}
+
+bool AlertQueue::load(state::Reader& r, const std::function<AlertSink*(std::uint64_t)>& sink) {
+  const std::size_t n = r.count(4);
+  for (std::size_t i = 0; i < n && r.ok(); ++i) {
+    const std::uint64_t rule = r.uvar();
+    const std::uint64_t ordinal = r.uvar();
+    std::vector<Value> keys(r.count(1));
+    for (Value& v : keys) v = r.value();
+    std::vector<AlertEvent> events = r.alert_events();
+    if (!r.ok()) break;
+    AlertSink* from = sink(rule);
+    if (!from) continue;
+    kept_.push_back(Kept{ordinal, from, Alert(from->rule(), keys, std::move(events))});
+  }
+  return r.ok();
 }
 
 }  // namespace eqlpp::runtime

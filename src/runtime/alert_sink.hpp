@@ -21,6 +21,11 @@
 #include "eqlpp/alert.hpp"
 #include "eqlpp/engine.hpp"
 
+namespace eqlpp::state {
+class Writer;
+class Reader;
+}  // namespace eqlpp::state
+
 namespace eqlpp::runtime {
 
 /// Where a result stands in Elasticsearch's order. Events by their ordinal.
@@ -53,6 +58,10 @@ class AlertSink {
   /// The `head` that applies while streaming (the least before any `tail`).
   [[nodiscard]] std::optional<std::int64_t> stream_head() const noexcept { return stream_head_; }
 
+  /// Snapshot: the count for `head` and the rate limiter's window.
+  void save(state::Writer& w) const;
+  void load(state::Reader& r);
+
  private:
   friend class AlertQueue;
   Rule rule_;
@@ -80,6 +89,13 @@ class AlertQueue {
   /// Batch: orders the kept alerts, applies each rule's pipes, delivers.
   void finish();
   [[nodiscard]] std::size_t kept() const noexcept { return kept_.size(); }
+
+  /// Snapshot: the alerts kept for finish() (batch mode), each with the
+  /// number `index` gives its rule's sink.
+  void save(state::Writer& w, const std::function<std::uint64_t(const AlertSink*)>& index) const;
+  /// Reads what save() wrote; `sink` gives the sink of a rule number, or
+  /// null for a rule whose state is dropped (its alerts go with it).
+  bool load(state::Reader& r, const std::function<AlertSink*(std::uint64_t)>& sink);
 
  private:
   friend class AlertSink;

@@ -60,6 +60,16 @@ class ExpiryHeap {
   }
   [[nodiscard]] std::uint64_t compactions() const noexcept { return compactions_; }
 
+  /// The entries in heap order (a snapshot writes them as they are).
+  [[nodiscard]] const std::vector<ExpiryEntry>& entries() const noexcept { return v_; }
+  /// Replaces the entries with `v` (heap order); false, unchanged, when `v`
+  /// is not a heap.
+  bool assign(std::vector<ExpiryEntry> v) {
+    if (!std::is_heap(v.begin(), v.end(), Later{})) return false;
+    v_ = std::move(v);
+    return true;
+  }
+
  private:
   struct Later {
     bool operator()(const ExpiryEntry& a, const ExpiryEntry& b) const noexcept {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "state/snapshot_io.hpp"
+
 namespace eqlpp::runtime {
 
 void StateBudget::charge(std::ptrdiff_t delta) noexcept {
@@ -150,6 +152,180 @@ void KeyTable::clear(PartialEnd why) {
     while (slots_[s].st.live > 0) end_partial(s, why);
     free_slot(s);
   }
+}
+
+}  // namespace eqlpp::runtime
+
+// ---- Snapshot (docs/snapshot-format.md) ----
+
+namespace eqlpp::runtime {
+namespace {
+
+void save_mark(state::Writer& w, const Mark& m) {
+  w.boolean(m.set);
+  if (!m.set) return;
+  w.svar(m.ts);
+  w.uvar(m.ordinal);
+}
+Mark load_mark(state::Reader& r) {
+  Mark m;
+  m.set = r.boolean();
+  if (!m.set) return m;
+  m.ts = r.svar();
+  m.ordinal = r.uvar();
+  return m;
+}
+
+void save_partial(state::Writer& w, const Partial& p) {
+  w.alert_events(p.events);
+  w.boolean(p.aliases.values != nullptr);
+  if (p.aliases.values) {
+    w.uvar(p.aliases.values->size());
+    for (const auto& a : *p.aliases.values) w.str(a);
+  }
+  w.svar(p.first_ts);
+  w.uvar(p.last_ordinal);
+  w.uvar(p.id);
+  w.uvar(p.bytes);
+}
+Partial load_partial(state::Reader& r, std::size_t alias_count) {
+  Partial p;
+  p.events = r.alert_events();
+  if (r.boolean()) {
+    const std::size_t n = r.count(1);
+    if (n != alias_count) r.fail("a partial's stage aliases do not fit the rule");
+    p.aliases.values = std::make_unique<std::vector<std::string>>();
+    for (std::size_t i = 0; i < n && r.ok(); ++i) p.aliases.values->emplace_back(r.str());
+  }
+  p.first_ts = r.svar();
+  p.last_ordinal = r.uvar();
+  p.id = r.uvar();
+  p.bytes = r.uvar();
+  return p;
+}
+
+}  // namespace
+
+void StateBudget::save(state::Writer& w) const {
+  w.uvar(peak_);
+  w.uvar(created_);
+  w.uvar(completed_);
+  w.uvar(expired_);
+  w.uvar(evicted_);
+  w.uvar(keys_evicted_);
+}
+
+void StateBudget::load(state::Reader& r, std::size_t bytes, std::uint64_t live,
+                       std::uint64_t dropped) {
+  peak_ = r.uvar();
+  created_ = r.uvar();
+  completed_ = r.uvar();
+  expired_ = r.uvar() + dropped;
+  evicted_ = r.uvar();
+  keys_evicted_ = r.uvar();
+  bytes_ = bytes;
+  live_ = live;
+  peak_ = std::max<std::uint64_t>(peak_, bytes_);
+  if (created_ != completed_ + expired_ + evicted_ + live_)
+    r.fail("the partial counters do not add up");
+}
+
+void KeyTable::save(state::Writer& w) const {
+  w.uvar(slots_.size());
+  for (const Slot& sl : slots_) {
+    w.boolean(sl.used);
+    w.uvar(sl.gen);
+    if (!sl.used) continue;
+    w.uvar(sl.prev == kNil ? 0 : std::uint64_t{sl.prev} + 1);
+    w.uvar(sl.next == kNil ? 0 : std::uint64_t{sl.next} + 1);
+    w.str(*sl.key);
+    const KeyState& st = sl.st;
+    w.uvar(st.at.size());
+    for (const auto& p : st.at) {
+      w.boolean(p.has_value());
+      if (p) save_partial(w, *p);
+    }
+    w.uvar(st.pending.size());
+    for (const auto& p : st.pending) save_partial(w, p);
+    w.uvar(st.missing.size());
+    for (const auto& m : st.missing) save_mark(w, m);
+    save_mark(w, st.until);
+    w.uvar(st.sample.size());
+    for (const auto& c : st.sample) w.alert_events(c);
+    w.uvar(st.samples);
+    w.uvar(st.bytes);
+    w.uvar(st.live);
+  }
+  w.uvar(free_.size());
+  for (std::uint32_t f : free_) w.uvar(f);
+  w.uvar(lru_head_ == kNil ? 0 : std::uint64_t{lru_head_} + 1);
+  w.uvar(lru_tail_ == kNil ? 0 : std::uint64_t{lru_tail_} + 1);
+}
+
+bool KeyTable::load(state::Reader& r, std::size_t alias_count) {
+  auto link = [&](std::uint32_t n) { return n == 0 ? kNil : n - 1; };
+  const std::size_t n = r.count(2);
+  slots_.assign(n, Slot{});
+  for (std::size_t i = 0; i < n && r.ok(); ++i) {
+    Slot& sl = slots_[i];
+    sl.used = r.boolean();
+    sl.gen = r.u32();
+    if (!sl.used) continue;
+    sl.prev = link(r.u32());
+    sl.next = link(r.u32());
+    if ((sl.prev != kNil && sl.prev >= n) || (sl.next != kNil && sl.next >= n))
+      return r.fail("a key's LRU link is out of range");
+    auto [it, inserted] = index_.emplace(std::string(r.str()), static_cast<std::uint32_t>(i));
+    if (!inserted) return r.fail("a join key is held twice");
+    sl.key = &it->first;
+    KeyState& st = sl.st;
+    if (r.count(1) != shape_.at.size()) return r.fail("a key's state does not fit the rule");
+    st.at.resize(shape_.at.size());
+    for (std::size_t s = 0; s < st.at.size() && r.ok(); ++s) {
+      if (!r.boolean()) continue;
+      st.at[s] = load_partial(r, alias_count);
+      if (st.at[s]->events.size() != s + 1) return r.fail("a partial does not fit its stage");
+    }
+    const std::size_t np = r.count(4);
+    for (std::size_t k = 0; k < np && r.ok(); ++k) {
+      st.pending.push_back(load_partial(r, alias_count));
+      if (st.pending.back().events.size() != shape_.at.size() + 1)
+        return r.fail("a completed sequence does not fit the rule");
+    }
+    if (r.count(1) != shape_.missing.size()) return r.fail("a key's state does not fit the rule");
+    st.missing.resize(shape_.missing.size());
+    for (auto& m : st.missing) m = load_mark(r);
+    st.until = load_mark(r);
+    if (r.count(1) != shape_.sample.size()) return r.fail("a key's state does not fit the rule");
+    st.sample.resize(shape_.sample.size());
+    for (auto& c : st.sample) c = r.alert_events();
+    st.samples = r.u32();
+    st.bytes = r.uvar();
+    st.live = r.uvar();
+    bytes_ += st.bytes;
+    live_partials_ += st.live;
+    ++live_keys_;
+  }
+  const std::size_t nfree = r.count(1);
+  for (std::size_t i = 0; i < nfree && r.ok(); ++i) {
+    const std::uint32_t f = r.u32();
+    if (f >= n || slots_[f].used) return r.fail("the free list names a slot in use");
+    free_.push_back(f);
+  }
+  lru_head_ = link(r.u32());
+  lru_tail_ = link(r.u32());
+  if (!r.ok()) return false;
+  if (free_.size() + live_keys_ != n) return r.fail("the free list does not account for the slots");
+  // The LRU list must link every key once, both ways.
+  std::size_t seen = 0;
+  std::uint32_t prev = kNil;
+  for (std::uint32_t s = lru_head_; s != kNil; s = slots_[s].next) {
+    if (s >= n || !slots_[s].used || slots_[s].prev != prev || ++seen > live_keys_)
+      return r.fail("the LRU list is broken");
+    prev = s;
+  }
+  if (seen != live_keys_ || prev != lru_tail_) return r.fail("the LRU list is broken");
+  return true;
 }
 
 }  // namespace eqlpp::runtime

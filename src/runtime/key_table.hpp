@@ -27,6 +27,11 @@
 #include "eqlpp/engine.hpp"
 #include "runtime/sequence_state.hpp"
 
+namespace eqlpp::state {
+class Writer;
+class Reader;
+}  // namespace eqlpp::state
+
 namespace eqlpp::runtime {
 
 /// How a partial ended.
@@ -48,6 +53,13 @@ class StateBudget {
 
   /// Copies the counters into `s` (partials_*, keys_evicted, state bytes).
   void copy_to(EngineStats& s) const;
+
+  /// Snapshot: the counters (bytes and live partials are the tables').
+  void save(state::Writer& w) const;
+  /// Reads what save() wrote; `bytes` and `live` are what the restored
+  /// tables hold, `dropped` the live partials of rules whose state was not
+  /// restored (counted as expired).
+  void load(state::Reader& r, std::size_t bytes, std::uint64_t live, std::uint64_t dropped);
 
  private:
   friend class KeyTable;
@@ -116,6 +128,15 @@ class KeyTable {
   bool evict_lru();
   /// Frees every key; live partials end as `why` (the end of the stream).
   void clear(PartialEnd why);
+
+  /// Snapshot: every slot as it is (keys, state, LRU links, free list), so
+  /// that slot numbers in the rule's expiry heap stay valid.
+  void save(state::Writer& w) const;
+  /// Reads what save() wrote into this empty table, checking that it is
+  /// consistent (shapes, links, counts; `alias_count` values per partial's
+  /// aliases). Charges nothing to the budget: the engine recounts it.
+  /// False, with `r` failed, when it is not.
+  bool load(state::Reader& r, std::size_t alias_count);
 
  private:
   struct Slot {

@@ -15,6 +15,11 @@
 #include "compile/plan.hpp"
 #include "runtime/sequence_state.hpp"
 
+namespace eqlpp::state {
+class Writer;
+class Reader;
+}  // namespace eqlpp::state
+
 namespace eqlpp::runtime {
 
 using compiler::LineageKind;
@@ -42,6 +47,14 @@ class LineageTable {
 
   [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
   [[nodiscard]] std::uint64_t evicted() const noexcept { return evicted_; }
+  [[nodiscard]] std::size_t subqueries() const noexcept { return kinds_.size(); }
+
+  /// Snapshot: the processes in LRU order with their bits, and the ended ones.
+  void save(state::Writer& w) const;
+  /// Reads what save() wrote into this empty table. `remap[g]` is the new
+  /// index of the snapshot's sub-query g, or -1 for a rule whose state is
+  /// dropped (its bits go); false (`r` failed) when invalid.
+  bool load(state::Reader& r, const std::vector<std::int64_t>& remap);
 
  private:
   struct Entry {

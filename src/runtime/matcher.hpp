@@ -20,6 +20,11 @@
 #include "runtime/key_table.hpp"
 #include "runtime/rule_tracer.hpp"
 
+namespace eqlpp::state {
+class Writer;
+class Reader;
+}  // namespace eqlpp::state
+
 namespace eqlpp::runtime {
 
 struct MatcherEnv {
@@ -52,6 +57,15 @@ class Matcher {
   [[nodiscard]] virtual bool stateful() const noexcept { return false; }
   [[nodiscard]] virtual std::size_t live_partials() const noexcept { return 0; }
   [[nodiscard]] virtual std::size_t expiry_entries() const noexcept { return 0; }
+  /// Bytes of state the rule holds now (what it charged to the budget).
+  [[nodiscard]] virtual std::size_t state_bytes() const noexcept { return 0; }
+
+  /// Snapshot (docs/snapshot-format.md): the rule's state; nothing for a
+  /// rule without state.
+  virtual void save(state::Writer& /*w*/) const {}
+  /// Reads what save() wrote into this fresh matcher; false (and `r`
+  /// failed) when it is not valid for the rule.
+  virtual bool load(state::Reader& /*r*/) { return true; }
 
  protected:
   /// Expires what `now` has passed and sets next_deadline_.
@@ -79,6 +93,9 @@ class KeyedMatcher : public Matcher {
   [[nodiscard]] std::size_t live_partials() const noexcept override {
     return table_.live_partials();
   }
+  [[nodiscard]] std::size_t state_bytes() const noexcept override { return table_.bytes(); }
+  void save(state::Writer& w) const override { table_.save(w); }
+  bool load(state::Reader& r) override { return table_.load(r, plan_.alias_refs.size()); }
 
  protected:
   /// The event's join keys for stage `st` into keys_ (runtime/join_keys.hpp).

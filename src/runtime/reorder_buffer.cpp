@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "state/snapshot_io.hpp"
 #include "util/saturate.hpp"
 
 namespace eqlpp::runtime {
@@ -125,14 +126,15 @@ void ReorderBuffer::admit(const Record& r, std::string_view raw,
   }
   Buffered b = own(r, std::move(payload), raw, pushed);
   buffered_bytes_ += b.bytes;
-  buffer_.push(std::move(b));
+  buffer_.push_back(std::move(b));
+  std::push_heap(buffer_.begin(), buffer_.end(), Later{});
   release(false);
 }
 
 void ReorderBuffer::release(bool all) {
   const std::int64_t window = opts_.reorder_window.count();
   while (!buffer_.empty()) {
-    const Buffered& top = buffer_.top();
+    const Buffered& top = buffer_.front();
     bool due = all;
     if (!due && newest_ != kNoTime && window < std::numeric_limits<std::int64_t>::max()) {
       std::int64_t limit;
@@ -144,8 +146,9 @@ void ReorderBuffer::release(bool all) {
       ++stats_.released_early;
     }
     if (!due) break;
-    Buffered b = std::move(const_cast<Buffered&>(top));
-    buffer_.pop();
+    std::pop_heap(buffer_.begin(), buffer_.end(), Later{});
+    Buffered b = std::move(buffer_.back());
+    buffer_.pop_back();
     buffered_bytes_ -= b.bytes;
     emit(b.rec, {}, b.payload);
   }
@@ -157,6 +160,58 @@ void ReorderBuffer::drain() {
   held_.clear();
   for (auto& b : take) admit(b.rec, {}, b.payload, b.pushed);
   release(true);
+}
+
+// ---- Snapshot ----
+
+namespace {
+void save_buffered(state::Writer& w, const Record& rec, const std::shared_ptr<const std::string>& p,
+                   std::uint64_t arrival, std::size_t bytes, std::uint64_t pushed) {
+  w.record(rec);
+  w.payload(p);
+  w.uvar(arrival);
+  w.uvar(bytes);
+  w.uvar(pushed);
+}
+}  // namespace
+
+void ReorderBuffer::save(state::Writer& w) const {
+  w.svar(watermark_);
+  w.svar(newest_);
+  w.uvar(arrival_);
+  w.uvar(buffered_bytes_);
+  w.uvar(buffer_.size());
+  for (const auto& b : buffer_) save_buffered(w, b.rec, b.payload, b.arrival, b.bytes, b.pushed);
+  w.uvar(held_.size());
+  for (const auto& b : held_) save_buffered(w, b.rec, b.payload, b.arrival, b.bytes, b.pushed);
+}
+
+bool ReorderBuffer::load(state::Reader& r) {
+  watermark_ = r.svar();
+  newest_ = r.svar();
+  arrival_ = r.uvar();
+  buffered_bytes_ = r.uvar();
+  auto read = [&](std::vector<Buffered>& out) {
+    const std::size_t n = r.count(6);
+    for (std::size_t i = 0; i < n && r.ok(); ++i) {
+      Buffered b;
+      b.rec = r.record();
+      b.payload = r.payload();
+      b.arrival = r.uvar();
+      b.bytes = r.uvar();
+      b.pushed = r.uvar();
+      out.push_back(std::move(b));
+    }
+  };
+  read(buffer_);
+  read(held_);
+  if (!r.ok()) return false;
+  std::size_t bytes = 0;
+  for (const auto& b : buffer_) bytes += b.bytes;
+  if (bytes != buffered_bytes_) return r.fail("the reorder buffer's byte count does not add up");
+  if (!std::is_heap(buffer_.begin(), buffer_.end(), Later{}))
+    return r.fail("the reorder buffer is not in heap order");
+  return true;
 }
 
 }  // namespace eqlpp::runtime

@@ -11,7 +11,6 @@
 #include <functional>
 #include <limits>
 #include <memory>
-#include <queue>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +18,11 @@
 #include "eqlpp/engine.hpp"
 #include "eqlpp/event.hpp"
 #include "eqlpp/options.hpp"
+
+namespace eqlpp::state {
+class Writer;
+class Reader;
+}  // namespace eqlpp::state
 
 namespace eqlpp::runtime {
 
@@ -52,6 +56,11 @@ class ReorderBuffer {
   [[nodiscard]] std::size_t buffered_bytes() const noexcept { return buffered_bytes_; }
   [[nodiscard]] std::size_t held() const noexcept { return held_.size(); }
 
+  /// Snapshot: event time, the buffered and held events as they are.
+  void save(state::Writer& w) const;
+  /// Reads what save() wrote into this empty buffer; false (`r` failed) when invalid.
+  bool load(state::Reader& r);
+
  private:
   struct Buffered {
     Record rec;
@@ -83,7 +92,7 @@ class ReorderBuffer {
   void* ctx_;
   std::int64_t ahead_bound_ = 0;  // effective max_time_ahead in ns (0 = off)
   std::size_t confirmations_ = 3;
-  std::priority_queue<Buffered, std::vector<Buffered>, Later> buffer_;
+  std::vector<Buffered> buffer_;  // a heap by Later: the next to release at the front
   std::size_t buffered_bytes_ = 0;
   std::vector<Buffered> held_;  // ahead of event time, waiting for confirmation
   std::uint64_t arrival_ = 0;

@@ -28,6 +28,10 @@ class RuleTracer {
 
   void set_sink(std::function<void(const TraceEntry&)> sink);
   [[nodiscard]] bool active() const noexcept { return on_ != nullptr; }
+  /// The sink set (empty when inactive).
+  [[nodiscard]] std::function<void(const TraceEntry&)> sink() const {
+    return on_ ? on_->sink : nullptr;
+  }
 
   /// Opens the entry of one event; stage results and notes go into it.
   void begin(EventCtx& ev);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "runtime/trace.hpp"
+#include "state/snapshot_io.hpp"
 #include "util/saturate.hpp"
 
 namespace eqlpp::runtime {
@@ -451,6 +452,47 @@ void SequenceMatcher::finish() {
   table_.clear(PartialEnd::kExpired);
   heap_.clear();
   set_next_deadline();
+}
+
+}  // namespace eqlpp::runtime
+
+// ---- Snapshot: the key table, then the expiry heap as it is and the next partial id ----
+
+namespace eqlpp::runtime {
+
+void SequenceMatcher::save(state::Writer& w) const {
+  KeyedMatcher::save(w);
+  const auto& v = heap_.entries();
+  w.uvar(v.size());
+  for (const ExpiryEntry& e : v) {
+    w.svar(e.deadline);
+    w.uvar(e.slot);
+    w.uvar(e.gen);
+    w.svar(e.stage);
+    w.uvar(e.id);
+  }
+  w.uvar(next_id_);
+}
+
+bool SequenceMatcher::load(state::Reader& r) {
+  if (!KeyedMatcher::load(r)) return false;
+  std::vector<ExpiryEntry> v(r.count(5));
+  const auto stages = static_cast<std::int64_t>(positive_.size() > 0 ? positive_.size() - 1 : 0);
+  for (ExpiryEntry& e : v) {
+    e.deadline = r.svar();
+    e.slot = r.u32();
+    e.gen = r.u32();
+    const std::int64_t stage = r.svar();
+    if (stage < ExpiryEntry::kLeadingMark || stage >= stages)
+      return r.fail("an expiry entry names no stage of the rule");
+    e.stage = static_cast<std::int32_t>(stage);
+    e.id = r.uvar();
+  }
+  next_id_ = r.uvar();
+  if (!r.ok()) return false;
+  if (!heap_.assign(std::move(v))) return r.fail("the expiry heap is not in heap order");
+  set_next_deadline();
+  return true;
 }
 
 }  // namespace eqlpp::runtime

@@ -23,6 +23,8 @@ class SequenceMatcher final : public KeyedMatcher {
   void on_event_traced(EventCtx& ev, EvalCtx& ctx) override { run<true>(ev, ctx); }
   void finish() override;
   [[nodiscard]] std::size_t expiry_entries() const noexcept override { return heap_.size(); }
+  void save(state::Writer& w) const override;
+  bool load(state::Reader& r) override;
 
  private:
   void expire(std::int64_t now) override;
