@@ -32,6 +32,11 @@ struct EventOptions {
   bool verbose = false;
   std::optional<std::chrono::nanoseconds> max_time_ahead;
   std::vector<std::string> trace;  // rule ids to trace ("" = every rule)
+  // `run --state-dir DIR [--checkpoint-interval DUR|N]`: checkpoints every
+  // DUR of wall-clock time, or every N events.
+  std::string state_dir;
+  std::chrono::nanoseconds checkpoint_every = std::chrono::seconds(10);
+  std::uint64_t checkpoint_events = 0;  // N, when given as a count
 };
 
 /// The arguments after the subcommand, taken one by one.

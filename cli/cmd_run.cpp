@@ -18,11 +18,31 @@ int cmd_run(Args& args) {
       ").\nStatistics go to stderr at the end.\n\n"
       "  --rules PATH              a rule file or directory (repeatable)\n"
       "  --trace RULE_ID           explain on stderr, event by event, what the rule (by id,\n"
-      "                            or name when it has none) did with each event (repeatable)\n\n" +
+      "                            or name when it has none) did with each event (repeatable)\n"
+      "  --state-dir DIR           restore state from DIR on start and checkpoint it there,\n"
+      "                            with the input position, periodically and on SIGINT or\n"
+      "                            SIGTERM: a restarted run resumes where the checkpoint stands\n"
+      "  --checkpoint-interval DUR|N  every DUR of wall-clock time (default 10s) or every N\n"
+      "                            events (a plain number)\n\n" +
       kEventOptionsHelp;
   auto option = [&](const std::string& a) {
     if (a == "--trace") {
       eo.trace.push_back(args.value(a));
+      return true;
+    }
+    if (a == "--state-dir") {
+      eo.state_dir = args.value(a);
+      return true;
+    }
+    if (a == "--checkpoint-interval") {
+      const std::string v = args.value(a);
+      if (!v.empty() && v.find_first_not_of("0123456789") == std::string::npos) {
+        eo.checkpoint_events = parse_count(a, v);
+        if (eo.checkpoint_events == 0) throw UsageError{"--checkpoint-interval: must be positive"};
+      } else {
+        eo.checkpoint_every = parse_duration(v);
+        eo.checkpoint_events = 0;
+      }
       return true;
     }
     if (a != "--rules") return event_option(a, args, eo);

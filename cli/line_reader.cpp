@@ -42,6 +42,24 @@ LineReader::~LineReader() {
   if (own_fd_ && fd_ >= 0) ::close(fd_);
 }
 
+bool LineReader::seek(std::uint64_t offset) {
+  if (live_ || offset > total_) {
+    error_ = live_ ? "cannot seek in this input"
+                   : "the file is shorter than the checkpoint's position (" +
+                         std::to_string(offset) + " bytes)";
+    return false;
+  }
+  if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    error_ = std::string("cannot seek: ") + std::strerror(errno);
+    return false;
+  }
+  pos_ = end_ = 0;
+  eof_ = false;
+  first_ = offset == 0;  // a byte order mark only at the start
+  consumed_ = offset;
+  return true;
+}
+
 LineReader::Fill LineReader::fill() {
   if (live_) {
     pollfd p[2] = {{fd_, POLLIN, 0}, {stop_fd(), POLLIN, 0}};

@@ -48,6 +48,10 @@ class LineReader {
   /// Called before a read that would block (live input only).
   std::function<void()> before_block;
 
+  /// Continues a regular file at byte `offset` (a checkpoint's position);
+  /// false, with error(), on other input or when the file is shorter.
+  bool seek(std::uint64_t offset);
+
   /// The next line; kEnd at end of input, kError (see error()) on a read error.
   Status next(Line& line);
 

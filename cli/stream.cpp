@@ -5,7 +5,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 
+#include "checkpoint.hpp"
 #include "line_reader.hpp"
 #include "output.hpp"
 #include "signals.hpp"
@@ -21,22 +23,72 @@ struct StreamResult {
   bool input_error = false;
   bool closed = false;
   int signal = 0;  // the stop signal that ended reading, or 0
+  bool checkpoint_failed = false;
+};
+
+// --state-dir: where the input stands, and when the next checkpoint is due.
+struct Checkpoints {
+  StateDir* dir = nullptr;  // null: no --state-dir
+  InputPosition pos;
+  std::uint64_t every_events = 0;
+  std::chrono::nanoseconds every{0};
+  std::uint64_t since = 0;  // events pushed since the last checkpoint
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+
+  // After a line: whether a checkpoint is due (the clock is read every 64 lines).
+  bool due() {
+    if (!dir) return false;
+    ++since;
+    if (every_events) return since >= every_events;
+    if (every.count() <= 0 || (since & 63) != 0) return false;
+    return std::chrono::steady_clock::now() - last >= every;
+  }
+  // Alerts so far are flushed first, so that none is lost: the ones after
+  // the checkpoint may be delivered again after a crash (at least once).
+  bool write(const eqlpp::Engine& engine, Out& out) {
+    out.flush();
+    since = 0;
+    last = std::chrono::steady_clock::now();
+    return dir->write(engine, pos);
+  }
 };
 
 // Feeds every events file to the engine; malformed lines are reported and
 // skipped. Stops early on a closed or failed output, or a stop signal.
 StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files,
-                  const EventOptions& o, Out& out, TimeReports& reports) {
+                  const EventOptions& o, Out& out, TimeReports& reports, Checkpoints& cp) {
   StreamResult r;
+  r.too_long = cp.pos.too_long;
   auto start = std::chrono::steady_clock::now();
   auto last = start, last_flush = start;
   const std::size_t max_line = engine.options().max_line_bytes;
-  for (const auto& f : files) {
+  for (std::size_t fi = cp.pos.file; fi < files.size(); ++fi) {
+    const std::string& f = files[fi];
+    const bool resume = cp.dir && fi == cp.pos.file && cp.pos.line > 0;
+    if (cp.pos.file != fi) {
+      cp.pos.file = fi;
+      cp.pos.offset = cp.pos.line = 0;
+    }
     LineReader in(f, max_line);
     if (!in.ok()) {
       std::fprintf(stderr, "%s: error: %s\n", in.name().c_str(), in.error().c_str());
       r.input_error = true;
       continue;
+    }
+    std::uint64_t line_no = 0;
+    if (resume) {
+      // A file continues at its byte offset; stdin or a pipe skips the lines read before.
+      if (!in.live()) {
+        if (!in.seek(cp.pos.offset)) {
+          std::fprintf(stderr, "%s: error: %s\n", in.name().c_str(), in.error().c_str());
+          r.input_error = true;
+          return r;
+        }
+        line_no = cp.pos.line;
+      } else {
+        LineReader::Line skip;
+        while (line_no < cp.pos.line && in.next(skip) == LineReader::Status::kLine) ++line_no;
+      }
     }
     // A live stream's alerts go out before the program waits for more input.
     in.before_block = [&] {
@@ -44,13 +96,15 @@ StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files,
       last_flush = std::chrono::steady_clock::now();
     };
     LineReader::Line line;
-    std::uint64_t line_no = 0;
     LineReader::Status status;
     while ((status = in.next(line)) == LineReader::Status::kLine) {
       ++line_no;
       ++r.lines;
+      cp.pos.line = line_no;
+      cp.pos.offset = in.bytes_read();
       if (line.too_long) {
         ++r.too_long;
+        cp.pos.too_long = r.too_long;
         std::fprintf(stderr, "%s:%llu: error: the line is %llu bytes, over the limit of %zu\n",
                      in.name().c_str(), static_cast<unsigned long long>(line_no),
                      static_cast<unsigned long long>(line.length), max_line);
@@ -64,6 +118,10 @@ StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files,
                      static_cast<unsigned long long>(line_no), st.message().c_str());
       if (out.closed()) {
         r.closed = true;
+        return r;
+      }
+      if (cp.due() && !cp.write(engine, out)) {
+        r.checkpoint_failed = true;
         return r;
       }
       if (eqlpp_cli::stop_signal() != 0) break;
@@ -112,6 +170,17 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
       std::fprintf(stderr, "note: '| tail' of rule '%s' applies only with --sort\n",
                    r.metadata().name.c_str());
   }
+  std::optional<StateDir> state;
+  Checkpoints cp;
+  cp.pos.inputs = files;
+  if (!eo.state_dir.empty()) {
+    state.emplace(eo.state_dir);
+    cp.dir = &*state;
+    cp.every = eo.checkpoint_every;
+    cp.every_events = eo.checkpoint_events;
+    bool restored = false;
+    if (!state->open(engine, cp.pos, restored)) return kFail;
+  }
   for (const auto& id : eo.trace) {
     auto st = engine.trace(
         id, [](const eqlpp::TraceEntry& t) { std::fputs(t.to_string().c_str(), stderr); });
@@ -132,9 +201,16 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
   engine.on_late([&](const eqlpp::LateEvent& e) { reports.report(e); });
   eqlpp_cli::install_stop_signals();
   auto start = std::chrono::steady_clock::now();
-  StreamResult sr = feed(engine, files, eo, out, reports);
-  // At end of input, and on SIGINT/SIGTERM: drain what the engine holds.
-  if (!sr.closed) engine.finish();
+  StreamResult sr = feed(engine, files, eo, out, reports, cp);
+  if (cp.dir && !sr.closed && !sr.checkpoint_failed) {
+    // The state before the end of the stream: a run restarted over more
+    // input (a file that grew) continues every partial. On SIGINT/SIGTERM
+    // nothing is drained: the restarted run goes on from here.
+    if (sr.input_error || !cp.write(engine, out)) sr.checkpoint_failed = true;
+  }
+  // At end of input, and on SIGINT/SIGTERM: drain what the engine holds
+  // (with --state-dir, only at the end of input).
+  if (!sr.closed && !(cp.dir && (sr.signal != 0 || sr.checkpoint_failed))) engine.finish();
   out.flush();
   reports.summary();
   const auto& st = engine.stats();
@@ -160,12 +236,14 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
     std::fprintf(stderr, "%llu malformed lines skipped\n",
                  static_cast<unsigned long long>(st.malformed + sr.too_long));
   }
-  int rc = sr.input_error ? kFail : kOk;
+  int rc = sr.input_error || sr.checkpoint_failed ? kFail : kOk;
   if (sr.signal != 0) {
-    std::fprintf(stderr, "eqlpp: interrupted by %s: input stopped, state drained, output flushed\n",
+    std::fprintf(stderr, "eqlpp: interrupted by %s: input stopped, %s, output flushed\n",
                  sr.signal == SIGINT    ? "SIGINT"
                  : sr.signal == SIGTERM ? "SIGTERM"
-                                        : "a signal");
+                                        : "a signal",
+                 cp.dir ? (sr.checkpoint_failed ? "NO checkpoint written" : "state checkpointed")
+                        : "state drained");
     rc = 128 + sr.signal;
   }
   return out.finish(rc);

@@ -105,6 +105,7 @@ struct RestoreReport {
   std::uint64_t partials_restored = 0;
   std::uint64_t partials_dropped = 0;      ///< counted in EngineStats::partials_expired
   std::vector<std::string> dropped_rules;  ///< ids (or names) of the dropped rules
+  std::string host_data;  ///< what the host gave snapshot() (an input position, an offset)
 };
 
 class EQLPP_EXPORT Engine {
@@ -158,9 +159,12 @@ class EQLPP_EXPORT Engine {
   /// is versioned and checksummed and does not depend on pointers, hash
   /// seeds or the machine (little-endian hosts). Hosts' callbacks, trace
   /// sinks and options are not part of it. Between two pushes only.
-  [[nodiscard]] std::string snapshot() const;
+  /// `host_data` is kept with the state, under the same checksum, and given
+  /// back by restore() (RestoreReport::host_data): the input position the
+  /// state corresponds to, so that both are saved at once.
+  [[nodiscard]] std::string snapshot(std::string_view host_data = {}) const;
   /// The same, written to `out`; an error when the stream fails.
-  Status snapshot(std::ostream& out) const;
+  Status snapshot(std::ostream& out, std::string_view host_data = {}) const;
   /// Replaces this engine's state with a snapshot's. Build the engine with
   /// the options and rules of the one that wrote it (rules may have been
   /// added, removed or changed since: `report` says what was kept), and

@@ -330,7 +330,7 @@ class EngineImpl {
   /// Snapshot (state/engine_state.cpp, docs/snapshot-format.md): writes
   /// the whole state; load() reads one into this engine, which has its
   /// rules and no state yet.
-  void save(state::Writer& w) const;
+  void save(state::Writer& w, std::string_view host_data) const;
   Status load(std::string_view bytes, RestoreReport* report);
   /// The rule's fingerprint (computed once): its identity and compiled plan.
   static std::uint64_t fingerprint(const RuleRuntime& rr);

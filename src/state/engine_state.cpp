@@ -4,7 +4,7 @@
 // the same rules, so that a failure leaves the engine as it was.
 //
 // Body, after the field and payload tables (state/snapshot_io.hpp):
-//   mode and counters, ordinal and event time
+//   the host's data, mode and counters, ordinal and event time
 //   the reorder buffer
 //   the rules, each a section: fingerprint, id, live partials, lineage
 //     sub-queries, statistics, alert sink, the matcher's state
@@ -37,7 +37,8 @@ std::uint64_t EngineImpl::fingerprint(const RuleRuntime& rr) {
   return rr.fingerprint;
 }
 
-void EngineImpl::save(state::Writer& w) const {
+void EngineImpl::save(state::Writer& w, std::string_view host_data) const {
+  w.str(host_data);
   w.boolean(opts.batch);
   for (std::uint64_t c : {stats.events_in, stats.events_processed, stats.malformed, stats.late,
                           stats.ahead, stats.alerts, stats.alerts_suppressed,
@@ -75,6 +76,7 @@ Status EngineImpl::load(std::string_view bytes, RestoreReport* report) {
     return Status::error(DiagCode::kInvalidSnapshot, "invalid snapshot: " + r.error());
   };
   if (!r.ok()) return invalid();
+  const std::string host_data(r.str());
   if (r.boolean() != opts.batch)
     return Status::error(
         DiagCode::kInvalidSnapshot,
@@ -167,6 +169,7 @@ Status EngineImpl::load(std::string_view bytes, RestoreReport* report) {
       }))
     return invalid();
   if (!r.at_end()) return r.fail("trailing state after the last section"), invalid();
+  rep.host_data = host_data;
   if (report) *report = std::move(rep);
   return {};
 }
@@ -175,14 +178,14 @@ Status EngineImpl::load(std::string_view bytes, RestoreReport* report) {
 
 namespace eqlpp {
 
-std::string Engine::snapshot() const {
+std::string Engine::snapshot(std::string_view host_data) const {
   state::Writer w(impl_->fields);
-  impl_->save(w);
+  impl_->save(w, host_data);
   return w.finish();
 }
 
-Status Engine::snapshot(std::ostream& out) const {
-  const std::string bytes = snapshot();
+Status Engine::snapshot(std::ostream& out, std::string_view host_data) const {
+  const std::string bytes = snapshot(host_data);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (!out) return Status::error(DiagCode::kCannotRead, "could not write the snapshot");
   return {};
