@@ -10,12 +10,16 @@
 //  - with the time guard on (max_time_ahead), one event forged ten years
 //    ahead changes nothing: the alerts equal those of the stream without it;
 //  - under a one-key flood the expiry heap stays within its bound;
-//  - a projected field nested deeper than max_json_depth is an error, never a crash.
+//  - a projected field nested deeper than max_json_depth is an error, never a crash;
+//  - a run cut at a random point, snapshotted and restored into a new engine
+//    gives the alerts of the uninterrupted run, and the restored engine
+//    writes the same snapshot bytes.
 // Rules compile in the Endpoint dialect (a superset), so lineage, stage
 // aliases and _arraysearch are held to the same invariants.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,17 +65,19 @@ struct Out {
   std::vector<std::vector<std::uint64_t>> alerts;  // arrival indexes of each alert's events
 };
 
+// `cut`: after that many lines, the engine is snapshotted and replaced by a
+// new one restored from the snapshot (none when past the end).
 Out run(const eqlpp::Rule& rule, const std::vector<std::string>& lines, eqlpp::EngineOptions o,
-        bool check_heap = false) {
+        bool check_heap = false, std::size_t cut = std::numeric_limits<std::size_t>::max()) {
   Out out;
   o.tiebreaker_field = "i";  // a total order, so every run sees the same order
   o.lineage.process_field = "p";
   o.lineage.parent_field = "q";
   o.lineage.subtype_field = "s";
   const bool ordered = rule.kind() == eqlpp::QueryKind::kSequence;
-  eqlpp::Engine e(o);
-  e.add_rule(rule);
-  e.on_alert([&](const eqlpp::Alert& a) {
+  auto engine = std::make_unique<eqlpp::Engine>(o);
+  engine->add_rule(rule);
+  auto on_alert = [&](const eqlpp::Alert& a) {
     std::vector<std::uint64_t> ids;
     std::uint64_t last = 0;
     bool first = true;
@@ -85,13 +91,24 @@ Out run(const eqlpp::Rule& rule, const std::vector<std::string>& lines, eqlpp::E
       ids.push_back(std::stoull(ev.payload->substr(at + 4)));
     }
     out.alerts.push_back(ids);
-  });
-  for (const auto& l : lines) {
-    if (!e.push_json(l)) __builtin_trap();  // every generated line is valid
-    const auto s = e.stats();
+  };
+  engine->on_alert(on_alert);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i == cut) {
+      const std::string snap = engine->snapshot();
+      auto fresh = std::make_unique<eqlpp::Engine>(o);
+      fresh->add_rule(rule);
+      fresh->on_alert(on_alert);
+      if (!fresh->restore(snap).ok()) __builtin_trap();
+      if (fresh->snapshot() != snap) __builtin_trap();
+      engine = std::move(fresh);
+    }
+    if (!engine->push_json(lines[i])) __builtin_trap();  // every generated line is valid
+    const auto s = engine->stats();
     check_balance(s);
     if (check_heap && s.expiry_entries > 2 * (s.partials_live + 64) + 1024) __builtin_trap();
   }
+  eqlpp::Engine& e = *engine;
   e.finish();
   const auto s = e.stats();
   check_balance(s);
@@ -194,5 +211,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   windowed.reorder_window = std::chrono::seconds(1);
   Out w = run(*rule, shuffled, windowed);
   if (b.alerts != w.alerts) __builtin_trap();
+  // The same, cut, snapshotted and restored at a random point.
+  if (!shuffled.empty()) {
+    const std::size_t cut = fdp.ConsumeIntegralInRange<std::size_t>(0, shuffled.size() - 1);
+    Out c = run(*rule, shuffled, windowed, false, cut);
+    if (c.alerts != w.alerts) __builtin_trap();
+  }
   return 0;
 }
