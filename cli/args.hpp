@@ -37,6 +37,9 @@ struct EventOptions {
   std::string state_dir;
   std::chrono::nanoseconds checkpoint_every = std::chrono::seconds(10);
   std::uint64_t checkpoint_events = 0;  // N, when given as a count
+  // `run --threads N [--partition-by FIELD]` (0: one engine, no threads).
+  std::size_t threads = 0;
+  std::string partition_by = "host.id";
 };
 
 /// The arguments after the subcommand, taken one by one.

@@ -23,11 +23,26 @@ int cmd_run(Args& args) {
       "                            with the input position, periodically and on SIGINT or\n"
       "                            SIGTERM: a restarted run resumes where the checkpoint stands\n"
       "  --checkpoint-interval DUR|N  every DUR of wall-clock time (default 10s) or every N\n"
-      "                            events (a plain number)\n\n" +
+      "                            events (a plain number)\n"
+      "  --threads N               run N engines on N threads, events routed by a hash of\n"
+      "                            --partition-by FIELD (default host.id); rules that are not\n"
+      "                            partition-safe run on one more engine fed every event.\n"
+      "                            The same alerts as one engine (with --sort, in the same "
+      "order)\n\n" +
       kEventOptionsHelp;
   auto option = [&](const std::string& a) {
     if (a == "--trace") {
       eo.trace.push_back(args.value(a));
+      return true;
+    }
+    if (a == "--threads") {
+      eo.threads = parse_count(a, args.value(a));
+      if (eo.threads == 0 || eo.threads > 256) throw UsageError{"--threads takes 1 to 256"};
+      return true;
+    }
+    if (a == "--partition-by") {
+      eo.partition_by = args.value(a);
+      if (eo.partition_by.empty()) throw UsageError{"--partition-by needs a field"};
       return true;
     }
     if (a == "--state-dir") {
@@ -50,6 +65,11 @@ int cmd_run(Args& args) {
     return true;
   };
   if (!read_args(args, "run", help, option, files)) return kOk;
+  if (eo.threads > 0 && !eo.state_dir.empty())
+    throw UsageError{
+        "run: --threads and --state-dir do not go together yet (one engine per state directory)"};
+  if (eo.threads > 0 && !eo.trace.empty())
+    throw UsageError{"run: --trace needs one engine: drop --threads"};
   if (rule_paths.empty()) rule_paths.push_back(bundled_rules());
   if (files.empty()) files.push_back("-");
   auto loaded = gather_rules(rule_paths, {}, compile_options(eo));

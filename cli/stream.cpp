@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <optional>
+#include <type_traits>
 
 #include "checkpoint.hpp"
 #include "line_reader.hpp"
@@ -55,8 +56,9 @@ struct Checkpoints {
 
 // Feeds every events file to the engine; malformed lines are reported and
 // skipped. Stops early on a closed or failed output, or a stop signal.
-StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files,
-                  const EventOptions& o, Out& out, TimeReports& reports, Checkpoints& cp) {
+template <class E>  // eqlpp::Engine or eqlpp::ShardedEngine
+StreamResult feed(E& engine, const std::vector<std::string>& files, const EventOptions& o, Out& out,
+                  TimeReports& reports, Checkpoints& cp) {
   StreamResult r;
   r.too_long = cp.pos.too_long;
   auto start = std::chrono::steady_clock::now();
@@ -120,9 +122,11 @@ StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files,
         r.closed = true;
         return r;
       }
-      if (cp.due() && !cp.write(engine, out)) {
-        r.checkpoint_failed = true;
-        return r;
+      if constexpr (std::is_same_v<E, eqlpp::Engine>) {
+        if (cp.due() && !cp.write(engine, out)) {
+          r.checkpoint_failed = true;
+          return r;
+        }
       }
       if (eqlpp_cli::stop_signal() != 0) break;
       if ((line_no & 0xFF) == 0 && (in.live() || o.progress)) {
@@ -158,10 +162,66 @@ StreamResult feed(eqlpp::Engine& engine, const std::vector<std::string>& files,
   return r;
 }
 
+void print_stats(const eqlpp::EngineStats& st, const StreamResult& sr,
+                 std::chrono::steady_clock::time_point start, bool stats_line) {
+  if (stats_line) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::uint64_t read = st.events_in + sr.too_long;
+    std::fprintf(stderr,
+                 "events read: %llu, malformed: %llu, late: %llu, alerts: %llu, suppressed: %llu, "
+                 "partials evicted: %llu, peak state: %llu bytes, keys evicted: %llu, "
+                 "released early: %llu, set aside (ahead): %llu, elapsed: %.3fs, %.0f events/s\n",
+                 static_cast<unsigned long long>(read),
+                 static_cast<unsigned long long>(st.malformed + sr.too_long),
+                 static_cast<unsigned long long>(st.late),
+                 static_cast<unsigned long long>(st.alerts),
+                 static_cast<unsigned long long>(st.alerts_suppressed),
+                 static_cast<unsigned long long>(st.partials_evicted),
+                 static_cast<unsigned long long>(st.peak_state_bytes),
+                 static_cast<unsigned long long>(st.keys_evicted),
+                 static_cast<unsigned long long>(st.released_early),
+                 static_cast<unsigned long long>(st.ahead), secs,
+                 secs > 0 ? static_cast<double>(read) / secs : 0.0);
+  } else if (st.malformed || sr.too_long) {
+    std::fprintf(stderr, "%llu malformed lines skipped\n",
+                 static_cast<unsigned long long>(st.malformed + sr.too_long));
+  }
+}
+
 }  // namespace
+
+int run_sharded(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& files,
+                const EventOptions& eo, bool stats_line) {
+  Out out;
+  eqlpp::ShardedEngine engine(engine_options(eo, rules),
+                              {.threads = eo.threads, .partition_by = eo.partition_by});
+  for (const auto& r : rules) engine.add_rule(r);
+  std::size_t unsafe = 0;
+  for (const auto& v : engine.plan()) unsafe += v.safe ? 0u : 1u;
+  std::fprintf(stderr,
+               "%zu partition shards by %s; %zu rules on a dedicated shard (not partition-safe)\n",
+               eo.threads, eo.partition_by.c_str(), unsafe);
+  engine.on_alert([&](const eqlpp::Alert& a) { out.line(a.to_json()); });
+  TimeReports reports(false, engine.options().time_jump_confirmations);
+  Checkpoints cp;
+  eqlpp_cli::install_stop_signals();
+  auto start = std::chrono::steady_clock::now();
+  StreamResult sr = feed(engine, files, eo, out, reports, cp);
+  if (!sr.closed) engine.finish();
+  out.flush();
+  print_stats(engine.stats(), sr, start, stats_line);
+  int rc = sr.input_error ? kFail : kOk;
+  if (sr.signal != 0) {
+    std::fprintf(stderr,
+                 "eqlpp: interrupted by a signal: input stopped, state drained, output flushed\n");
+    rc = 128 + sr.signal;
+  }
+  return out.finish(rc);
+}
 
 int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& files,
                const EventOptions& eo, bool query_output, bool stats_line) {
+  if (eo.threads > 0) return run_sharded(std::move(rules), files, eo, stats_line);
   Out out;
   eqlpp::Engine engine(engine_options(eo, rules));
   for (const auto& r : rules) {
@@ -213,29 +273,7 @@ int run_engine(std::vector<eqlpp::Rule> rules, const std::vector<std::string>& f
   if (!sr.closed && !(cp.dir && (sr.signal != 0 || sr.checkpoint_failed))) engine.finish();
   out.flush();
   reports.summary();
-  const auto& st = engine.stats();
-  if (stats_line) {
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const std::uint64_t read = st.events_in + sr.too_long;
-    std::fprintf(stderr,
-                 "events read: %llu, malformed: %llu, late: %llu, alerts: %llu, suppressed: %llu, "
-                 "partials evicted: %llu, peak state: %llu bytes, keys evicted: %llu, "
-                 "released early: %llu, set aside (ahead): %llu, elapsed: %.3fs, %.0f events/s\n",
-                 static_cast<unsigned long long>(read),
-                 static_cast<unsigned long long>(st.malformed + sr.too_long),
-                 static_cast<unsigned long long>(st.late),
-                 static_cast<unsigned long long>(st.alerts),
-                 static_cast<unsigned long long>(st.alerts_suppressed),
-                 static_cast<unsigned long long>(st.partials_evicted),
-                 static_cast<unsigned long long>(st.peak_state_bytes),
-                 static_cast<unsigned long long>(st.keys_evicted),
-                 static_cast<unsigned long long>(st.released_early),
-                 static_cast<unsigned long long>(st.ahead), secs,
-                 secs > 0 ? static_cast<double>(read) / secs : 0.0);
-  } else if (st.malformed || sr.too_long) {
-    std::fprintf(stderr, "%llu malformed lines skipped\n",
-                 static_cast<unsigned long long>(st.malformed + sr.too_long));
-  }
+  print_stats(engine.stats(), sr, start, stats_line);
   int rc = sr.input_error || sr.checkpoint_failed ? kFail : kOk;
   if (sr.signal != 0) {
     std::fprintf(stderr, "eqlpp: interrupted by %s: input stopped, %s, output flushed\n",

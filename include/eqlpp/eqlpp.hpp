@@ -22,5 +22,6 @@
 #include "eqlpp/partition.hpp"
 #include "eqlpp/result.hpp"
 #include "eqlpp/rule.hpp"
+#include "eqlpp/sharded.hpp"
 #include "eqlpp/trace.hpp"
 #include "eqlpp/version.hpp"

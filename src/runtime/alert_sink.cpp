@@ -52,6 +52,10 @@ bool keys_before(const std::vector<Value>& a, const std::vector<Value>& b) {
 
 }  // namespace
 
+bool join_keys_before(const std::vector<Value>& a, const std::vector<Value>& b) {
+  return keys_before(a, b);
+}
+
 std::uint64_t result_ordinal(QueryKind kind, const std::vector<AlertEvent>& events) {
   std::uint64_t first = 0, last = 0;
   bool seen = false;

@@ -36,6 +36,8 @@ namespace eqlpp::runtime {
 /// event here; in batch mode AlertQueue::finish() then orders each sample rule's results by join
 /// key.
 std::uint64_t result_ordinal(QueryKind kind, const std::vector<AlertEvent>& events);
+/// Elasticsearch's order of join keys (a sample rule's results in batch mode).
+bool join_keys_before(const std::vector<Value>& a, const std::vector<Value>& b);
 
 class AlertQueue;
 

@@ -414,5 +414,20 @@ check("check --partition-by prints SAFE / UNSAFE with the reason",
       rc == 0 and len(lines) == 2 and lines[0].startswith("SAFE") and lines[1].startswith("UNSAFE")
       and "join keys do not include host.id" in lines[1] and "1 of 2 rules are partition-safe" in err, out + err)
 
+# run --threads N: the same alerts as one engine; with --sort in the same order.
+CORPUS = os.path.join(SHARED, "corpus", "detection-rules-eql.jsonl")
+rc1, one, err1 = run(["run", "--rules", CORPUS, "--sort", EVENTS])
+for n in ["1", "2", "4"]:
+    rc, out, err = run(["run", "--rules", CORPUS, "--sort", "--threads", n, EVENTS])
+    check("run --threads %s --sort: the same alerts in the same order" % n,
+          rc == 0 and rc1 == 0 and out == one and len(one.splitlines()) > 50
+          and "partition shards by host.id" in err, err[-300:])
+rc1, one, err1 = run(["run", "--rules", CORPUS, "--reorder-window", "5s", EVENTS])
+rc, out, err = run(["run", "--rules", CORPUS, "--reorder-window", "5s", "--threads", "2", EVENTS])
+check("run --threads 2 streaming: the same alerts",
+      rc == 0 and sorted(out.splitlines()) == sorted(one.splitlines()) and out, err[-300:])
+rc, out, err = run(["run", "--threads", "2", "--state-dir", os.path.join(tmp, "sd"), EVENTS])
+check("run --threads with --state-dir is bad usage", rc == 2 and "--state-dir" in err, err)
+
 print("cli: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
