@@ -18,6 +18,7 @@ int cmd_query(Args& args);
 int cmd_run(Args& args);
 int cmd_test(Args& args);
 int cmd_explain(Args& args);
+int cmd_consume(Args& args);
 
 /// Diagnostics to stderr as text, or to the output as JSON lines.
 void print_diagnostics(const eqlpp::Diagnostics& diags, bool json, Out& out);

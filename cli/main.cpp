@@ -31,7 +31,9 @@ void usage(std::FILE* f) {
                "  query QUERY [EVENTS]     run one query, print matching events or sequences\n"
                "  run [--rules P] [EVENTS] run rules, print ECS-style alerts\n"
                "  explain QUERY|RULE       print the compiled plan\n"
-               "  test [RULES...]          run the rules' test cases (rules/tests/*.toml)\n\n"
+               "  test [RULES...]          run the rules' test cases (rules/tests/*.toml)\n"
+               "  consume --brokers L --group G --topic T\n"
+               "                           run rules as a Kafka consumer-group member\n\n"
                "  --version                print the version\n"
                "'eqlpp COMMAND --help' describes each command.\n");
 }
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
     if (cmd == "run") rc = eqlpp_cli::cmd_run(args);
     if (cmd == "explain") rc = eqlpp_cli::cmd_explain(args);
     if (cmd == "test") rc = eqlpp_cli::cmd_test(args);
+    if (cmd == "consume") rc = eqlpp_cli::cmd_consume(args);
     if (rc < 0) throw UsageError{"unknown command '" + cmd + "'"};
     return eqlpp_cli::flush_stdio() ? rc : (rc == kOk ? kFail : rc);
   } catch (const UsageError& e) {

@@ -24,6 +24,16 @@ if(TARGET eqlpp_testing)
   export(EXPORT eqlppTestingTargets NAMESPACE eqlpp::
          FILE ${PROJECT_BINARY_DIR}/eqlppTestingTargets.cmake)
 endif()
+if(TARGET eqlpp_kafka)
+  # find_package(eqlpp COMPONENTS kafka) finds librdkafka.
+  install(TARGETS eqlpp_kafka EXPORT eqlppKafkaTargets
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          FILE_SET HEADERS DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT eqlppKafkaTargets NAMESPACE eqlpp:: DESTINATION ${EQLPP_CMAKE_DIR})
+  export(EXPORT eqlppKafkaTargets NAMESPACE eqlpp:: FILE ${PROJECT_BINARY_DIR}/eqlppKafkaTargets.cmake)
+endif()
 set(EQLPP_RULES_INSTALL_DIR ${CMAKE_INSTALL_DATADIR}/eqlpp/rules)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/eqlppConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/eqlppConfig.cmake

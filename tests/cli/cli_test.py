@@ -429,5 +429,19 @@ check("run --threads 2 streaming: the same alerts",
 rc, out, err = run(["run", "--threads", "2", "--state-dir", os.path.join(tmp, "sd"), EVENTS])
 check("run --threads with --state-dir is bad usage", rc == 2 and "--state-dir" in err, err)
 
+# consume (the Kafka component): help, bad usage, and unsafe rules refused before connecting.
+rc, out, err = run(["consume", "--help"])
+if "without the Kafka component" not in err:
+    check("consume --help", rc == 0 and "Usage: eqlpp consume" in out, out + err)
+    rc, out, err = run(["consume", "--topic", "t"])
+    check("consume without --brokers is bad usage", rc == 2 and "--brokers" in err, err)
+    unsafe = os.path.join(tmp, "unsafe.eql")
+    with open(unsafe, "w") as f:
+        f.write("sequence by user.name [process where true] [file where true]\n")
+    rc, out, err = run(["consume", "--brokers", "localhost:1", "--group", "g", "--topic", "t",
+                        "--rules", unsafe])
+    check("consume refuses rules that are not partition-safe", rc == 1 and "partition-safe" in err
+          and "fix:" in err, err)
+
 print("cli: %d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -94,17 +94,26 @@ for rnd in range(ROUNDS):
 
 # SIGTERM: checkpoint and exit 128+15 without draining; the restart finishes the job.
 state = os.path.join(tmp, "state-term")
-slow = subprocess.Popen([EQLPP] + ARGS + ["--state-dir", state, "--checkpoint-interval", "1h", "-"],
-                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                        text=True)
-with open(events) as f:
-    all_lines = f.readlines()
-half = len(all_lines) // 2
-slow.stdin.write("".join(all_lines[:half]))
-slow.stdin.flush()
-time.sleep(0.5)
-slow.send_signal(signal.SIGTERM)
-out1, err1 = slow.communicate()
+# Output to files, not pipes: a child blocked on a full stdout pipe while
+# this process writes its stdin would deadlock both.
+out_path, err_path = os.path.join(tmp, "term.out"), os.path.join(tmp, "term.err")
+with open(out_path, "w") as out_f, open(err_path, "w") as err_f:
+    slow = subprocess.Popen([EQLPP] + ARGS + ["--state-dir", state, "--checkpoint-interval", "1h",
+                                              "-"],
+                            stdin=subprocess.PIPE, stdout=out_f, stderr=err_f, text=True)
+    with open(events) as f:
+        all_lines = f.readlines()
+    half = len(all_lines) // 2
+    slow.stdin.write("".join(all_lines[:half]))
+    slow.stdin.flush()
+    time.sleep(0.5)
+    slow.send_signal(signal.SIGTERM)
+    slow.wait(timeout=60)
+    slow.stdin.close()
+with open(out_path) as f:
+    out1 = f.read()
+with open(err_path) as f:
+    err1 = f.read()
 check("SIGTERM exits 143 with a checkpoint", slow.returncode == 143 and "state checkpointed" in err1,
       "rc %d: %s" % (slow.returncode, err1))
 # stdin resumes by skipping the lines already read: give it the whole stream again.
