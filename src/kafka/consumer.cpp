@@ -52,11 +52,13 @@ struct Consumer::Impl {
   std::string delivery_error;  // the first failed delivery since the last commit
   std::string pending;         // an error inside a callback, for poll() to return
   Clock::time_point started = Clock::now();
+  bool closing = false;
   bool exactly_once() const { return o.delivery == Delivery::kExactlyOnce; }
 
   ~Impl() { destroy(false); }
 
   void destroy(bool graceful) {
+    closing = true;  // the revocation that closing triggers commits nothing more
     if (consumer) {
       if (graceful) rd_kafka_consumer_close(consumer);
       rd_kafka_destroy_flags(consumer, graceful ? 0 : RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
@@ -179,7 +181,8 @@ struct Consumer::Impl {
   }
 
   void revoke() {
-    if (Status st = commit(); !st && pending.empty()) pending = st.message();
+    if (!closing)
+      if (Status st = commit(); !st && pending.empty()) pending = st.message();
     parts.clear();
     rd_kafka_assign(consumer, nullptr);
   }
@@ -380,6 +383,10 @@ struct Consumer::Impl {
       rd_kafka_error_t* e = nullptr;
       if (offsets->cnt > 0) {
         rd_kafka_consumer_group_metadata_t* md = rd_kafka_consumer_group_metadata(consumer);
+        if (!md) {
+          rd_kafka_topic_partition_list_destroy(offsets);
+          return error("the consumer has no group metadata (not a group member now)");
+        }
         e = rd_kafka_send_offsets_to_transaction(producer, offsets, md, 30'000);
         rd_kafka_consumer_group_metadata_destroy(md);
       }
