@@ -266,6 +266,7 @@ bool KeyTable::load(state::Reader& r, std::size_t alias_count) {
   auto link = [&](std::uint32_t n) { return n == 0 ? kNil : n - 1; };
   const std::size_t n = r.count(2);
   slots_.assign(n, Slot{});
+  index_.reserve(n);
   for (std::size_t i = 0; i < n && r.ok(); ++i) {
     Slot& sl = slots_[i];
     sl.used = r.boolean();
