@@ -12,7 +12,8 @@
 //
 // An Engine is single-threaded: call it from one thread at a time. Rules are
 // shared safely between engines; run one engine per shard of the stream
-// (shard on the sequences' `by` key) to use several cores. Only event time is
+// (shard on the sequences' `by` key) to use several cores, as
+// eqlpp::ShardedEngine (eqlpp/sharded.hpp) does. Only event time is
 // used, never the wall clock, so a replayed stream gives the same alerts.
 #pragma once
 
