@@ -237,6 +237,10 @@ struct Consumer::Impl {
              std::to_string(reinterpret_cast<std::uintptr_t>(this));
       }
       pset("transactional.id", id);
+      // A member that dies leaves its transaction open; the broker aborts it
+      // after this, which is how long read_committed readers of its
+      // partitions (the next owner reading the state topic) may wait.
+      pset("transaction.timeout.ms", "30000");
     }
     rd_kafka_conf_set_dr_msg_cb(pc, &Impl::on_delivery);
     rd_kafka_conf_set_opaque(pc, this);

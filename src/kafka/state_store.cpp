@@ -55,10 +55,12 @@ std::map<std::int32_t, std::string> read_state(const ConsumerOptions& o,
     rd_kafka_assign(rk, list);
     rd_kafka_topic_partition_list_destroy(list);
     int at_end = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    // Longer than the transaction timeout (consumer.cpp): a dead member's
+    // open transaction holds read_committed readers back until it is aborted.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     while (at_end < nparts) {
       if (std::chrono::steady_clock::now() > deadline) {
-        err = "state topic " + o.state_topic + ": not read to its end within 60 s";
+        err = "state topic " + o.state_topic + ": not read to its end within 120 s";
         break;
       }
       rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);

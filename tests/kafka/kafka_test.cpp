@@ -24,10 +24,30 @@
 
 #include "eqlpp/eqlpp.hpp"
 
-// librdkafka's RD_KAFKA_V_* macros cast the C way.
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-
 namespace {
+
+// One message to a partition (rd_kafka_produceva: librdkafka's RD_KAFKA_V_*
+// macros use C casts and GNU statement expressions); false when the queue is full.
+bool send(rd_kafka_t* p, const std::string& topic, std::int32_t partition, std::string_view key,
+          std::string_view value) {
+  rd_kafka_vu_t vu[5] = {};
+  vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+  vu[0].u.cstr = topic.c_str();
+  vu[1].vtype = RD_KAFKA_VTYPE_PARTITION;
+  vu[1].u.i32 = partition;
+  vu[2].vtype = RD_KAFKA_VTYPE_KEY;
+  vu[2].u.mem.ptr = const_cast<char*>(key.data());
+  vu[2].u.mem.size = key.size();
+  vu[3].vtype = RD_KAFKA_VTYPE_VALUE;
+  vu[3].u.mem.ptr = const_cast<char*>(value.data());
+  vu[3].u.mem.size = value.size();
+  vu[4].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  vu[4].u.i = RD_KAFKA_MSG_F_COPY;
+  rd_kafka_error_t* e = rd_kafka_produceva(p, vu, 5);
+  if (!e) return true;
+  rd_kafka_error_destroy(e);
+  return false;
+}
 
 using namespace std::chrono_literals;
 constexpr int kPartitions = 4;
@@ -118,12 +138,7 @@ void produce(const Cluster& cl, const std::string& topic, const std::vector<std:
   for (const auto& l : lines) {
     const std::string host = host_of(l);
     const auto part = static_cast<std::int32_t>(std::hash<std::string>{}(host) % kPartitions);
-    while (rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(part),
-                             RD_KAFKA_V_KEY(host.data(), host.size()),
-                             RD_KAFKA_V_VALUE(const_cast<char*>(l.data()), l.size()),
-                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                             RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-      rd_kafka_poll(p, 10);
+    while (!send(p, topic, part, host, l)) rd_kafka_poll(p, 10);
   }
   ASSERT_EQ(rd_kafka_flush(p, 30'000), RD_KAFKA_RESP_ERR_NO_ERROR);
   rd_kafka_destroy(p);

@@ -19,8 +19,8 @@ std::vector<eqlpp::Rule> rules() {
   const char* qs[] = {
       "process where a == 1",                                                      // safe: no state
       "sequence by h with maxspan=3s [process where a == 1] [file where b == 1]",  // safe by h
-      "sequence by h [process where a == 1] by p [process where b == 1] by p until [process where "
-      "u == 1] by p",                                                                 // safe by h
+      ("sequence by h [process where a == 1] by p [process where b == 1] by p until [process where "
+       "u == 1] by p"),                                                               // safe by h
       "sample by h [process where a == 1] [file where b == 1]",                       // safe by h
       "sequence by p with maxspan=2s [process where a == 1] [process where b == 1]",  // not by h
       "file where b == 1 | head 7",                                                   // a pipe
