@@ -94,6 +94,7 @@ StreamResult feed(E& engine, const std::vector<std::string>& files, const EventO
     }
     // A live stream's alerts go out before the program waits for more input.
     in.before_block = [&] {
+      if constexpr (std::is_same_v<E, eqlpp::ShardedEngine>) engine.flush();  // lines in batches
       out.flush();
       last_flush = std::chrono::steady_clock::now();
     };

@@ -85,6 +85,11 @@ class EQLPP_EXPORT ShardedEngine {
   /// Routes one JSON line. An error Status (and the line is counted and
   /// skipped) when it is too long, not a JSON object, or has no valid timestamp.
   Status push_json(std::string_view line);
+  /// Hands every line pushed so far to its shard, waits until the shards
+  /// have processed them and delivers their alerts. For live input: call it
+  /// before waiting for more (lines otherwise wait for a full batch).
+  /// Streaming only; in batch mode nothing is evaluated before finish().
+  void flush();
   /// Drains every shard, finishes every engine and delivers the remaining
   /// alerts (batch mode: all of them, in one Engine's order).
   void finish();

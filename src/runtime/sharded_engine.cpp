@@ -204,6 +204,12 @@ class ShardedImpl {
       deliver(true);
   }
 
+  void flush() {
+    if (opts_.batch) return;
+    flush_and_wait();
+    deliver(true);
+  }
+
   EngineStats stats() const {
     const_cast<ShardedImpl*>(this)->flush_and_wait();
     EngineStats total;
@@ -472,6 +478,7 @@ void ShardedEngine::on_alert(std::function<void(const Alert&)> cb) {
 }
 Status ShardedEngine::push_json(std::string_view line) { return impl_->push_json(line); }
 void ShardedEngine::finish() { impl_->finish(); }
+void ShardedEngine::flush() { impl_->flush(); }
 const std::vector<PartitionVerdict>& ShardedEngine::plan() const noexcept { return impl_->plan_; }
 std::size_t ShardedEngine::engines() const noexcept { return impl_->engines(); }
 EngineStats ShardedEngine::stats() const { return impl_->stats(); }

@@ -429,6 +429,20 @@ check("run --threads 2 streaming: the same alerts",
 rc, out, err = run(["run", "--threads", "2", "--state-dir", os.path.join(tmp, "sd"), EVENTS])
 check("run --threads with --state-dir is bad usage", rc == 2 and "--state-dir" in err, err)
 
+# run --threads on a live stream: alerts come out while the input is still open.
+import select
+p = subprocess.Popen([EQLPP, "run", "--threads", "2", "-"], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+with open(EVENTS) as f:
+    p.stdin.write(f.read())
+p.stdin.flush()
+ready, _, _ = select.select([p.stdout], [], [], 10)
+p.stdin.close()
+rest_out = p.stdout.read()
+p.wait()
+check("run --threads 2: a live stream's alerts come before its end", bool(ready)
+      and len(rest_out.splitlines()) == 6, rest_out[-300:])
+
 # consume (the Kafka component): help, bad usage, and unsafe rules refused before connecting.
 rc, out, err = run(["consume", "--help"])
 if "without the Kafka component" not in err:

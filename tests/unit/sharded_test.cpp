@@ -120,6 +120,21 @@ TEST(Threads, ShardedBatchEqualsOneEngineInOrder) {
   for (std::size_t t : {1u, 2u, 4u}) compare(true, t);
 }
 
+// flush(): a live stream's alerts come out without waiting for a full batch.
+TEST(Threads, ShardedFlushDeliversWithoutAFullBatch) {
+  const auto rs = rules();
+  eqlpp::ShardedEngine s({}, {.threads = 2, .partition_by = "h", .batch_lines = 1000});
+  s.add_rule(rs[0]);  // process where a == 1
+  std::size_t n = 0;
+  s.on_alert([&](const eqlpp::Alert&) { ++n; });
+  ASSERT_TRUE(s.push_json(R"({"@timestamp":1,"event":{"category":"process"},"h":"x","a":1})").ok());
+  EXPECT_EQ(n, 0u);  // still in the router's batch
+  s.flush();
+  EXPECT_EQ(n, 1u);
+  s.finish();
+  EXPECT_EQ(n, 1u);
+}
+
 // Only partition-safe rules: no dedicated shard; only unsafe ones: no
 // partition shards; destroyed without finish(): the threads stop.
 TEST(Threads, ShardedEngineShapes) {
