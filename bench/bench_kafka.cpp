@@ -15,31 +15,9 @@
 
 #include "eqlpp/eqlpp.hpp"
 #include "eqlpp/kafka.hpp"
+#include "mock_produce.hpp"
 
 namespace {
-
-// One message to a partition (rd_kafka_produceva: librdkafka's RD_KAFKA_V_*
-// macros use C casts and GNU statement expressions); false when the queue is full.
-bool send(rd_kafka_t* p, const std::string& topic, std::int32_t partition, std::string_view key,
-          std::string_view value) {
-  rd_kafka_vu_t vu[5] = {};
-  vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-  vu[0].u.cstr = topic.c_str();
-  vu[1].vtype = RD_KAFKA_VTYPE_PARTITION;
-  vu[1].u.i32 = partition;
-  vu[2].vtype = RD_KAFKA_VTYPE_KEY;
-  vu[2].u.mem.ptr = const_cast<char*>(key.data());
-  vu[2].u.mem.size = key.size();
-  vu[3].vtype = RD_KAFKA_VTYPE_VALUE;
-  vu[3].u.mem.ptr = const_cast<char*>(value.data());
-  vu[3].u.mem.size = value.size();
-  vu[4].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-  vu[4].u.i = RD_KAFKA_MSG_F_COPY;
-  rd_kafka_error_t* e = rd_kafka_produceva(p, vu, 5);
-  if (!e) return true;
-  rd_kafka_error_destroy(e);
-  return false;
-}
 
 std::vector<std::string> lines(std::size_t n) {
   std::vector<std::string> out;
@@ -81,7 +59,7 @@ void BM_KafkaConsumeMock(benchmark::State& state) {
     rd_kafka_t* p = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof err);
     for (std::size_t i = 0; i < evs.size(); ++i) {
       const auto part = static_cast<std::int32_t>((i % 64) % static_cast<std::size_t>(partitions));
-      while (!send(p, "events", part, {}, evs[i])) rd_kafka_poll(p, 10);
+      while (!eqlpp_test::send(p, "events", part, {}, evs[i])) rd_kafka_poll(p, 10);
     }
     rd_kafka_flush(p, 60'000);
     rd_kafka_destroy(p);

@@ -20,4 +20,16 @@ bool set_event_time(Record& r, FieldId ts_field, FieldId tb_field, bool nanos) {
   return true;
 }
 
+std::shared_ptr<const Coercion> timestamp_coercion(std::string_view format) {
+  FieldMapping m;
+  m.type = FieldType::kDate;
+  m.format = std::string(format);
+  std::string err;
+  if (auto c = make_coercion(m, err)) return c;
+  auto never = std::make_shared<Coercion>();
+  never->type = FieldType::kDate;  // an empty DateFormat reads no value: dropped
+  never->ignore_malformed = true;
+  return never;
+}
+
 }  // namespace eqlpp::ingest

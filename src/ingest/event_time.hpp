@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <string_view>
 
 #include "compile/field_table.hpp"
 #include "eqlpp/event.hpp"
+#include "ingest/coerce.hpp"
 
 namespace eqlpp::ingest {
 
@@ -15,5 +18,11 @@ namespace eqlpp::ingest {
 /// is missing or not a timestamp (numbers beyond +-200 years included).
 /// Unless `nanos`, the time is truncated to the millisecond (a `date` field).
 bool set_event_time(Record& r, FieldId ts_field, FieldId tb_field, bool nanos);
+
+/// How the decoder reads the timestamp field in a mapping's date `format`
+/// (EngineOptions::timestamp_format): as epoch milliseconds, which
+/// set_event_time takes. An invalid format reads no value, so every event
+/// is malformed rather than timed by a guess.
+std::shared_ptr<const Coercion> timestamp_coercion(std::string_view format);
 
 }  // namespace eqlpp::ingest

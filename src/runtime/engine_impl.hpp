@@ -105,22 +105,8 @@ class EngineImpl {
         reorder(opts, stats, &EngineImpl::sink, this),
         dispatcher(cat_field, opts.event_category_field, opts.index_rules) {
     decoder.set_max_depth(opts.max_json_depth);
-    if (!opts.timestamp_format.empty()) {
-      // The timestamp in its mapping's format: the decoder reads it as epoch
-      // milliseconds, which set_event_time takes. An invalid format reads nothing.
-      FieldMapping m;
-      m.type = FieldType::kDate;
-      m.format = opts.timestamp_format;
-      std::string err;
-      auto c = ingest::make_coercion(m, err);
-      if (!c) {
-        auto never = std::make_shared<ingest::Coercion>();
-        never->type = FieldType::kDate;  // an empty DateFormat reads no value: dropped
-        never->ignore_malformed = true;
-        c = std::move(never);
-      }
-      fields.set_coercion(ts_field, std::move(c));
-    }
+    if (!opts.timestamp_format.empty())
+      fields.set_coercion(ts_field, ingest::timestamp_coercion(opts.timestamp_format));
   }
 
   static EngineOptions normalized(EngineOptions o) {

@@ -13,7 +13,6 @@
 
 #include "compile/field_table.hpp"
 #include "eqlpp/sharded.hpp"
-#include "ingest/coerce.hpp"
 #include "ingest/event_time.hpp"
 #include "ingest/json_decoder.hpp"
 #include "runtime/alert_sink.hpp"
@@ -101,13 +100,8 @@ class ShardedImpl {
                                                : fields_.intern(opts_.tiebreaker_field);
     part_field_ = fields_.intern(so_.partition_by);
     decoder_.set_max_depth(opts_.max_json_depth);
-    if (!opts_.timestamp_format.empty()) {
-      FieldMapping m;
-      m.type = FieldType::kDate;
-      m.format = opts_.timestamp_format;
-      std::string err;
-      if (auto c = ingest::make_coercion(m, err)) fields_.set_coercion(ts_field_, std::move(c));
-    }
+    if (!opts_.timestamp_format.empty())  // as each shard reads it (EngineImpl)
+      fields_.set_coercion(ts_field_, ingest::timestamp_coercion(opts_.timestamp_format));
   }
 
   ~ShardedImpl() { stop(); }

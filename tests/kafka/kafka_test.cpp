@@ -23,31 +23,9 @@
 #include <vector>
 
 #include "eqlpp/eqlpp.hpp"
+#include "mock_produce.hpp"
 
 namespace {
-
-// One message to a partition (rd_kafka_produceva: librdkafka's RD_KAFKA_V_*
-// macros use C casts and GNU statement expressions); false when the queue is full.
-bool send(rd_kafka_t* p, const std::string& topic, std::int32_t partition, std::string_view key,
-          std::string_view value) {
-  rd_kafka_vu_t vu[5] = {};
-  vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-  vu[0].u.cstr = topic.c_str();
-  vu[1].vtype = RD_KAFKA_VTYPE_PARTITION;
-  vu[1].u.i32 = partition;
-  vu[2].vtype = RD_KAFKA_VTYPE_KEY;
-  vu[2].u.mem.ptr = const_cast<char*>(key.data());
-  vu[2].u.mem.size = key.size();
-  vu[3].vtype = RD_KAFKA_VTYPE_VALUE;
-  vu[3].u.mem.ptr = const_cast<char*>(value.data());
-  vu[3].u.mem.size = value.size();
-  vu[4].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-  vu[4].u.i = RD_KAFKA_MSG_F_COPY;
-  rd_kafka_error_t* e = rd_kafka_produceva(p, vu, 5);
-  if (!e) return true;
-  rd_kafka_error_destroy(e);
-  return false;
-}
 
 using namespace std::chrono_literals;
 constexpr int kPartitions = 4;
@@ -138,7 +116,7 @@ void produce(const Cluster& cl, const std::string& topic, const std::vector<std:
   for (const auto& l : lines) {
     const std::string host = host_of(l);
     const auto part = static_cast<std::int32_t>(std::hash<std::string>{}(host) % kPartitions);
-    while (!send(p, topic, part, host, l)) rd_kafka_poll(p, 10);
+    while (!eqlpp_test::send(p, topic, part, host, l)) rd_kafka_poll(p, 10);
   }
   ASSERT_EQ(rd_kafka_flush(p, 30'000), RD_KAFKA_RESP_ERR_NO_ERROR);
   rd_kafka_destroy(p);
@@ -174,6 +152,13 @@ std::vector<std::pair<std::string, std::string>> read_all(const Cluster& cl,
   }
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
+  return out;
+}
+
+// The keys of messages read with read_all(): the alerts topic's alert ids.
+std::multiset<std::string> keys(const std::vector<std::pair<std::string, std::string>>& messages) {
+  std::multiset<std::string> out;
+  for (const auto& [k, v] : messages) out.insert(k);
   return out;
 }
 
@@ -343,8 +328,7 @@ TEST(Kafka, RebalanceMovesStateWithPartitions) {
   all.insert(all.end(), b.ids.begin(), b.ids.end());
   all.insert(all.end(), c.ids.begin(), c.ids.end());
   EXPECT_EQ(std::multiset<std::string>(all.begin(), all.end()), expected);
-  std::multiset<std::string> topic_ids;
-  for (const auto& [k, v] : read_all(cl, al, 1)) topic_ids.insert(k);
+  const std::multiset<std::string> topic_ids = keys(read_all(cl, al, 1));
   EXPECT_EQ(topic_ids, expected);
 }
 
@@ -378,8 +362,7 @@ void crash(eqlpp::kafka::Delivery d) {
   got.insert(b.ids.begin(), b.ids.end());
   EXPECT_EQ(got, std::set<std::string>(expected.begin(), expected.end()));
   EXPECT_GT(b.c->stats().restores, 0u);
-  std::multiset<std::string> topic_ids;
-  for (const auto& [k, v] : read_all(cl, al, 1)) topic_ids.insert(k);
+  const std::multiset<std::string> topic_ids = keys(read_all(cl, al, 1));
   EXPECT_EQ(std::set<std::string>(topic_ids.begin(), topic_ids.end()),
             std::set<std::string>(expected.begin(), expected.end()));
   if (d == eqlpp::kafka::Delivery::kExactlyOnce && !cl.mock()) {
@@ -410,8 +393,7 @@ TEST(Kafka, InjectedBrokerErrorsAreRetried) {
   run_to_end({&m});
   ASSERT_TRUE(m.c->close().ok());
   EXPECT_EQ(std::multiset<std::string>(m.ids.begin(), m.ids.end()), expected);
-  std::multiset<std::string> topic_ids;
-  for (const auto& [k, v] : read_all(cl, al, 1)) topic_ids.insert(k);
+  const std::multiset<std::string> topic_ids = keys(read_all(cl, al, 1));
   EXPECT_EQ(std::set<std::string>(topic_ids.begin(), topic_ids.end()),
             std::set<std::string>(expected.begin(), expected.end()));
 }
