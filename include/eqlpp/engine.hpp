@@ -41,10 +41,17 @@ class EngineImpl;
 
 struct RuleStats {
   std::string rule_id;
-  std::uint64_t matches = 0;  ///< stage or event-query matches
+  /// Events the rule's query took: an event query's matches; for a
+  /// sequence, events that matched its first stage, or a later stage with a
+  /// partial of their join key waiting for it; for a sample, events a
+  /// filter took.
+  std::uint64_t matches = 0;
   std::uint64_t alerts = 0;
   std::uint64_t alerts_suppressed = 0;  ///< over max_alerts_per_second, or cut by `head`/`tail`
   std::uint64_t partials_live = 0;
+  /// Events the rule was evaluated on: those the rule index (or the
+  /// category dispatch) could not rule out.
+  std::uint64_t evaluations = 0;
 };
 
 struct EngineStats {
@@ -77,6 +84,9 @@ struct EngineStats {
   std::uint64_t buffered_bytes = 0;  ///< their estimated bytes (max_buffered_bytes)
   std::uint64_t released_early = 0;  ///< released before their window: a buffer limit was reached
   std::uint64_t rules_indexed = 0;  ///< rules selected by field values (EngineOptions::index_rules)
+  /// Rule evaluations, summed over events: rule_evaluations / events_processed
+  /// is how many of the loaded rules an event costs on average.
+  std::uint64_t rule_evaluations = 0;
   std::uint64_t lineage_entries = 0;  ///< processes in the lineage table now
   std::uint64_t lineage_evicted = 0;  ///< dropped by LineageOptions::max_entries
   std::vector<RuleStats> rules;

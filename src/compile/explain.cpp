@@ -154,9 +154,8 @@ std::string explain(const detail::CompiledRule& r) {
   for (std::size_t i = 0; i < r.stages.size(); ++i)
     stage(r.stages[i], r.kind == QueryKind::kEvent ? "filter" : "stage " + std::to_string(i));
   if (r.until) stage(*r.until, "until");
-  if (r.indexed) {
-    out += "rule index: every stage requires one of\n";
-    for (const auto& k : r.index_keys) {
+  auto keys = [&](const std::vector<compiler::IndexKey>& ks) {
+    for (const auto& k : ks) {
       out += "  " + r.fields[k.slot] +
              (k.substring ? (k.insensitive ? " contains~ one of [" : " contains one of [")
                           : (k.insensitive ? " in~ [" : " in ["));
@@ -166,6 +165,26 @@ std::string explain(const detail::CompiledRule& r) {
       if (k.values.size() > kShown) out += ", ... (" + std::to_string(k.values.size()) + " values)";
       out += "]\n";
     }
+  };
+  if (r.gated) {
+    // The dispatcher selects the entry stages by their keys (or category),
+    // and the later stages the same way, only while the rule holds state.
+    auto group = [&](const detail::CompiledRule::StageGroup& g, const std::string& what) {
+      if (g.indexed) {
+        out += what + " require one of\n";
+        keys(g.keys);
+        return;
+      }
+      std::string cats;
+      for (const auto& c : g.categories)
+        cats += (cats.empty() ? "" : ", ") + (c.empty() ? "any" : c);
+      out += what + ": by category (" + cats + ")\n";
+    };
+    group(r.entry, "rule index: the entry stages");
+    group(r.continuation, "rule index: while a join key holds state, the later stages");
+  } else if (r.indexed) {
+    out += "rule index: every stage requires one of\n";
+    keys(r.index_keys);
   } else {
     out += "rule index: none (dispatched by category)\n";
   }

@@ -36,20 +36,33 @@ bool leaf_key(const PNode& p, IndexKey& out) {
 }  // namespace
 
 // Fields whose values most events of a stream share (host.os.type is
-// "windows" on every Windows host): a rule selected by such a field is looked
-// up for nearly every event, which costs more than the category test it
-// replaces, and an `and` prefers any other conjunct. This list is the one
-// place that says which ECS fields those are; extend it here.
+// "windows" on every Windows host, event.type is "start" on half of them): a
+// key on such a field selects its rule for nearly every event, which costs
+// more than the category test, so they are never keys. This list and the
+// next are the one place that says which ECS fields those are; extend them here.
+constexpr std::string_view kSharedFields[] = {
+    "event.type",   "event.outcome",         "event.kind",        "event.category",
+    "host.os.type", "host.os.family",        "host.os.name",      "host.os.platform",
+    "agent.type",   "data_stream.namespace", "network.direction", "network.transport"};
+
+// Fields with a few dozen values per stream (event.action, event.dataset):
+// a key of last resort. An `and` prefers any other conjunct, but a rule with
+// no better key is selected by one of these, and the dispatcher still
+// requires the event's category (a rule needing event.dataset ==
+// "aws.cloudtrail" is not evaluated on an Endpoint stream at all).
 constexpr std::string_view kLowCardinalityFields[] = {
-    "event.type",       "event.action",        "event.outcome",         "event.kind",
-    "event.dataset",    "event.module",        "event.provider",        "event.category",
-    "host.os.type",     "host.os.family",      "host.os.name",          "host.os.platform",
-    "agent.type",       "data_stream.dataset", "data_stream.namespace", "network.direction",
-    "network.protocol", "network.transport",   "user.domain",           "winlog.channel"};
+    "event.action",   "event.dataset", "event.module",     "event.provider", "data_stream.dataset",
+    "winlog.channel", "user.domain",   "network.protocol", "event.code"};
+
+bool shared_by_most(std::string_view f) {
+  return std::find(std::begin(kSharedFields), std::end(kSharedFields), f) !=
+         std::end(kSharedFields);
+}
 
 bool low_cardinality(std::string_view f) {
-  return std::find(std::begin(kLowCardinalityFields), std::end(kLowCardinalityFields), f) !=
-         std::end(kLowCardinalityFields);
+  return shared_by_most(f) ||
+         std::find(std::begin(kLowCardinalityFields), std::end(kLowCardinalityFields), f) !=
+             std::end(kLowCardinalityFields);
 }
 
 bool node_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<IndexKey>& out) {
@@ -71,7 +84,8 @@ bool node_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<Ind
         // Fewer values is better; a substring scan costs more than a lookup.
         for (const auto& key : k)
           score += static_cast<double>(key.values.size()) * (key.substring ? 4 : 1) +
-                   (key.substring ? 100 : 0) + (low_cardinality(plan.fields[key.slot]) ? 1e6 : 0);
+                   (key.substring ? 100 : 0) + (low_cardinality(plan.fields[key.slot]) ? 1e6 : 0) +
+                   (shared_by_most(plan.fields[key.slot]) ? 1e9 : 0);
         if (!found || score < best_score) {
           best = std::move(k);
           best_score = score;
@@ -90,17 +104,20 @@ bool node_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<Ind
   }
 }
 
-void analyse_index(detail::CompiledRule& plan) {
-  plan.indexed = false;
-  plan.index_keys.clear();
+namespace {
+
+// The keys of a group of stages (each must have some), deduplicated by
+// field and values, into `out`; false when a stage has none.
+bool group_keys(const std::vector<const StagePlan*>& group, const detail::CompiledRule& plan,
+                std::vector<IndexKey>& out) {
+  out.clear();
   std::vector<IndexKey> keys;
-  for (const auto& st : plan.stages)
-    if (!node_keys(*st.filter, plan, keys)) return;
-  if (plan.until && !node_keys(*plan.until->filter, plan, keys)) return;
+  for (const StagePlan* st : group)
+    if (!node_keys(*st->filter, plan, keys)) return false;
   // A condition only on fields most events share prunes too little to pay
   // for its lookups: such rules stay dispatched by category.
   for (const auto& k : keys)
-    if (low_cardinality(plan.fields[k.slot])) return;
+    if (shared_by_most(plan.fields[k.slot])) return false;
   for (auto& k : keys) {
     std::sort(k.values.begin(), k.values.end());  // one order, whatever the sets' hashing
     k.values.erase(std::unique(k.values.begin(), k.values.end()), k.values.end());
@@ -108,10 +125,44 @@ void analyse_index(detail::CompiledRule& plan) {
       return o.slot == k.slot && o.insensitive == k.insensitive && o.substring == k.substring &&
              o.values == k.values;
     };
-    if (std::none_of(plan.index_keys.begin(), plan.index_keys.end(), same))
-      plan.index_keys.push_back(std::move(k));
+    if (std::none_of(out.begin(), out.end(), same)) out.push_back(std::move(k));
   }
-  plan.indexed = true;
+  return true;
+}
+
+void set_group(const std::vector<const StagePlan*>& group, const detail::CompiledRule& plan,
+               detail::CompiledRule::StageGroup& g) {
+  g.indexed = group_keys(group, plan, g.keys);
+  if (!g.indexed) g.keys.clear();
+  g.categories.clear();
+  for (const StagePlan* st : group) g.categories.push_back(st->category);
+  std::sort(g.categories.begin(), g.categories.end());
+  g.categories.erase(std::unique(g.categories.begin(), g.categories.end()), g.categories.end());
+}
+
+}  // namespace
+
+void analyse_index(detail::CompiledRule& plan) {
+  std::vector<const StagePlan*> all;
+  for (const auto& st : plan.stages) all.push_back(&st);
+  if (plan.until) all.push_back(&*plan.until);
+  plan.indexed = group_keys(all, plan, plan.index_keys);
+  if (!plan.indexed) plan.index_keys.clear();
+
+  // Entry and continuation stages of a sequence (see plan.hpp).
+  plan.gated = false;
+  if (plan.kind != QueryKind::kSequence) return;
+  std::vector<const StagePlan*> entry, continuation;
+  bool positive_seen = false;
+  for (const auto& st : plan.stages) {
+    (positive_seen ? continuation : entry).push_back(&st);
+    if (!st.missing) positive_seen = true;
+  }
+  if (plan.until) continuation.push_back(&*plan.until);
+  if (continuation.empty()) return;
+  set_group(entry, plan, plan.entry);
+  set_group(continuation, plan, plan.continuation);
+  plan.gated = true;
 }
 
 }  // namespace eqlpp::compiler

@@ -17,7 +17,9 @@ namespace eqlpp::compiler {
 /// when no such keys exist. An `and` contributes its most selective conjunct.
 bool node_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<IndexKey>& out);
 
-/// Fields whose values most events share: a condition on them prunes little.
+/// Fields whose values most events share: never an index key.
+bool shared_by_most(std::string_view field);
+/// Those and fields with few values per stream: a key of last resort.
 bool low_cardinality(std::string_view field);
 
 /// Sets plan.indexed and plan.index_keys (every stage's keys, deduplicated

@@ -212,6 +212,20 @@ struct CompiledRule {
   // of them cannot match any stage.
   bool indexed = false;
   std::vector<compiler::IndexKey> index_keys;
+  // Dispatch by state (runtime/dispatcher.*): a sequence's stages after its
+  // first positive one (and `until`, and the missing-event stages between
+  // and after positive ones) only act on state a join key already holds, so
+  // while the rule holds no key only its entry stages (the first positive
+  // stage and the missing-event stages before it) need the event. When
+  // `gated`, each group has its keys (`indexed` as above, per group) and its
+  // categories ("" for an `any` stage).
+  struct StageGroup {
+    bool indexed = false;
+    std::vector<compiler::IndexKey> keys;
+    std::vector<std::string> categories;
+  };
+  bool gated = false;
+  StageGroup entry, continuation;
 };
 
 /// The library's access to a Rule's plan (Rule keeps it private).

@@ -8,50 +8,99 @@
 
 namespace eqlpp::runtime {
 
+void Dispatcher::add_keys(std::uint32_t tag, const std::vector<compiler::IndexKey>& keys,
+                          std::span<const FieldId> map) {
+  for (const auto& k : keys) {
+    FieldId f = map[k.slot];
+    auto it = std::find_if(field_index_.begin(), field_index_.end(),
+                           [&](const FieldIndex& fi) { return fi.field == f; });
+    if (it == field_index_.end()) {
+      field_index_.push_back(FieldIndex{f, {}, {}, {}});
+      it = field_index_.end() - 1;
+    }
+    if (k.substring) {
+      Substrings& sub = it->substrings[k.insensitive ? 1 : 0];
+      for (const auto& v : k.values) {
+        auto lit = std::find(sub.literals.begin(), sub.literals.end(), v);
+        if (lit == sub.literals.end()) {
+          sub.literals.push_back(v);
+          sub.rules.emplace_back();
+          lit = sub.literals.end() - 1;
+        }
+        auto& list = sub.rules[static_cast<std::size_t>(lit - sub.literals.begin())];
+        if (list.empty() || list.back() != tag) list.push_back(tag);
+      }
+      sub.built = false;
+    } else {
+      auto& table = k.insensitive ? it->folded : it->exact;
+      for (const auto& v : k.values) {
+        auto& list = table[v];
+        if (list.empty() || list.back() != tag) list.push_back(tag);
+      }
+    }
+    if (it->rules.empty() || it->rules.back() != tag) it->rules.push_back(tag);
+  }
+}
+
+std::uint64_t Dispatcher::mask_of(const std::vector<std::string>& categories) {
+  std::uint64_t mask = 0;
+  for (const auto& c : categories) mask |= c.empty() ? ~std::uint64_t{0} : category_bit(c);
+  return mask;
+}
+
 Dispatcher::Selection Dispatcher::add(std::uint32_t idx, const detail::CompiledRule& plan,
                                       std::span<const FieldId> map,
-                                      const std::vector<std::string>& categories) {
-  if (visited_.size() <= idx) visited_.resize(idx + 1, 0);
-  if (use_index_ && plan.indexed) {
-    // Selected by field values instead (they imply the category test).
-    for (const auto& k : plan.index_keys) {
-      FieldId f = map[k.slot];
-      auto it = std::find_if(field_index_.begin(), field_index_.end(),
-                             [&](const FieldIndex& fi) { return fi.field == f; });
-      if (it == field_index_.end()) {
-        field_index_.push_back(FieldIndex{f, {}, {}, {}});
-        it = field_index_.end() - 1;
-      }
-      if (k.substring) {
-        Substrings& sub = it->substrings[k.insensitive ? 1 : 0];
-        for (const auto& v : k.values) {
-          auto lit = std::find(sub.literals.begin(), sub.literals.end(), v);
-          if (lit == sub.literals.end()) {
-            sub.literals.push_back(v);
-            sub.rules.emplace_back();
-            lit = sub.literals.end() - 1;
-          }
-          auto& list = sub.rules[static_cast<std::size_t>(lit - sub.literals.begin())];
-          if (list.empty() || list.back() != idx) list.push_back(idx);
-        }
-        sub.built = false;
-      } else {
-        auto& table = k.insensitive ? it->folded : it->exact;
-        for (const auto& v : k.values) {
-          auto& list = table[v];
-          if (list.empty() || list.back() != idx) list.push_back(idx);
-        }
-      }
-      if (it->rules.empty() || it->rules.back() != idx) it->rules.push_back(idx);
+                                      const std::vector<std::string>& categories,
+                                      const Matcher* matcher) {
+  if (visited_.size() <= idx) {
+    visited_.resize(idx + 1, 0);
+    category_mask_.resize(idx + 1, ~std::uint64_t{0});
+    continuation_mask_.resize(idx + 1, ~std::uint64_t{0});
+    gate_.resize(idx + 1, nullptr);
+  }
+  const bool own_category_field = plan.category_field == cat_name_;
+  if (use_index_ && plan.gated && matcher != nullptr) {
+    // Entry stages: by their keys, else by category; continuation stages
+    // the same way, but only while the rule holds state.
+    gate_[idx] = matcher;
+    const auto& en = plan.entry;
+    const auto& co = plan.continuation;
+    category_mask_[idx] = own_category_field ? mask_of(en.categories) : ~std::uint64_t{0};
+    continuation_mask_[idx] = own_category_field ? mask_of(co.categories) : ~std::uint64_t{0};
+    const bool co_any =
+        !own_category_field || category_mask_[idx] == ~std::uint64_t{0} ||
+        std::find(co.categories.begin(), co.categories.end(), "") != co.categories.end();
+    if (co.indexed) {
+      add_keys(idx | kGated, co.keys, map);
+    } else if (co_any) {
+      gated_always_.push_back(idx);
+    } else {
+      for (const auto& c : co.categories) gated_by_category_[c].push_back(idx);
     }
+    if (en.indexed) {
+      add_keys(idx, en.keys, map);
+      return Selection::kIndex;
+    }
+    if (!own_category_field ||
+        std::find(en.categories.begin(), en.categories.end(), "") != en.categories.end()) {
+      always_.push_back(idx);
+      return Selection::kAlways;
+    }
+    for (const auto& c : en.categories) by_category_[c].push_back(idx);
+    return Selection::kCategory;
+  }
+  // Rules reading another category field, or with an `any` stage, take
+  // events of every category.
+  auto any_stage = [](const compiler::StagePlan& st) { return st.category.empty(); };
+  const bool every_category = !own_category_field ||
+                              std::any_of(plan.stages.begin(), plan.stages.end(), any_stage) ||
+                              (plan.until && any_stage(*plan.until));
+  if (use_index_ && plan.indexed) {
+    category_mask_[idx] = every_category ? ~std::uint64_t{0} : mask_of(categories);
+    add_keys(idx, plan.index_keys, map);
     return Selection::kIndex;
   }
-  // Rules reading another category field, or with an `any` stage, are always evaluated.
-  auto any_stage = [](const compiler::StagePlan& st) { return st.category.empty(); };
-  bool always = plan.category_field != cat_name_ ||
-                std::any_of(plan.stages.begin(), plan.stages.end(), any_stage) ||
-                (plan.until && any_stage(*plan.until));
-  if (always) {
+  if (every_category) {
     always_.push_back(idx);
     return Selection::kAlways;
   }
@@ -59,36 +108,55 @@ Dispatcher::Selection Dispatcher::add(std::uint32_t idx, const detail::CompiledR
   return Selection::kCategory;
 }
 
+std::uint64_t Dispatcher::category_bit(const std::string& c) {
+  constexpr std::uint64_t kOverflow = std::uint64_t{1} << 63;
+  if (auto it = cat_bits_.find(c); it != cat_bits_.end()) return it->second;
+  const std::uint64_t bit =
+      cat_bits_.size() < 63 ? std::uint64_t{1} << cat_bits_.size() : kOverflow;
+  cat_bits_.emplace(c, bit);
+  return bit;
+}
+
 const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& ctx) {
   ++epoch_;
   candidates_.clear();
   for (std::uint32_t i : always_) add_candidate(i);
-  if (!by_category_.empty()) {
+  event_mask_ = 0;
+  for (const Value& c : r.values(cat_field_)) {
+    if (!c.is_string()) continue;
+    if (!cat_bits_.empty())
+      if (auto b = cat_bits_.find(c.as_string()); b != cat_bits_.end()) event_mask_ |= b->second;
+    if (by_category_.empty()) continue;
+    if (auto it = by_category_.find(c.as_string()); it != by_category_.end())
+      for (std::uint32_t i : it->second) add_candidate(i);
+  }
+  if (event_mask_ == 0) event_mask_ = std::uint64_t{1} << 63;  // only rules of every category
+  for (std::uint32_t i : gated_always_) add_gated(i);
+  if (!gated_by_category_.empty()) {
     for (const Value& c : r.values(cat_field_)) {
       if (!c.is_string()) continue;
-      auto it = by_category_.find(c.as_string());
-      if (it == by_category_.end()) continue;
-      for (std::uint32_t i : it->second) add_candidate(i);
+      if (auto it = gated_by_category_.find(c.as_string()); it != gated_by_category_.end())
+        for (std::uint32_t i : it->second) add_gated(i);
     }
   }
   for (FieldIndex& fi : field_index_) {
     for (const Value& v : r.values(fi.field)) {
       if (!v.is_string()) {  // a number or boolean may coerce: no pruning on this field
-        for (std::uint32_t i : fi.rules) add_candidate(i);
+        for (std::uint32_t i : fi.rules) add_indexed(i);
         break;
       }
       if (!fi.exact.empty())
         if (auto it = fi.exact.find(v.as_string()); it != fi.exact.end())
-          for (std::uint32_t i : it->second) add_candidate(i);
+          for (std::uint32_t i : it->second) add_indexed(i);
       if (!fi.folded.empty())
         if (auto it = fi.folded.find(ctx.folded_field_value(v.as_string())); it != fi.folded.end())
-          for (std::uint32_t i : it->second) add_candidate(i);
+          for (std::uint32_t i : it->second) add_indexed(i);
       bool scanned = true;
       if (!fi.substrings[0].literals.empty()) scanned = scan(fi.substrings[0], v.as_string());
       if (scanned && !fi.substrings[1].literals.empty())
         scanned = scan(fi.substrings[1], ctx.folded_field_value(v.as_string()));
       if (!scanned) {
-        for (std::uint32_t i : fi.rules) add_candidate(i);
+        for (std::uint32_t i : fi.rules) add_indexed(i);
         break;
       }
     }
@@ -118,7 +186,7 @@ bool Dispatcher::scan(Substrings& s, std::string_view value) {
   RE2::Set::ErrorInfo err{};
   if (!set->Match(value, &s.hits, &err)) return err.kind == RE2::Set::kNoError;
   for (int h : s.hits)
-    for (std::uint32_t i : s.rules[static_cast<std::size_t>(h)]) add_candidate(i);
+    for (std::uint32_t i : s.rules[static_cast<std::size_t>(h)]) add_indexed(i);
   return true;
 }
 

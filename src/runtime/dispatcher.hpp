@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Which rules an event can touch: rules selected by the values of a field
 // (the rule index, compile/index_keys.hpp), by event category, or always
-// (an `any` stage, or another category field). Results are identical to
-// evaluating every rule on every event; only the work differs.
+// (an `any` stage, or another category field). A sequence's continuation
+// stages are selected that way only while the rule holds a join key's state
+// (CompiledRule::gated): until then, only its entry stages can act. Results
+// are identical to evaluating every rule on every event; only the work differs.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include "compile/field_table.hpp"
 #include "compile/plan.hpp"
 #include "runtime/eval.hpp"
+#include "runtime/matcher.hpp"
 
 namespace eqlpp::runtime {
 
@@ -30,9 +33,11 @@ class Dispatcher {
         use_index_(use_index) {}
 
   /// Registers rule `rule` (the rules' index, in the order added) with its
-  /// plan, its slot map and the categories its stages read.
+  /// plan, its slot map, the categories its stages read and its matcher
+  /// (asked whether it holds state, for a gated sequence). How its entry
+  /// stages are selected is returned.
   Selection add(std::uint32_t rule, const detail::CompiledRule& plan, std::span<const FieldId> map,
-                const std::vector<std::string>& categories);
+                const std::vector<std::string>& categories, const Matcher* matcher = nullptr);
 
   /// The rules `r` can match, each once, in the order they were added.
   const std::vector<std::uint32_t>& select(const Record& r, EvalCtx& ctx);
@@ -47,6 +52,31 @@ class Dispatcher {
     visited_[i] = epoch_;
     candidates_.push_back(i);
   }
+  // Index entries and lists hold rule numbers; kGated marks a gated rule's
+  // continuation, a candidate only while the rule holds state.
+  static constexpr std::uint32_t kGated = std::uint32_t{1} << 31;
+  // An index hit: the rule also needs one of its stages' categories (its
+  // filters test them), so an event of another category is not its candidate.
+  void add_indexed(std::uint32_t i) {
+    if ((i & kGated) != 0) {
+      add_gated(i & ~kGated);
+      return;
+    }
+    if ((category_mask_[i] & event_mask_) != 0) add_candidate(i);
+  }
+  void add_gated(std::uint32_t i) {
+    if ((continuation_mask_[i] & event_mask_) != 0 && visited_[i] != epoch_ &&
+        gate_[i]->holds_keys())
+      add_candidate(i);
+  }
+  // Registers `keys` (rule number `tag`, kGated included) in the field index.
+  void add_keys(std::uint32_t tag, const std::vector<compiler::IndexKey>& keys,
+                std::span<const FieldId> map);
+  // The category bits of `categories` ("" for an `any` stage: every bit).
+  std::uint64_t mask_of(const std::vector<std::string>& categories);
+  // The bit of category `c` in the masks (the last bit stands for every
+  // category past the first 63: a rule reading one is given every event).
+  std::uint64_t category_bit(const std::string& c);
   struct Substrings {
     std::vector<std::string> literals;
     std::vector<std::vector<std::uint32_t>> rules;  // per literal
@@ -76,6 +106,17 @@ class Dispatcher {
       by_category_;
   std::vector<std::uint32_t> always_;
   std::vector<FieldIndex> field_index_;
+  // Categories as bits: each indexed rule's stages' categories (all bits
+  // for a rule with an `any` stage or another category field), and the
+  // event's (computed in select()).
+  std::unordered_map<std::string, std::uint64_t, compiler::StringHash, std::equal_to<>> cat_bits_;
+  std::vector<std::uint64_t> category_mask_;      // entry stages (every stage if not gated)
+  std::vector<std::uint64_t> continuation_mask_;  // a gated rule's continuation stages
+  std::vector<const Matcher*> gate_;              // a gated rule's matcher, else null
+  std::vector<std::uint32_t> gated_always_;       // continuations with an `any` stage
+  std::unordered_map<std::string, std::vector<std::uint32_t>, compiler::StringHash, std::equal_to<>>
+      gated_by_category_;  // continuations without keys, by category
+  std::uint64_t event_mask_ = 0;
   std::vector<std::uint32_t> candidates_;
   std::vector<std::uint64_t> visited_;
   std::uint64_t epoch_ = 0;

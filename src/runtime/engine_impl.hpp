@@ -52,6 +52,10 @@ struct RuleRuntime {
     if (plan.until && !plan.until->category.empty()) categories.push_back(plan.until->category);
     std::sort(categories.begin(), categories.end());
     categories.erase(std::unique(categories.begin(), categories.end()), categories.end());
+    auto any_stage = [](const compiler::StagePlan& st) { return st.category.empty(); };
+    every_category = plan.category_field != opts.event_category_field ||
+                     std::any_of(plan.stages.begin(), plan.stages.end(), any_stage) ||
+                     (plan.until && any_stage(*plan.until));
   }
 
   /// Evaluates the event, traced when the rule is.
@@ -63,6 +67,15 @@ struct RuleRuntime {
     tracer.begin(ev);
     matcher->on_event_traced(ev, ctx);
     tracer.end();
+  }
+
+  /// Whether a stage of the rule reads events of one of these categories.
+  [[nodiscard]] bool reads_category(std::span<const Value> seen_categories) const {
+    if (every_category) return true;
+    for (const Value& c : seen_categories)
+      if (c.is_string() && std::binary_search(categories.begin(), categories.end(), c.as_string()))
+        return true;
+    return false;
   }
 
   /// Why the dispatcher did not give the event to this rule (the trace).
@@ -88,7 +101,9 @@ struct RuleRuntime {
   std::unique_ptr<runtime::Matcher> matcher;
   std::uint32_t lineage_base = 0;       // the global index of the rule's first lineage sub-query
   std::vector<std::string> categories;  // the categories the stages read, sorted, each once
-  std::string index_fields;  // fields the rule index selects the rule by ("" if not indexed)
+  std::string index_fields;     // fields the rule index selects the rule by ("" if not indexed)
+  bool gated = false;           // a sequence whose continuation stages wait for state (Dispatcher)
+  bool every_category = false;  // a stage reads any category (or another category field)
   mutable std::uint64_t fingerprint = 0;  // EngineImpl::fingerprint (0: not computed yet)
 };
 
@@ -143,10 +158,11 @@ class EngineImpl {
     rules.push_back(std::make_unique<RuleRuntime>(std::move(rule), std::move(map), opts, budget,
                                                   alerts, stats, next_ordinal, now));
     RuleRuntime& rr = *rules.back();
-    if (dispatcher.add(idx, plan, rr.map, rr.categories) ==
+    rr.gated = opts.index_rules && plan.gated;
+    if (dispatcher.add(idx, plan, rr.map, rr.categories, rr.matcher.get()) ==
         runtime::Dispatcher::Selection::kIndex) {
       ++stats.rules_indexed;
-      for (const auto& k : plan.index_keys) {
+      for (const auto& k : rr.gated ? plan.entry.keys : plan.index_keys) {
         const std::string& path = plan.fields[k.slot];
         if (rr.index_fields.find(path) == std::string::npos)
           rr.index_fields += (rr.index_fields.empty() ? "" : ", ") + path;
@@ -253,9 +269,11 @@ class EngineImpl {
     ctx.new_event();
     if (!lineage.empty()) update_lineage(r);
     const auto& candidates = dispatcher.select(r, ctx);
+    stats.rule_evaluations += candidates.size();
     // Two copies of the run loop: the common one has no trace check at all.
     if (traced_rules == 0) [[likely]] {
       for (std::uint32_t i : candidates) {
+        ++rules[i]->stats.evaluations;
         ctx.rec = &r;
         ctx.map = rules[i]->map.data();
         ctx.lineage_base = rules[i]->lineage_base;
@@ -265,6 +283,7 @@ class EngineImpl {
       return;
     }
     for (std::uint32_t i : candidates) {
+      ++rules[i]->stats.evaluations;
       ctx.rec = &r;
       ctx.map = rules[i]->map.data();
       ctx.lineage_base = rules[i]->lineage_base;
@@ -274,12 +293,13 @@ class EngineImpl {
     for (std::uint32_t i = 0; i < rules.size(); ++i) {
       RuleRuntime& rr = *rules[i];
       if (dispatcher.selected(i) || !rr.tracer.active()) continue;
-      if (rr.index_fields.empty()) {
+      if (rr.index_fields.empty() && (!rr.gated || !rr.reads_category(r.values(cat_field)))) {
         rr.tracer.not_dispatched(
             ev, rr.not_dispatched_note(r.values(cat_field), opts.event_category_field));
         continue;
       }
-      // Skipped by the rule index: no stage can match, so evaluating it
+      // Skipped by the rule index (no stage can match) or, gated, because
+      // only stages that act on state it does not hold could: evaluating it
       // changes nothing, and the trace names the condition that rejects
       // each stage, as it would without the index.
       ctx.rec = &r;

@@ -56,6 +56,10 @@ class Matcher {
   /// Whether the rule keeps state between events (sequences and samples).
   [[nodiscard]] virtual bool stateful() const noexcept { return false; }
   [[nodiscard]] virtual std::size_t live_partials() const noexcept { return 0; }
+  /// Whether the rule holds any join key's state (a partial, a mark): while
+  /// it holds none, a sequence's continuation stages cannot act (the
+  /// dispatcher does not give it their events).
+  [[nodiscard]] virtual bool holds_keys() const noexcept { return false; }
   [[nodiscard]] virtual std::size_t expiry_entries() const noexcept { return 0; }
   /// Bytes of state the rule holds now (what it charged to the budget).
   [[nodiscard]] virtual std::size_t state_bytes() const noexcept { return 0; }
@@ -93,6 +97,7 @@ class KeyedMatcher : public Matcher {
   [[nodiscard]] std::size_t live_partials() const noexcept override {
     return table_.live_partials();
   }
+  [[nodiscard]] bool holds_keys() const noexcept override { return table_.keys() != 0; }
   [[nodiscard]] std::size_t state_bytes() const noexcept override { return table_.bytes(); }
   void save(state::Writer& w) const override { table_.save(w); }
   bool load(state::Reader& r) override { return table_.load(r, plan_.alias_refs.size()); }

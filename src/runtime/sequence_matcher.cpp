@@ -228,7 +228,10 @@ void SequenceMatcher::run(EventCtx& ev, EvalCtx& ctx) {
     // A stage that reads stage aliases is tested against each key's partial.
     if (!st.reads_aliases) {
       if (!test<kTrace>(st, st.source_stage, ctx)) continue;
-      ++env_.stats.matches;
+      // A later stage counts the event when a partial of its key takes it
+      // (positive_stage), so the count does not depend on how the rule is
+      // dispatched or the stream partitioned.
+      if (pi == 0) ++env_.stats.matches;
     }
     if (!compute_keys(st, ctx)) {
       if constexpr (kTrace) note("a join key is null: this stage does not take the event");
@@ -313,10 +316,8 @@ void SequenceMatcher::positive_stage(std::size_t pi, EventCtx& ev, EvalCtx& ctx)
                                     stage_name(pi - 1)));
       continue;
     }
-    if (st.reads_aliases) {
-      if (!test_with_aliases<kTrace>(st, *prev, ctx)) continue;
-      ++env_.stats.matches;
-    }
+    if (st.reads_aliases && !test_with_aliases<kTrace>(st, *prev, ctx)) continue;
+    ++env_.stats.matches;
     Partial p = std::move(*prev);
     prev.reset();
     table_.charge(s, -static_cast<std::ptrdiff_t>(p.bytes));

@@ -238,6 +238,7 @@ class ShardedImpl {
       total.peak_state_bytes += e.peak_state_bytes;  // an upper bound: the peaks need not coincide
       total.expiry_entries += e.expiry_entries;
       if (i == 0 || i == so_.threads) total.rules_indexed += e.rules_indexed;  // once per rule
+      total.rule_evaluations += e.rule_evaluations;
       total.lineage_entries += e.lineage_entries;
       total.lineage_evicted += e.lineage_evicted;
     }
@@ -259,6 +260,7 @@ class ShardedImpl {
         r.alerts += x.alerts;
         r.alerts_suppressed += x.alerts_suppressed;
         r.partials_live += x.partials_live;
+        r.evaluations += x.evaluations;
       }
       total.rules.push_back(std::move(r));
     }

@@ -323,8 +323,82 @@ TEST(Dispatcher, SelectsByIndexCategoryOrAlways) {
   };
   EXPECT_EQ(select("process", "A.EXE"), (std::vector<std::uint32_t>{0, 2}));  // `:` folds case
   EXPECT_EQ(select("process", "c.exe"), (std::vector<std::uint32_t>{2}));
-  EXPECT_EQ(select("file", "a.exe"), (std::vector<std::uint32_t>{0, 1, 2}));
+  // An index hit still needs the rule's category: rule 0 reads only process events.
+  EXPECT_EQ(select("file", "a.exe"), (std::vector<std::uint32_t>{1, 2}));
   EXPECT_TRUE(d.selected(1));
+  EXPECT_FALSE(d.selected(0));
+}
+
+// A rule whose only key is on a field with few values per stream
+// (event.dataset) is indexed by it, where it would otherwise take every
+// event; one whose only condition is on a field most events share
+// (host.os.type) stays with the category dispatch.
+TEST(Dispatcher, KeysOfLastResort) {
+  eqlpp::compiler::FieldTable fields;
+  eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
+  std::vector<eqlpp::Rule> rules = {
+      rule(R"(any where event.dataset == "aws.cloudtrail" and event.outcome == "success")"),
+      rule(R"(process where host.os.type == "windows")"),
+      rule(R"(process where event.action == "start" and process.name : "x.exe")"),
+  };
+  using S = eqlpp::runtime::Dispatcher::Selection;
+  std::vector<S> how;
+  for (std::uint32_t i = 0; i < rules.size(); ++i) {
+    const auto& plan = *eqlpp::detail::RuleAccess::plan(rules[i]);
+    std::vector<eqlpp::FieldId> map;
+    for (const auto& f : plan.fields) map.push_back(fields.intern(f));
+    std::vector<std::string> cats;
+    for (const auto& st : plan.stages)
+      if (!st.category.empty()) cats.push_back(st.category);
+    how.push_back(d.add(i, plan, map, cats));
+  }
+  EXPECT_EQ(how, (std::vector<S>{S::kIndex, S::kCategory, S::kIndex}));
+  // Rule 2 is selected by process.name, the better key, not event.action.
+  EXPECT_NE(rules[2].explain().find("process.name"), std::string::npos) << rules[2].explain();
+  eqlpp::runtime::EvalCtx ctx;
+  auto select = [&](const std::string& dataset, const std::string& action) {
+    eqlpp::Record r;
+    ctx.new_event();
+    r.add(fields.intern("event.category"), eqlpp::Value("process"));
+    r.add(fields.intern("event.dataset"), eqlpp::Value(dataset));
+    r.add(fields.intern("event.action"), eqlpp::Value(action));
+    r.add(fields.intern("process.name"), eqlpp::Value("y.exe"));
+    return d.select(r, ctx);
+  };
+  EXPECT_EQ(select("endpoint.events.process", "start"), (std::vector<std::uint32_t>{1}));
+  EXPECT_EQ(select("aws.cloudtrail", "start"), (std::vector<std::uint32_t>{0, 1}));
+}
+
+// A sequence's stages after the first positive one act only on state a
+// join key holds: while the rule holds none, their events are not its
+// candidates; once it holds a partial, they are.
+TEST(Dispatcher, ContinuationStagesWaitForState) {
+  eqlpp::Engine e;
+  e.add_rule(rule(R"(sequence by host.id with maxspan=1h
+      [process where process.name : "a.exe"]
+      [any where true])"));
+  auto push = [&](int ts, const char* cat, const char* name) {
+    std::string line = R"({"@timestamp":)" + std::to_string(ts) + R"(,"host":{"id":"h"},)" +
+                       R"("event":{"category":")" + cat + R"("},"process":{"name":")" + name +
+                       R"("}})";
+    ASSERT_TRUE(e.push_json(line).ok()) << line;
+  };
+  std::size_t alerts = 0;
+  e.on_alert([&](const eqlpp::Alert&) { ++alerts; });
+  push(1, "file", "b.exe");     // stage 1 only, no state: not evaluated
+  push(2, "network", "c.exe");  // the same
+  EXPECT_EQ(e.stats().rule_evaluations, 0u);
+  push(3, "process", "a.exe");  // stage 0: evaluated, starts a partial
+  EXPECT_EQ(e.stats().rule_evaluations, 1u);
+  push(4, "file", "b.exe");  // now stage 1 is evaluated and completes it
+  EXPECT_EQ(e.stats().rule_evaluations, 2u);
+  EXPECT_EQ(alerts, 1u);
+  push(5, "file", "b.exe");  // the key's state is gone again
+  EXPECT_EQ(e.stats().rule_evaluations, 2u);
+  e.finish();
+  EXPECT_EQ(alerts, 1u);
+  ASSERT_EQ(e.stats().rules.size(), 1u);
+  EXPECT_EQ(e.stats().rules[0].evaluations, 2u);
 }
 
 // Wildcard patterns select a rule by the literal every matching value must
