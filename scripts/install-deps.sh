@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(cmake ninja-build g++ pkg-config python3
           nlohmann-json3-dev libre2-dev libsimdjson-dev libtomlplusplus-dev
           libgtest-dev libgmock-dev libbenchmark-dev libxxhash-dev
-          librdkafka-dev)
+          librdkafka-dev libvectorscan-dev)
 if [[ "${EQLPP_WITH_CLANG:-0}" == 1 ]]; then
   PACKAGES+=(clang-14 clang-format-14 libclang-rt-14-dev)
 fi

@@ -167,18 +167,33 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
 
 bool Dispatcher::scan(Substrings& s, std::string_view value) {
   if (!s.built) {
-    // Literal patterns, unanchored, over bytes (Latin-1: no UTF-8 decoding,
-    // so a fragment matches exactly the bytes it has).
-    RE2::Options o;
-    o.set_encoding(RE2::Options::EncodingLatin1);
-    o.set_case_sensitive(true);
-    o.set_max_mem(std::int64_t{256} << 20);
-    auto set = std::make_shared<RE2::Set>(o, RE2::UNANCHORED);
-    bool ok = true;
-    for (const auto& lit : s.literals) ok = ok && set->Add(RE2::QuoteMeta(lit), nullptr) >= 0;
-    ok = ok && set->Compile();
-    s.set = ok ? std::shared_ptr<const void>(set, set.get()) : nullptr;
+    // The automaton, unless its table would pass 64 MiB; then an RE2::Set of
+    // the literals, unanchored, over bytes (Latin-1: no UTF-8 decoding, so a
+    // literal matches exactly the bytes it has).
+    s.use_automaton = s.automaton.build(s.literals, std::size_t{64} << 20);
+    s.seen.assign(s.literals.size(), 0);
+    s.set = nullptr;
+    if (!s.use_automaton) {
+      RE2::Options o;
+      o.set_encoding(RE2::Options::EncodingLatin1);
+      o.set_case_sensitive(true);
+      o.set_max_mem(std::int64_t{256} << 20);
+      auto set = std::make_shared<RE2::Set>(o, RE2::UNANCHORED);
+      bool ok = true;
+      for (const auto& lit : s.literals) ok = ok && set->Add(RE2::QuoteMeta(lit), nullptr) >= 0;
+      ok = ok && set->Compile();
+      if (ok) s.set = std::shared_ptr<const void>(set, set.get());
+    }
     s.built = true;
+  }
+  if (s.use_automaton) {
+    const std::uint64_t scan = ++s.scans;
+    s.automaton.scan(value, [&](std::uint32_t lit) {
+      if (s.seen[lit] == scan) return;  // a literal that occurs again
+      s.seen[lit] = scan;
+      for (std::uint32_t i : s.rules[lit]) add_indexed(i);
+    });
+    return true;
   }
   if (!s.set) return false;
   const auto* set = static_cast<const RE2::Set*>(s.set.get());

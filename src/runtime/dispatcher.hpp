@@ -18,6 +18,7 @@
 #include "compile/plan.hpp"
 #include "runtime/eval.hpp"
 #include "runtime/matcher.hpp"
+#include "util/aho_corasick.hpp"
 
 namespace eqlpp::runtime {
 
@@ -80,12 +81,18 @@ class Dispatcher {
   struct Substrings {
     std::vector<std::string> literals;
     std::vector<std::vector<std::uint32_t>> rules;  // per literal
-    std::shared_ptr<const void> set;                // the RE2::Set (dispatcher.cpp)
+    // The literals' automaton (util/aho_corasick.hpp); for sets too large
+    // for it, an RE2::Set (dispatcher.cpp) instead.
+    util::AhoCorasick automaton;
+    bool use_automaton = false;
+    std::vector<std::uint64_t> seen;  // per literal: the scan that last reported it
+    std::uint64_t scans = 0;
+    std::shared_ptr<const void> set;
     bool built = false;
     std::vector<int> hits;  // scratch
   };
   // Adds the rules whose literals occur in `value`; false if the scan
-  // failed (the set ran out of memory): the caller takes every rule.
+  // failed (no matcher could be built): the caller takes every rule.
   bool scan(Substrings& s, std::string_view value);
   struct FieldIndex {
     FieldId field;

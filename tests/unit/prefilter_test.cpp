@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// The cross-rule literal prefilter (util/aho_corasick.hpp, the rule index's
+// required substrings) against reference matchers, on random input: the
+// automaton finds exactly the literals std::string_view::find finds, and a
+// value that a wildcard pattern matches always contains one of the
+// pattern's required fragments, so the prefilter never skips a rule that
+// could match (`*`, `?` as one code point, case folding, multi-byte UTF-8).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compile/matchers.hpp"
+#include "util/aho_corasick.hpp"
+
+namespace {
+
+// Pieces text is made of: ASCII of both cases, wildcard-looking bytes, and
+// two- to four-byte UTF-8 sequences (é, ü, 中, 😀), so that literals overlap
+// and split code points.
+const std::vector<std::string> kPieces = {"a", "b", "A", "B",  "x", "\\", ".",  "*",
+                                          "?", "é", "ü", "中", "😀", "ab", "aB", "exe"};
+
+std::string random_text(std::mt19937& rng, std::size_t max_pieces) {
+  std::string s;
+  const std::size_t n = rng() % (max_pieces + 1);
+  for (std::size_t i = 0; i < n; ++i) s += kPieces[rng() % kPieces.size()];
+  return s;
+}
+
+TEST(Prefilter, AutomatonFindsWhatFindFinds) {
+  std::mt19937 rng(1234);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::string> lits;
+    const std::size_t n = 1 + rng() % 40;
+    for (std::size_t i = 0; i < n; ++i) lits.push_back(random_text(rng, 4));
+    eqlpp::util::AhoCorasick ac;
+    ASSERT_TRUE(ac.build(lits, std::size_t{1} << 24));
+    for (int t = 0; t < 40; ++t) {
+      const std::string text = random_text(rng, 20);
+      std::set<std::uint32_t> got, want;
+      ac.scan(text, [&](std::uint32_t i) { got.insert(i); });
+      for (std::size_t i = 0; i < lits.size(); ++i)
+        if (text.find(lits[i]) != std::string::npos) want.insert(static_cast<std::uint32_t>(i));
+      ASSERT_EQ(got, want) << "text " << text << ", round " << round;
+    }
+  }
+}
+
+TEST(Prefilter, RefusesATableOverItsLimit) {
+  eqlpp::util::AhoCorasick ac;
+  EXPECT_FALSE(ac.build({"abcdefghijklmnop", "qrstuvwxyz"}, 64));
+  bool any = false;
+  ac.scan("abcdefghijklmnop", [&](std::uint32_t) { any = true; });
+  EXPECT_FALSE(any);  // an unbuilt automaton reports nothing: the caller takes every rule
+  EXPECT_TRUE(ac.build({"abcdefghijklmnop", "qrstuvwxyz"}, 1 << 20));
+}
+
+// A pattern's instance: `*` becomes 0-3 pieces, `?` one piece (one code
+// point or one ASCII byte), the rest stays (optionally case-flipped).
+std::string instance(const std::string& pattern, std::mt19937& rng, bool flip_case) {
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '*') {
+      out += random_text(rng, 3);
+    } else if (c == '?') {
+      static const std::vector<std::string> one = {"a", "Z", "é", "中", "😀", "\\"};
+      out += one[rng() % one.size()];
+    } else if (flip_case && c >= 'a' && c <= 'z') {
+      out += static_cast<char>(c - 'a' + 'A');
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string fold(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+TEST(Prefilter, NeverSkipsAValueAPatternMatches) {
+  std::mt19937 rng(99);
+  std::size_t matched = 0;
+  for (int round = 0; round < 400; ++round) {
+    const bool insensitive = round % 2 == 0;
+    std::vector<std::string> patterns;
+    const std::size_t n = 1 + rng() % 6;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string p = random_text(rng, 6);
+      // Escape nothing: `*` and `?` in the pieces are the wildcards.
+      if (insensitive) p = fold(p);
+      patterns.push_back(p);
+    }
+    eqlpp::compiler::WildcardSet set(patterns, insensitive);
+    const std::vector<std::string> frags = set.required_fragments();
+    if (frags.empty()) continue;  // some pattern has no literal: the rule is not indexed by it
+    eqlpp::util::AhoCorasick ac;
+    ASSERT_TRUE(ac.build(frags, std::size_t{1} << 24));
+    for (int t = 0; t < 30; ++t) {
+      std::string v = t % 3 == 0 ? random_text(rng, 10)
+                                 : instance(patterns[rng() % patterns.size()], rng, insensitive);
+      if (insensitive) v = fold(v);
+      if (!set.match(v)) continue;
+      ++matched;
+      bool selected = false;
+      ac.scan(v, [&](std::uint32_t) { selected = true; });
+      ASSERT_TRUE(selected) << "value " << v << " matches a pattern but contains none of its "
+                            << frags.size() << " fragments (round " << round << ")";
+    }
+  }
+  EXPECT_GT(matched, 1000u);  // the property was exercised
+}
+
+}  // namespace
