@@ -168,7 +168,11 @@ class EngineImpl {
           rr.index_fields += (rr.index_fields.empty() ? "" : ", ") + path;
       }
     }
-    if (rr.matcher->stateful()) stateful_rules.push_back(idx);
+    if (rr.matcher->stateful()) {
+      stateful_rules.push_back(idx);
+      deadlines.push_back(std::numeric_limits<std::int64_t>::max());
+      rr.matcher->bind_deadline(&deadlines, deadlines.size() - 1);
+    }
     if (!plan.lineage.empty()) {
       if (lineage.empty()) {
         pid_field = fields.intern(opts.lineage.process_field);
@@ -265,7 +269,11 @@ class EngineImpl {
     ev.ts = r.timestamp();
     ev.ordinal = next_ordinal++;
     now = ev.ts;
-    for (std::uint32_t i : stateful_rules) rules[i]->matcher->advance(ev.ts);
+    // One pass over the stateful rules' deadlines; a rule is visited only
+    // when one is due.
+    for (std::size_t k = 0; k < deadlines.size(); ++k)
+      if (deadlines[k] < ev.ts) [[unlikely]]
+        rules[stateful_rules[k]]->matcher->advance(ev.ts);
     ctx.new_event();
     if (!lineage.empty()) update_lineage(r);
     const auto& candidates = dispatcher.select(r, ctx);
@@ -369,6 +377,7 @@ class EngineImpl {
   runtime::Dispatcher dispatcher;
   std::vector<std::unique_ptr<RuleRuntime>> rules;
   std::vector<std::uint32_t> stateful_rules;  // sequences and samples (the rules with expiry)
+  std::vector<std::int64_t> deadlines;        // their next deadlines (Matcher::bind_deadline)
   std::size_t traced_rules = 0;
   ingest::JsonDecoder decoder;
   Record record;

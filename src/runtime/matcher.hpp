@@ -47,8 +47,22 @@ class Matcher {
   /// Expires the state that event time `now` has passed (a test inline,
   /// the work only when a deadline is due).
   void advance(std::int64_t now) {
-    if (next_deadline_ < now) [[unlikely]]
+    if (deadline() < now) [[unlikely]]
       expire(now);
+  }
+  /// Keeps the matcher's next deadline in `(*table)[index]` from now on:
+  /// the engine holds every stateful rule's in one array and scans it once
+  /// per event, instead of visiting each matcher.
+  void bind_deadline(std::vector<std::int64_t>* table, std::size_t index) {
+    const std::int64_t d = deadline();
+    deadlines_ = table;
+    deadline_index_ = index;
+    set_deadline(d);
+  }
+  /// The earliest deadline the matcher may have to act on (or later: a
+  /// stale one only costs a call).
+  [[nodiscard]] std::int64_t deadline() const noexcept {
+    return deadlines_ ? (*deadlines_)[deadline_index_] : own_deadline_;
   }
   /// End of stream: reports what waits on a trailing missing-event window
   /// and drops the rest.
@@ -72,11 +86,19 @@ class Matcher {
   virtual bool load(state::Reader& /*r*/) { return true; }
 
  protected:
-  /// Expires what `now` has passed and sets next_deadline_.
+  /// Expires what `now` has passed and sets the next deadline.
   virtual void expire(std::int64_t /*now*/) {}
-  /// The earliest deadline the matcher may have to act on (or later: a
-  /// stale one only costs a call).
-  std::int64_t next_deadline_ = std::numeric_limits<std::int64_t>::max();
+  void set_deadline(std::int64_t d) noexcept {
+    if (deadlines_)
+      (*deadlines_)[deadline_index_] = d;
+    else
+      own_deadline_ = d;
+  }
+
+ private:
+  std::int64_t own_deadline_ = std::numeric_limits<std::int64_t>::max();
+  std::vector<std::int64_t>* deadlines_ = nullptr;
+  std::size_t deadline_index_ = 0;
 };
 
 /// The matcher for `plan`'s query kind.
