@@ -50,9 +50,9 @@ std::string fold(std::string s) {
   return s;
 }
 
-void collect(const nlohmann::json& j, const std::string& path, std::vector<std::string>& out) {
+void collect(const nlohmann::json& j, std::vector<std::string>& out) {
   if (j.is_array()) {
-    for (const auto& e : j) collect(e, path, out);
+    for (const auto& e : j) collect(e, out);
     return;
   }
   if (j.is_string()) out.push_back(j.get<std::string>());
@@ -107,7 +107,7 @@ const std::vector<FieldSet>& field_sets() {
       lits.erase(std::unique(lits.begin(), lits.end()), lits.end());
       FieldSet fs{key.first, key.second, lits, {}};
       for (const auto& e : events)
-        if (const auto* v = at_path(e, fs.field)) collect(*v, fs.field, fs.values);
+        if (const auto* v = at_path(e, fs.field)) collect(*v, fs.values);
       if (fs.values.empty()) continue;
       const std::size_t n = fs.values.size();
       for (std::size_t i = 0; i < n / 50 + 1; ++i) {  // plant a literal into 2 % of them
@@ -201,7 +201,6 @@ class AcMatcher {
     std::sort(hits.begin(), hits.end());
     hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
   }
-  [[nodiscard]] std::size_t bytes() const { return ac_.bytes(); }
 
  private:
   eqlpp::util::AhoCorasick ac_;

@@ -8,6 +8,13 @@
 
 namespace eqlpp::runtime {
 
+bool reads_every_category(const detail::CompiledRule& plan, std::string_view category_field) {
+  auto any_stage = [](const compiler::StagePlan& st) { return st.category.empty(); };
+  return plan.category_field != category_field ||
+         std::any_of(plan.stages.begin(), plan.stages.end(), any_stage) ||
+         (plan.until && any_stage(*plan.until));
+}
+
 void Dispatcher::add_keys(std::uint32_t tag, const std::vector<compiler::IndexKey>& keys,
                           std::span<const FieldId> map) {
   for (const auto& k : keys) {
@@ -44,7 +51,7 @@ void Dispatcher::add_keys(std::uint32_t tag, const std::vector<compiler::IndexKe
 
 std::uint64_t Dispatcher::mask_of(const std::vector<std::string>& categories) {
   std::uint64_t mask = 0;
-  for (const auto& c : categories) mask |= c.empty() ? ~std::uint64_t{0} : category_bit(c);
+  for (const auto& c : categories) mask |= category_bit(c);
   return mask;
 }
 
@@ -59,17 +66,19 @@ Dispatcher::Selection Dispatcher::add(std::uint32_t idx, const detail::CompiledR
     gate_.resize(idx + 1, nullptr);
   }
   const bool own_category_field = plan.category_field == cat_name_;
+  auto has_any = [](const std::vector<std::string>& cats) {
+    return std::find(cats.begin(), cats.end(), "") != cats.end();
+  };
   if (use_index_ && plan.gated && matcher != nullptr) {
     // Entry stages: by their keys, else by category; continuation stages
     // the same way, but only while the rule holds state.
     gate_[idx] = matcher;
     const auto& en = plan.entry;
     const auto& co = plan.continuation;
-    category_mask_[idx] = own_category_field ? mask_of(en.categories) : ~std::uint64_t{0};
-    continuation_mask_[idx] = own_category_field ? mask_of(co.categories) : ~std::uint64_t{0};
-    const bool co_any =
-        !own_category_field || category_mask_[idx] == ~std::uint64_t{0} ||
-        std::find(co.categories.begin(), co.categories.end(), "") != co.categories.end();
+    const bool en_any = !own_category_field || has_any(en.categories);
+    const bool co_any = !own_category_field || has_any(co.categories);
+    category_mask_[idx] = en_any ? ~std::uint64_t{0} : mask_of(en.categories);
+    continuation_mask_[idx] = co_any ? ~std::uint64_t{0} : mask_of(co.categories);
     if (co.indexed) {
       add_keys(idx | kGated, co.keys, map);
     } else if (co_any) {
@@ -81,20 +90,14 @@ Dispatcher::Selection Dispatcher::add(std::uint32_t idx, const detail::CompiledR
       add_keys(idx, en.keys, map);
       return Selection::kIndex;
     }
-    if (!own_category_field ||
-        std::find(en.categories.begin(), en.categories.end(), "") != en.categories.end()) {
+    if (en_any) {
       always_.push_back(idx);
       return Selection::kAlways;
     }
     for (const auto& c : en.categories) by_category_[c].push_back(idx);
     return Selection::kCategory;
   }
-  // Rules reading another category field, or with an `any` stage, take
-  // events of every category.
-  auto any_stage = [](const compiler::StagePlan& st) { return st.category.empty(); };
-  const bool every_category = !own_category_field ||
-                              std::any_of(plan.stages.begin(), plan.stages.end(), any_stage) ||
-                              (plan.until && any_stage(*plan.until));
+  const bool every_category = reads_every_category(plan, cat_name_);
   if (use_index_ && plan.indexed) {
     category_mask_[idx] = every_category ? ~std::uint64_t{0} : mask_of(categories);
     add_keys(idx, plan.index_keys, map);
@@ -126,19 +129,16 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
     if (!c.is_string()) continue;
     if (!cat_bits_.empty())
       if (auto b = cat_bits_.find(c.as_string()); b != cat_bits_.end()) event_mask_ |= b->second;
-    if (by_category_.empty()) continue;
-    if (auto it = by_category_.find(c.as_string()); it != by_category_.end())
-      for (std::uint32_t i : it->second) add_candidate(i);
+    if (!by_category_.empty())
+      if (auto it = by_category_.find(c.as_string()); it != by_category_.end())
+        for (std::uint32_t i : it->second) add_candidate(i);
+    // (event_mask_ already holds this category's bit, which add_gated tests.)
+    if (!gated_by_category_.empty())
+      if (auto it = gated_by_category_.find(c.as_string()); it != gated_by_category_.end())
+        for (std::uint32_t i : it->second) add_gated(i);
   }
   if (event_mask_ == 0) event_mask_ = std::uint64_t{1} << 63;  // only rules of every category
   for (std::uint32_t i : gated_always_) add_gated(i);
-  if (!gated_by_category_.empty()) {
-    for (const Value& c : r.values(cat_field_)) {
-      if (!c.is_string()) continue;
-      if (auto it = gated_by_category_.find(c.as_string()); it != gated_by_category_.end())
-        for (std::uint32_t i : it->second) add_gated(i);
-    }
-  }
   for (FieldIndex& fi : field_index_) {
     for (const Value& v : r.values(fi.field)) {
       if (!v.is_string()) {  // a number or boolean may coerce: no pruning on this field

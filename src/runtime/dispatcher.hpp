@@ -22,6 +22,11 @@
 
 namespace eqlpp::runtime {
 
+/// Whether some stage of `plan` (until included) takes events of every
+/// category: an `any` stage, or a rule whose category field is not the
+/// engine's `category_field`.
+bool reads_every_category(const detail::CompiledRule& plan, std::string_view category_field);
+
 class Dispatcher {
  public:
   enum class Selection : std::uint8_t { kIndex, kCategory, kAlways };
@@ -73,7 +78,7 @@ class Dispatcher {
   // Registers `keys` (rule number `tag`, kGated included) in the field index.
   void add_keys(std::uint32_t tag, const std::vector<compiler::IndexKey>& keys,
                 std::span<const FieldId> map);
-  // The category bits of `categories` ("" for an `any` stage: every bit).
+  // The category bits of `categories` (none of them "", an `any` stage).
   std::uint64_t mask_of(const std::vector<std::string>& categories);
   // The bit of category `c` in the masks (the last bit stands for every
   // category past the first 63: a rule reading one is given every event).

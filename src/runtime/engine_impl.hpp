@@ -52,10 +52,7 @@ struct RuleRuntime {
     if (plan.until && !plan.until->category.empty()) categories.push_back(plan.until->category);
     std::sort(categories.begin(), categories.end());
     categories.erase(std::unique(categories.begin(), categories.end()), categories.end());
-    auto any_stage = [](const compiler::StagePlan& st) { return st.category.empty(); };
-    every_category = plan.category_field != opts.event_category_field ||
-                     std::any_of(plan.stages.begin(), plan.stages.end(), any_stage) ||
-                     (plan.until && any_stage(*plan.until));
+    every_category = runtime::reads_every_category(plan, opts.event_category_field);
   }
 
   /// Evaluates the event, traced when the rule is.

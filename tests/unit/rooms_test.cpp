@@ -293,16 +293,12 @@ TEST(Alert, OwnsItsJoinKeys) {
 
 // ---- dispatcher -----------------------------------------------------------------------
 
-TEST(Dispatcher, SelectsByIndexCategoryOrAlways) {
-  eqlpp::compiler::FieldTable fields;
-  eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
-  std::vector<eqlpp::Rule> rules = {
-      rule("process where process.name : (\"a.exe\", \"b.exe\")"),  // index
-      rule("file where file.size > 3"),                             // category
-      rule("any where x == 1"),                                     // always
-  };
-  using S = eqlpp::runtime::Dispatcher::Selection;
-  std::vector<S> how;
+// Registers `rules` in order, each with the categories its stages read;
+// how each is selected.
+std::vector<eqlpp::runtime::Dispatcher::Selection> add_all(eqlpp::runtime::Dispatcher& d,
+                                                           eqlpp::compiler::FieldTable& fields,
+                                                           const std::vector<eqlpp::Rule>& rules) {
+  std::vector<eqlpp::runtime::Dispatcher::Selection> how;
   for (std::uint32_t i = 0; i < rules.size(); ++i) {
     const auto& plan = *eqlpp::detail::RuleAccess::plan(rules[i]);
     std::vector<eqlpp::FieldId> map;
@@ -312,6 +308,19 @@ TEST(Dispatcher, SelectsByIndexCategoryOrAlways) {
       if (!st.category.empty()) cats.push_back(st.category);
     how.push_back(d.add(i, plan, map, cats));
   }
+  return how;
+}
+
+TEST(Dispatcher, SelectsByIndexCategoryOrAlways) {
+  eqlpp::compiler::FieldTable fields;
+  eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
+  std::vector<eqlpp::Rule> rules = {
+      rule("process where process.name : (\"a.exe\", \"b.exe\")"),  // index
+      rule("file where file.size > 3"),                             // category
+      rule("any where x == 1"),                                     // always
+  };
+  using S = eqlpp::runtime::Dispatcher::Selection;
+  const std::vector<S> how = add_all(d, fields, rules);
   EXPECT_EQ(how, (std::vector<S>{S::kIndex, S::kCategory, S::kAlways}));
   eqlpp::runtime::EvalCtx ctx;
   auto select = [&](const std::string& cat, const std::string& name) {
@@ -342,16 +351,7 @@ TEST(Dispatcher, KeysOfLastResort) {
       rule(R"(process where event.action == "start" and process.name : "x.exe")"),
   };
   using S = eqlpp::runtime::Dispatcher::Selection;
-  std::vector<S> how;
-  for (std::uint32_t i = 0; i < rules.size(); ++i) {
-    const auto& plan = *eqlpp::detail::RuleAccess::plan(rules[i]);
-    std::vector<eqlpp::FieldId> map;
-    for (const auto& f : plan.fields) map.push_back(fields.intern(f));
-    std::vector<std::string> cats;
-    for (const auto& st : plan.stages)
-      if (!st.category.empty()) cats.push_back(st.category);
-    how.push_back(d.add(i, plan, map, cats));
-  }
+  const std::vector<S> how = add_all(d, fields, rules);
   EXPECT_EQ(how, (std::vector<S>{S::kIndex, S::kCategory, S::kIndex}));
   // Rule 2 is selected by process.name, the better key, not event.action.
   EXPECT_NE(rules[2].explain().find("process.name"), std::string::npos) << rules[2].explain();
@@ -413,13 +413,7 @@ TEST(Dispatcher, SelectsByRequiredSubstrings) {
       rule(R"(process where process.command_line : ("*a*", "*"))"),  // "*" matches anything
   };
   using S = eqlpp::runtime::Dispatcher::Selection;
-  std::vector<S> how;
-  for (std::uint32_t i = 0; i < rules.size(); ++i) {
-    const auto& plan = *eqlpp::detail::RuleAccess::plan(rules[i]);
-    std::vector<eqlpp::FieldId> map;
-    for (const auto& f : plan.fields) map.push_back(fields.intern(f));
-    how.push_back(d.add(i, plan, map, {"process"}));
-  }
+  const std::vector<S> how = add_all(d, fields, rules);
   EXPECT_EQ(how, (std::vector<S>{S::kIndex, S::kIndex, S::kCategory}));
   EXPECT_NE(rules[0].explain().find("process.command_line contains~ one of [\"mimikatz\""),
             std::string::npos)
