@@ -87,6 +87,10 @@ struct EngineStats {
   /// Rule evaluations, summed over events: rule_evaluations / events_processed
   /// is how many of the loaded rules an event costs on average.
   std::uint64_t rule_evaluations = 0;
+  /// Conditions that two or more places (rules, stages) share and an event
+  /// evaluates once (EngineOptions::share_conditions), and those places.
+  std::uint64_t shared_conditions = 0;
+  std::uint64_t shared_condition_places = 0;
   std::uint64_t lineage_entries = 0;  ///< processes in the lineage table now
   std::uint64_t lineage_evicted = 0;  ///< dropped by LineageOptions::max_entries
   std::vector<RuleStats> rules;

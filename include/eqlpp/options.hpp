@@ -250,6 +250,14 @@ struct EngineOptions {
   /// evaluated only for events with such a value. Results are identical
   /// either way; turn it off only to compare or to measure.
   bool index_rules = true;
+  /// Evaluate a condition that several rules (or stages) share once per
+  /// event: a field compared with the same constants (`process.executable :
+  /// ("a", "b")`, `user.id == "S-1-5-18"`) and `and`/`or`/`not` of such,
+  /// wherever they recur; and skip a wildcard condition (`:`, `like`) when
+  /// none of the literals its patterns require occurs in the field's values,
+  /// found by one scan of the field for all rules. Results are identical
+  /// either way; turn it off only to compare or to measure.
+  bool share_conditions = true;
 };
 
 }  // namespace eqlpp

@@ -4,6 +4,7 @@
 
 #include "compile/binder_impl.hpp"
 #include "compile/index_keys.hpp"
+#include "compile/shared_leaves.hpp"
 #include "syntax/parser.hpp"
 
 namespace eqlpp::compiler {
@@ -128,6 +129,7 @@ std::shared_ptr<detail::CompiledRule> bind(const syntax::Query& q, std::string_v
   b.run();
   if (b.failed() || diags.error_count() > 0) return nullptr;
   analyse_index(*r);
+  analyse_shared_leaves(*r);
   return r;
 }
 

@@ -63,4 +63,16 @@ bool InSet::contains(const Value& v) const {
   return false;
 }
 
+void InSet::append_key(std::string& out) const {
+  out += insensitive_ ? "in~" : "in";
+  key_append_sorted(out, strings_);
+  key_append_sorted(out, number_texts_);
+  // Every bit of the numbers (their text writes NaN and infinities as null);
+  // string_numbers_ follows from strings_.
+  out += std::to_string(numbers_.size()) + "#";
+  out.append(reinterpret_cast<const char*>(numbers_.data()), numbers_.size() * sizeof(double));
+  out += has_true_ ? 'T' : '-';
+  out += has_false_ ? 'F' : '-';
+}
+
 }  // namespace eqlpp::compiler

@@ -286,6 +286,11 @@ bool RegexSet::match(std::string_view value) const {
   return false;
 }
 
+void RegexSet::append_key(std::string& out) const {
+  out += "regex";
+  key_append_sorted(out, re2_text_);
+}
+
 std::string RegexSet::describe() const {
   std::string out = "regex(";
   for (std::size_t i = 0; i < re2_text_.size(); ++i) {

@@ -3,6 +3,7 @@
 // All are immutable after construction and safe to share across threads.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -33,6 +34,24 @@ struct StringHash {
   }
 };
 using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
+
+/// Appends `s` to a structural key, length first, so that no two sequences
+/// of strings give the same key.
+inline void key_append(std::string& out, std::string_view s) {
+  out += std::to_string(s.size());
+  out += ':';
+  out += s;
+}
+/// Appends the strings of `items`, sorted (a set's members in any order give one key).
+template <class Range>
+void key_append_sorted(std::string& out, const Range& items) {
+  std::vector<std::string_view> v(items.begin(), items.end());
+  std::sort(v.begin(), v.end());
+  out += std::to_string(v.size());
+  out += '[';
+  for (std::string_view x : v) key_append(out, x);
+  out += ']';
+}
 
 /// One glob pattern: `*` any run of characters, `?` exactly one character
 /// (a UTF-8 code point); everything else literal, backslash included.
@@ -71,6 +90,9 @@ class WildcardSet {
   /// `*` or `?`. Empty when some pattern has none ("*", "?*"): then any
   /// value may match.
   [[nodiscard]] std::vector<std::string> required_fragments() const;
+  /// Appends what decides match() (the folding and the patterns as
+  /// matched, sorted): equal keys, equal sets (compile/shared_leaves.hpp).
+  void append_key(std::string& out) const;
 
  private:
   bool insensitive_;
@@ -95,6 +117,8 @@ class RegexSet {
   bool add(const std::string& lucene, bool insensitive, std::string& error);
   [[nodiscard]] bool match(std::string_view value) const;
   [[nodiscard]] std::string describe() const;
+  /// Appends what decides match() (the RE2 patterns, sorted).
+  void append_key(std::string& out) const;
 
  private:
   std::vector<std::unique_ptr<re2::RE2>> res_;
@@ -124,6 +148,8 @@ class InSet {
     return out;
   }
   [[nodiscard]] bool insensitive() const noexcept { return insensitive_; }
+  /// Appends what decides contains() (the members, sorted).
+  void append_key(std::string& out) const;
 
  private:
   bool insensitive_;

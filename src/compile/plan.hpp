@@ -130,6 +130,11 @@ struct PNode {
   std::unique_ptr<WildcardSet> wild;
   std::unique_ptr<RegexSet> regex;
   std::vector<std::unique_ptr<PNode>> children;
+  // Shared leaves (compile/shared_leaves.hpp): the node's number among the
+  // rule's nodes whose result depends on the event's fields alone
+  // (CompiledRule::memo_nodes), or kNoMemo.
+  static constexpr std::uint32_t kNoMemo = 0xFFFFFFFFu;
+  std::uint32_t memo = kNoMemo;
   SourceSpan span;
 };
 
@@ -226,6 +231,15 @@ struct CompiledRule {
   };
   bool gated = false;
   StageGroup entry, continuation;
+  // Shared leaves (compile/shared_leaves.hpp): the nodes whose result
+  // depends on the event's fields alone, children before their parents
+  // (PNode::memo numbers them), and each one's structural key: for a leaf,
+  // every fact its result depends on (field name, operation, constants);
+  // "" for an `and`, `or` or `not`, whose key the engine composes from its
+  // children's. An engine evaluates equal keys once per event
+  // (runtime/leaf_memo.hpp).
+  std::vector<const compiler::PNode*> memo_nodes;
+  std::vector<std::string> memo_keys;
 };
 
 /// The library's access to a Rule's plan (Rule keeps it private).

@@ -186,6 +186,11 @@ std::string WildcardSet::describe() const {
   return out;
 }
 
+void WildcardSet::append_key(std::string& out) const {
+  out += insensitive_ ? "wild~" : "wild";
+  key_append_sorted(out, patterns_);
+}
+
 std::vector<std::string> WildcardSet::required_fragments() const {
   std::vector<std::string> out;
   for (const auto& p : patterns_) {

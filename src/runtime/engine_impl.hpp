@@ -21,6 +21,8 @@
 #include "runtime/alert_sink.hpp"
 #include "runtime/dispatcher.hpp"
 #include "runtime/eval.hpp"
+#include "runtime/leaf_memo.hpp"
+#include "runtime/leaf_prefilter.hpp"
 #include "runtime/lineage_table.hpp"
 #include "runtime/matcher.hpp"
 #include "runtime/reorder_buffer.hpp"
@@ -117,6 +119,7 @@ class EngineImpl {
         reorder(opts, stats, &EngineImpl::sink, this),
         dispatcher(cat_field, opts.event_category_field, opts.index_rules) {
     decoder.set_max_depth(opts.max_json_depth);
+    if (opts.share_conditions) ctx.prefilter = &prefilter;
     if (!opts.timestamp_format.empty())
       fields.set_coercion(ts_field, ingest::timestamp_coercion(opts.timestamp_format));
   }
@@ -155,6 +158,9 @@ class EngineImpl {
     rules.push_back(std::make_unique<RuleRuntime>(std::move(rule), std::move(map), opts, budget,
                                                   alerts, stats, next_ordinal, now));
     RuleRuntime& rr = *rules.back();
+    memo.add(idx, plan);
+    ctx.memo_stamps.resize(memo.slots(), 0);
+    prefilter.add(idx, plan, rr.map, memo);
     rr.gated = opts.index_rules && plan.gated;
     if (dispatcher.add(idx, plan, rr.map, rr.categories, rr.matcher.get()) ==
         runtime::Dispatcher::Selection::kIndex) {
@@ -183,6 +189,16 @@ class EngineImpl {
       }
       lineage_rules.push_back(idx);
     }
+  }
+
+  // Points the evaluation context at rule `i` and event `r`.
+  void bind(const Record& r, std::uint32_t i) {
+    const RuleRuntime& rr = *rules[i];
+    ctx.rec = &r;
+    ctx.map = rr.map.data();
+    ctx.lineage_base = rr.lineage_base;
+    ctx.memo = opts.share_conditions ? memo.table(i) : nullptr;
+    ctx.prefilter_ids = prefilter.table(i);
   }
 
   // Endpoint lineage, before any rule sees the event (the Python reference
@@ -219,9 +235,7 @@ class EngineImpl {
     if (!has_pid) return;
     for (std::uint32_t i : lineage_rules) {
       RuleRuntime& rr = *rules[i];
-      ctx.rec = &r;
-      ctx.map = rr.map.data();
-      ctx.lineage_base = rr.lineage_base;
+      bind(r, i);
       for (std::size_t j = 0; j < rr.plan.lineage.size(); ++j)
         if (runtime::eval_pred(*rr.plan.lineage[j].filter, ctx))
           lineage.set_source(pid_key, rr.lineage_base + static_cast<std::uint32_t>(j));
@@ -272,6 +286,7 @@ class EngineImpl {
       if (deadlines[k] < ev.ts) [[unlikely]]
         rules[stateful_rules[k]]->matcher->advance(ev.ts);
     ctx.new_event();
+    prefilter.new_event();
     if (!lineage.empty()) update_lineage(r);
     const auto& candidates = dispatcher.select(r, ctx);
     stats.rule_evaluations += candidates.size();
@@ -279,9 +294,7 @@ class EngineImpl {
     if (traced_rules == 0) [[likely]] {
       for (std::uint32_t i : candidates) {
         ++rules[i]->stats.evaluations;
-        ctx.rec = &r;
-        ctx.map = rules[i]->map.data();
-        ctx.lineage_base = rules[i]->lineage_base;
+        bind(r, i);
         rules[i]->matcher->on_event(ev, ctx);
         ctx.scratch.clear();
       }
@@ -289,9 +302,7 @@ class EngineImpl {
     }
     for (std::uint32_t i : candidates) {
       ++rules[i]->stats.evaluations;
-      ctx.rec = &r;
-      ctx.map = rules[i]->map.data();
-      ctx.lineage_base = rules[i]->lineage_base;
+      bind(r, i);
       rules[i]->run(ev, ctx);
       ctx.scratch.clear();
     }
@@ -307,8 +318,7 @@ class EngineImpl {
       // only stages that act on state it does not hold could: evaluating it
       // changes nothing, and the trace names the condition that rejects
       // each stage, as it would without the index.
-      ctx.rec = &r;
-      ctx.map = rr.map.data();
+      bind(r, i);
       rr.run(ev, ctx);
       ctx.scratch.clear();
     }
@@ -359,6 +369,10 @@ class EngineImpl {
     s.buffered = reorder.buffered();
     s.buffered_bytes = reorder.buffered_bytes();
     s.held_ahead = reorder.held();
+    if (opts.share_conditions) {
+      s.shared_conditions = memo.slots();
+      s.shared_condition_places = memo.shared_places();
+    }
     s.lineage_entries = lineage.size();
     s.lineage_evicted = lineage.evicted();
     return s;
@@ -372,6 +386,8 @@ class EngineImpl {
   runtime::AlertQueue alerts;
   runtime::ReorderBuffer reorder;
   runtime::Dispatcher dispatcher;
+  runtime::LeafMemo memo;            // conditions shared by rules (EngineOptions::share_conditions)
+  runtime::LeafPrefilter prefilter;  // wildcard conditions' literals (the same option)
   std::vector<std::unique_ptr<RuleRuntime>> rules;
   std::vector<std::uint32_t> stateful_rules;  // sequences and samples (the rules with expiry)
   std::vector<std::int64_t> deadlines;        // their next deadlines (Matcher::bind_deadline)

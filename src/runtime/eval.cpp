@@ -5,6 +5,7 @@
 
 #include "compile/version_order.hpp"
 #include "ingest/timestamp.hpp"
+#include "runtime/leaf_prefilter.hpp"
 #include "runtime/lineage_table.hpp"
 #include "util/saturate.hpp"
 
@@ -127,6 +128,22 @@ bool eval_arraysearch(const PNode& p, EvalCtx& ctx) {
 }
 
 bool eval_pred(const PNode& p, EvalCtx& ctx) {
+  // Inside `_arraysearch` or a stage alias test (scopes) a field may read
+  // other values than the event's: no sharing there.
+  if (p.memo != PNode::kNoMemo && ctx.memo != nullptr && ctx.scopes.empty()) {
+    const std::uint32_t slot = ctx.memo[p.memo];
+    if (slot != PNode::kNoMemo) {
+      std::uint32_t& stamp = ctx.memo_stamps[slot];
+      if ((stamp >> 1) == ctx.memo_epoch) return (stamp & 1u) != 0;
+      const bool r = eval_node(p, ctx);
+      stamp = (ctx.memo_epoch << 1) | (r ? 1u : 0u);
+      return r;
+    }
+  }
+  return eval_node(p, ctx);
+}
+
+bool eval_node(const PNode& p, EvalCtx& ctx) {
   switch (p.kind) {
     case PNode::Kind::kTrue: return true;
     case PNode::Kind::kFalse: return false;
@@ -162,6 +179,12 @@ bool eval_pred(const PNode& p, EvalCtx& ctx) {
         return p.in->contains(v);
       });
     case PNode::Kind::kWildcard:
+      // None of the condition's literals in the event's values: no match.
+      if (ctx.prefilter != nullptr && p.memo != PNode::kNoMemo && ctx.scopes.empty()) {
+        const std::uint32_t id = ctx.prefilter_ids[p.memo];
+        if (id != LeafPrefilter::kNone && !ctx.prefilter->may_match(id, *ctx.rec, ctx))
+          return false;
+      }
       return any_operand(p, ctx, [&](const Value& v) {
         std::string_view s = text_of(v, ctx);
         if (p.insensitive) {

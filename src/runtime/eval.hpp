@@ -2,6 +2,7 @@
 // Evaluation of compiled predicates and values against one Record.
 #pragma once
 
+#include <algorithm>
 #include <span>
 
 #include "compile/functions.hpp"
@@ -11,6 +12,7 @@
 namespace eqlpp::runtime {
 
 class LineageTable;
+class LeafPrefilter;
 
 struct EvalCtx {
   const Record* rec = nullptr;
@@ -27,7 +29,13 @@ struct EvalCtx {
   };
   std::vector<Folded> fold_cache;
   std::size_t fold_used = 0;
-  void new_event() { fold_used = 0; }
+  void new_event() {
+    fold_used = 0;
+    if (++memo_epoch == kMemoEpochs) [[unlikely]] {
+      std::fill(memo_stamps.begin(), memo_stamps.end(), 0u);
+      memo_epoch = 1;
+    }
+  }
   std::string_view folded_field_value(std::string_view v);
 
   // Inside `_arraysearch`: slots that read only the current element's values.
@@ -42,6 +50,19 @@ struct EvalCtx {
   const std::string* lineage_pid = nullptr;
   std::uint32_t lineage_base = 0;
 
+  // Shared leaves (runtime/leaf_memo.hpp): the rule's memo number -> slot
+  // table (null: no sharing), and per slot the event that last computed it
+  // and its result, (memo_epoch << 1) | result. new_event() moves to the next
+  // event; a stamp of 0 is no event's.
+  static constexpr std::uint32_t kMemoEpochs = 0x80000000u;
+  const std::uint32_t* memo = nullptr;
+  std::vector<std::uint32_t> memo_stamps;
+  std::uint32_t memo_epoch = 1;
+  // The literal prefilter of wildcard conditions (runtime/leaf_prefilter.hpp):
+  // null for none, else the rule's memo number -> condition id table.
+  LeafPrefilter* prefilter = nullptr;
+  const std::uint32_t* prefilter_ids = nullptr;
+
   [[nodiscard]] std::span<const Value> field(std::uint32_t slot) const {
     if (!scopes.empty()) [[unlikely]]
       for (auto it = scopes.rbegin(); it != scopes.rend(); ++it)
@@ -54,8 +75,11 @@ struct EvalCtx {
 /// trace).
 std::string json_array(std::span<const Value> values);
 
-/// Two-valued predicate evaluation (Elasticsearch query semantics).
+/// Two-valued predicate evaluation (Elasticsearch query semantics). A node
+/// shared with other rules (ctx.memo) is evaluated once per event.
 bool eval_pred(const compiler::PNode& p, EvalCtx& ctx);
+/// The same, never reading or writing a shared result.
+bool eval_node(const compiler::PNode& p, EvalCtx& ctx);
 /// `_arraysearch` (PNode::Kind::kArraySearch).
 bool eval_arraysearch(const compiler::PNode& p, EvalCtx& ctx);
 /// Three-valued value evaluation: null (Value()) when any operand is null.

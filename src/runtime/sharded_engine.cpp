@@ -237,7 +237,11 @@ class ShardedImpl {
       total.state_bytes += e.state_bytes;
       total.peak_state_bytes += e.peak_state_bytes;  // an upper bound: the peaks need not coincide
       total.expiry_entries += e.expiry_entries;
-      if (i == 0 || i == so_.threads) total.rules_indexed += e.rules_indexed;  // once per rule
+      if (i == 0 || i == so_.threads) {  // once per rule: a partition shard and the dedicated one
+        total.rules_indexed += e.rules_indexed;
+        total.shared_conditions += e.shared_conditions;
+        total.shared_condition_places += e.shared_condition_places;
+      }
       total.rule_evaluations += e.rule_evaluations;
       total.lineage_entries += e.lineage_entries;
       total.lineage_evicted += e.lineage_evicted;

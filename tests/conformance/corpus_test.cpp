@@ -149,9 +149,10 @@ TEST(Corpus, EndpointRulesCompileOrAreNotSupportedYet) {
 }  // namespace
 
 // The rule index (EngineOptions::index_rules) only skips rules that cannot
-// match: every detection rule over the sample stream, and over a variant with
-// upper-cased executables (case-insensitive `:` and `in~`), gives the same
-// alerts, in the same order, with and without it.
+// match, and shared conditions (EngineOptions::share_conditions) only save
+// evaluations: every detection rule over the sample stream, and over a
+// variant with upper-cased executables (case-insensitive `:` and `in~`),
+// gives the same alerts, in the same order, with and without them.
 static std::vector<std::string> sample_lines() {
   std::vector<std::string> lines;
   std::ifstream in(std::string(EQLPP_SOURCE_DIR) + "/examples/events.jsonl");
@@ -175,6 +176,7 @@ TEST(Corpus, RuleIndexChangesNoResult) {
   auto run = [&](bool index) {
     eqlpp::EngineOptions o;
     o.index_rules = index;
+    o.share_conditions = index;
     o.reorder_window = std::chrono::hours(24 * 365);
     eqlpp::Engine engine(o);
     for (const auto& r : loaded.rules) engine.add_rule(r);
@@ -193,6 +195,7 @@ TEST(Corpus, RuleIndexChangesNoResult) {
                   loaded.rules.size());
     } else {
       EXPECT_EQ(engine.stats().rules_indexed, 0u);
+      EXPECT_EQ(engine.stats().shared_conditions, 0u);
     }
     return out;
   };
@@ -204,7 +207,7 @@ TEST(Corpus, RuleIndexChangesNoResult) {
 // Every Endpoint behaviour rule eqlpp compiles (the loader picks the
 // Endpoint dialect from the corpus layout) runs in one engine over the sample
 // stream and events with call stacks (_arraysearch), with the same alerts
-// with and without the rule index.
+// with and without the rule index and shared conditions.
 TEST(Corpus, EndpointRulesRunTogether) {
   auto loaded =
       eqlpp::load_rules(std::string(EQLPP_SHARED_DIR) + "/corpus/protections-artifacts-eql.jsonl");
@@ -221,6 +224,7 @@ TEST(Corpus, EndpointRulesRunTogether) {
   auto run = [&](bool index) {
     eqlpp::EngineOptions o;
     o.index_rules = index;
+    o.share_conditions = index;
     o.batch = true;
     eqlpp::Engine engine(o);
     for (const auto& r : loaded.rules) engine.add_rule(r);
@@ -247,7 +251,8 @@ TEST(Corpus, EndpointRulesRunTogether) {
 // conditions, half of them near-misses (bench/gen_rule_stream.py): the same
 // alerts, in the same order, and the same per-rule match counts, with the
 // dispatcher's optimisations (rule index, category masks, keys of last
-// resort, continuation stages waiting for state) on and off.
+// resort, continuation stages waiting for state) on and off, and shared
+// conditions on and off.
 TEST(Corpus, DispatchChangesNoResultOnARuleShapedStream) {
   const std::string cmd = "python3 " + std::string(EQLPP_SOURCE_DIR) +
                           "/bench/gen_rule_stream.py --events 2000 --hosts 20 --hit-rate 0.1 "
@@ -280,10 +285,12 @@ TEST(Corpus, DispatchChangesNoResultOnARuleShapedStream) {
     std::vector<std::string> alerts;
     std::vector<std::uint64_t> matches;
     std::uint64_t evaluations = 0;
+    std::uint64_t shared = 0, shared_places = 0;
   };
-  auto run = [&](bool index) {
+  auto run = [&](bool index, bool share) {
     eqlpp::EngineOptions o;
     o.index_rules = index;
+    o.share_conditions = share;
     o.batch = true;
     eqlpp::Engine engine(o);
     for (const auto& r : rules) engine.add_rule(r);
@@ -299,19 +306,29 @@ TEST(Corpus, DispatchChangesNoResultOnARuleShapedStream) {
     EXPECT_EQ(st.malformed, 0u);
     for (const auto& r : st.rules) out.matches.push_back(r.matches);
     out.evaluations = st.rule_evaluations;
+    out.shared = st.shared_conditions;
+    out.shared_places = st.shared_condition_places;
     return out;
   };
-  const Out with = run(true), without = run(false);
+  const Out with = run(true, true), unshared = run(true, false), without = run(false, false);
   std::printf(
       "rule-shaped stream: %zu rules, %zu alerts; rule evaluations per event %.1f (%.1f "
       "without the dispatcher's optimisations)\n",
       rules.size(), with.alerts.size(),
       static_cast<double>(with.evaluations) / static_cast<double>(lines.size()),
       static_cast<double>(without.evaluations) / static_cast<double>(lines.size()));
+  std::printf("shared conditions: %llu, read in %llu places\n",
+              static_cast<unsigned long long>(with.shared),
+              static_cast<unsigned long long>(with.shared_places));
   EXPECT_GT(with.alerts.size(), 100u);
   EXPECT_EQ(with.alerts, without.alerts);
   EXPECT_EQ(with.matches, without.matches);
+  EXPECT_EQ(with.alerts, unshared.alerts);
+  EXPECT_EQ(with.matches, unshared.matches);
   EXPECT_LT(with.evaluations * 10, without.evaluations);  // it does prune
+  EXPECT_GT(with.shared, 1000u);                          // it does share
+  EXPECT_GT(with.shared_places, 2 * with.shared);
+  EXPECT_EQ(unshared.shared, 0u);
 }
 
 // The partition planner's promise, checked: every detection rule it calls

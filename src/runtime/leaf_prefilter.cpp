@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "runtime/leaf_prefilter.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "runtime/eval.hpp"
+#include "runtime/leaf_memo.hpp"
+
+namespace eqlpp::runtime {
+
+using compiler::PNode;
+
+namespace {
+
+constexpr std::size_t kPiece = 4;
+
+// The filter bit of the 4 bytes at `p`.
+inline std::uint16_t piece_bit(const char* p) {
+  std::uint32_t x;
+  std::memcpy(&x, p, sizeof x);
+  return static_cast<std::uint16_t>((x * 0x9E3779B1u) >> 19);  // 13 bits: 8,192
+}
+
+}  // namespace
+
+std::uint32_t LeafPrefilter::group(FieldId field, bool folded) {
+  for (std::uint32_t g = 0; g < groups_.size(); ++g)
+    if (groups_[g].field == field && groups_[g].folded == folded) return g;
+  groups_.emplace_back();
+  groups_.back().field = field;
+  groups_.back().folded = folded;
+  return static_cast<std::uint32_t>(groups_.size() - 1);
+}
+
+void LeafPrefilter::add(std::uint32_t rule, const detail::CompiledRule& plan,
+                        std::span<const FieldId> map, const LeafMemo& memo) {
+  if (tables_.size() <= rule) tables_.resize(rule + 1);
+  auto& table = tables_[rule];
+  table.assign(plan.memo_nodes.size(), kNone);
+  for (std::uint32_t n = 0; n < plan.memo_nodes.size(); ++n) {
+    const PNode& p = *plan.memo_nodes[n];
+    if (p.kind != PNode::Kind::kWildcard || !p.operand_is_field) continue;
+    const std::uint32_t entry = memo.entry(rule, n);
+    if (auto it = by_entry_.find(entry); it != by_entry_.end()) {  // the same condition
+      table[n] = it->second;
+      continue;
+    }
+    // Folded patterns, matched against folded values; empty when a pattern
+    // such as "*" may match anything.
+    std::vector<std::string> literals = p.wild->required_fragments();
+    if (literals.empty()) continue;
+    if (std::any_of(literals.begin(), literals.end(),
+                    [](const std::string& l) { return l.size() < kPiece; }))
+      continue;  // too short for a piece: always matched
+    const auto id = static_cast<std::uint32_t>(conditions_.size());
+    conditions_.push_back({group(map[p.slot], p.wild->insensitive()), std::move(literals), 0, 0});
+    chosen_ = false;
+    by_entry_.emplace(entry, id);
+    table[n] = id;
+  }
+}
+
+// Each literal's piece: the one fewest of its group's literals contain (a
+// piece many patterns share, such as ".exe", is in most values too).
+void LeafPrefilter::choose_pieces() {
+  std::vector<std::vector<std::uint32_t>> uses(groups_.size(),
+                                               std::vector<std::uint32_t>(kBits, 0));
+  std::vector<std::uint16_t> seen;
+  for (const Condition& c : conditions_)
+    for (const auto& lit : c.literals) {
+      seen.clear();
+      for (std::size_t i = 0; i + kPiece <= lit.size(); ++i) seen.push_back(piece_bit(&lit[i]));
+      std::sort(seen.begin(), seen.end());
+      seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+      for (std::uint16_t b : seen) ++uses[c.group][b];
+    }
+  pieces_.clear();
+  for (Condition& c : conditions_) {
+    c.first = static_cast<std::uint32_t>(pieces_.size());
+    for (const auto& lit : c.literals) {
+      std::uint16_t best = 0;
+      std::uint32_t best_uses = std::numeric_limits<std::uint32_t>::max();
+      for (std::size_t i = 0; i + kPiece <= lit.size(); ++i) {
+        const std::uint16_t b = piece_bit(&lit[i]);
+        if (uses[c.group][b] < best_uses) {
+          best = b;
+          best_uses = uses[c.group][b];
+        }
+      }
+      pieces_.push_back(best);
+    }
+    std::sort(pieces_.begin() + c.first, pieces_.end());
+    pieces_.erase(std::unique(pieces_.begin() + c.first, pieces_.end()), pieces_.end());
+    c.count = static_cast<std::uint32_t>(pieces_.size()) - c.first;
+  }
+  chosen_ = true;
+}
+
+void LeafPrefilter::new_event() {
+  if (++event_ == 0) [[unlikely]] {  // wrapped: no filter may look current
+    for (auto& g : groups_) g.filled = 0;
+    event_ = 1;
+  }
+}
+
+void LeafPrefilter::fill(Group& g, const Record& r, EvalCtx& ctx) {
+  g.filled = event_;
+  g.all = false;
+  g.bits.fill(0);
+  for (const Value& v : r.values(g.field)) {
+    if (!v.is_string()) {  // matched as its text: no skipping
+      g.all = true;
+      return;
+    }
+    const std::string_view text = g.folded ? ctx.folded_field_value(v.as_string()) : v.as_string();
+    for (std::size_t i = 0; i + kPiece <= text.size(); ++i) {
+      const std::uint16_t b = piece_bit(text.data() + i);
+      g.bits[b >> 6] |= std::uint64_t{1} << (b & 63);
+    }
+  }
+}
+
+bool LeafPrefilter::may_match(std::uint32_t id, const Record& r, EvalCtx& ctx) {
+  if (!chosen_) [[unlikely]]
+    choose_pieces();
+  const Condition& c = conditions_[id];
+  Group& g = groups_[c.group];
+  if (g.filled != event_) fill(g, r, ctx);
+  if (g.all) return true;
+  for (std::uint32_t k = c.first; k < c.first + c.count; ++k) {
+    const std::uint16_t b = pieces_[k];
+    if ((g.bits[b >> 6] >> (b & 63)) & 1u) return true;
+  }
+  return false;
+}
+
+}  // namespace eqlpp::runtime
