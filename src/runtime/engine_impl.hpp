@@ -174,7 +174,7 @@ class EngineImpl {
     if (rr.matcher->stateful()) {
       stateful_rules.push_back(idx);
       deadlines.push_back(std::numeric_limits<std::int64_t>::max());
-      rr.matcher->bind_deadline(&deadlines, deadlines.size() - 1);
+      rr.matcher->bind_deadline(&deadlines, deadlines.size() - 1, &earliest_deadline);
     }
     if (!plan.lineage.empty()) {
       if (lineage.empty()) {
@@ -280,11 +280,17 @@ class EngineImpl {
     ev.ts = r.timestamp();
     ev.ordinal = next_ordinal++;
     now = ev.ts;
-    // One pass over the stateful rules' deadlines; a rule is visited only
-    // when one is due.
-    for (std::size_t k = 0; k < deadlines.size(); ++k)
-      if (deadlines[k] < ev.ts) [[unlikely]]
-        rules[stateful_rules[k]]->matcher->advance(ev.ts);
+    // The stateful rules' deadlines, scanned only when the earliest is due
+    // (set_deadline lowers it); a rule is visited only when its own is.
+    if (earliest_deadline < ev.ts) [[unlikely]] {
+      std::int64_t next = std::numeric_limits<std::int64_t>::max();
+      for (std::size_t k = 0; k < deadlines.size(); ++k) {
+        if (deadlines[k] < ev.ts) [[unlikely]]
+          rules[stateful_rules[k]]->matcher->advance(ev.ts);
+        next = std::min(next, deadlines[k]);
+      }
+      earliest_deadline = next;
+    }
     ctx.new_event();
     prefilter.new_event();
     if (!lineage.empty()) update_lineage(r);
@@ -391,6 +397,8 @@ class EngineImpl {
   std::vector<std::unique_ptr<RuleRuntime>> rules;
   std::vector<std::uint32_t> stateful_rules;  // sequences and samples (the rules with expiry)
   std::vector<std::int64_t> deadlines;        // their next deadlines (Matcher::bind_deadline)
+  std::int64_t earliest_deadline =
+      std::numeric_limits<std::int64_t>::max();  // of `deadlines`, or earlier
   std::size_t traced_rules = 0;
   ingest::JsonDecoder decoder;
   Record record;

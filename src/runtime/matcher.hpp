@@ -50,13 +50,15 @@ class Matcher {
     if (deadline() < now) [[unlikely]]
       expire(now);
   }
-  /// Keeps the matcher's next deadline in `(*table)[index]` from now on:
-  /// the engine holds every stateful rule's in one array and scans it once
-  /// per event, instead of visiting each matcher.
-  void bind_deadline(std::vector<std::int64_t>* table, std::size_t index) {
+  /// Keeps the matcher's next deadline in `(*table)[index]` from now on,
+  /// and lowers `*earliest` to it whenever it is earlier: the engine holds
+  /// every stateful rule's in one array and scans it only when the earliest
+  /// is due, instead of visiting each matcher.
+  void bind_deadline(std::vector<std::int64_t>* table, std::size_t index, std::int64_t* earliest) {
     const std::int64_t d = deadline();
     deadlines_ = table;
     deadline_index_ = index;
+    earliest_ = earliest;
     set_deadline(d);
   }
   /// The earliest deadline the matcher may have to act on (or later: a
@@ -89,16 +91,19 @@ class Matcher {
   /// Expires what `now` has passed and sets the next deadline.
   virtual void expire(std::int64_t /*now*/) {}
   void set_deadline(std::int64_t d) noexcept {
-    if (deadlines_)
+    if (deadlines_) {
       (*deadlines_)[deadline_index_] = d;
-    else
+      if (d < *earliest_) *earliest_ = d;
+    } else {
       own_deadline_ = d;
+    }
   }
 
  private:
   std::int64_t own_deadline_ = std::numeric_limits<std::int64_t>::max();
   std::vector<std::int64_t>* deadlines_ = nullptr;
   std::size_t deadline_index_ = 0;
+  std::int64_t* earliest_ = nullptr;  // with deadlines_
 };
 
 /// The matcher for `plan`'s query kind.
