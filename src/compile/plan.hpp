@@ -233,13 +233,9 @@ struct CompiledRule {
   StageGroup entry, continuation;
   // Shared leaves (compile/shared_leaves.hpp): the nodes whose result
   // depends on the event's fields alone, children before their parents
-  // (PNode::memo numbers them), and each one's structural key: for a leaf,
-  // every fact its result depends on (field name, operation, constants);
-  // "" for an `and`, `or` or `not`, whose key the engine composes from its
-  // children's. An engine evaluates equal keys once per event
-  // (runtime/leaf_memo.hpp).
+  // (PNode::memo numbers them). An engine evaluates equal ones once per
+  // event (runtime/leaf_memo.hpp).
   std::vector<const compiler::PNode*> memo_nodes;
-  std::vector<std::string> memo_keys;
 };
 
 /// The library's access to a Rule's plan (Rule keeps it private).

@@ -25,7 +25,7 @@ class Numbering {
       case PNode::Kind::kNot: {
         bool all = true;
         for (auto& c : p.children) all = visit(*c) && all;
-        if (all) number(p, {});
+        if (all) number(p);
         return all;
       }
       case PNode::Kind::kArraySearch: return false;  // its fields read one element at a time
@@ -36,51 +36,14 @@ class Numbering {
       default: break;
     }
     if (!p.operand_is_field || alias_slots_.count(p.slot) != 0) return false;
-    number(p, leaf_key(p));
+    number(p);
     return true;
   }
 
  private:
-  void number(PNode& p, std::string key) {
+  void number(PNode& p) {
     p.memo = static_cast<std::uint32_t>(plan_.memo_nodes.size());
     plan_.memo_nodes.push_back(&p);
-    plan_.memo_keys.push_back(std::move(key));
-  }
-
-  std::string leaf_key(const PNode& p) const {
-    std::string k;
-    k += static_cast<char>('A' + static_cast<int>(p.kind));
-    k += static_cast<char>('0' + static_cast<int>(p.cmp));
-    k += p.insensitive ? '~' : '=';
-    key_append(k, plan_.fields[p.slot]);
-    switch (p.kind) {
-      case PNode::Kind::kCategory: key_append(k, p.text); break;
-      case PNode::Kind::kCompare:
-      case PNode::Kind::kVersion:
-        k += static_cast<char>('0' + static_cast<int>(p.c.value.kind()));
-        if (p.c.value.kind() == Value::Kind::kDouble) {  // every bit (to_json() writes NaN as null)
-          const double d = p.c.value.as_double();
-          char bits[sizeof d];
-          std::memcpy(bits, &d, sizeof d);
-          k.append(bits, sizeof bits);
-        } else {
-          key_append(k, p.c.value.to_json());
-        }
-        break;
-      case PNode::Kind::kIn: p.in->append_key(k); break;
-      case PNode::Kind::kWildcard: p.wild->append_key(k); break;
-      case PNode::Kind::kRegex: p.regex->append_key(k); break;
-      case PNode::Kind::kDate:
-        k += std::to_string(p.date_lo) + "," + std::to_string(p.date_hi) + "," +
-             std::to_string(p.date_unit);
-        break;
-      case PNode::Kind::kIp:
-        k.append(reinterpret_cast<const char*>(p.ip_lo.data()), p.ip_lo.size());
-        k.append(reinterpret_cast<const char*>(p.ip_hi.data()), p.ip_hi.size());
-        break;
-      default: break;  // kIsNull, kTruthy: the field is all
-    }
-    return k;
   }
 
   detail::CompiledRule& plan_;
@@ -91,10 +54,45 @@ class Numbering {
 
 void analyse_shared_leaves(detail::CompiledRule& plan) {
   plan.memo_nodes.clear();
-  plan.memo_keys.clear();
   Numbering n(plan);
   for (auto& st : plan.stages) n.visit(*st.filter);
   if (plan.until) n.visit(*plan.until->filter);
+}
+
+std::string leaf_key(const PNode& p, const detail::CompiledRule& plan) {
+  std::string k;
+  k += static_cast<char>('A' + static_cast<int>(p.kind));
+  k += static_cast<char>('0' + static_cast<int>(p.cmp));
+  k += p.insensitive ? '~' : '=';
+  key_append(k, plan.fields[p.slot]);
+  switch (p.kind) {
+    case PNode::Kind::kCategory: key_append(k, p.text); break;
+    case PNode::Kind::kCompare:
+    case PNode::Kind::kVersion:
+      k += static_cast<char>('0' + static_cast<int>(p.c.value.kind()));
+      if (p.c.value.kind() == Value::Kind::kDouble) {  // every bit (to_json() writes NaN as null)
+        const double d = p.c.value.as_double();
+        char bits[sizeof d];
+        std::memcpy(bits, &d, sizeof d);
+        k.append(bits, sizeof bits);
+      } else {
+        key_append(k, p.c.value.to_json());
+      }
+      break;
+    case PNode::Kind::kIn: p.in->append_key(k); break;
+    case PNode::Kind::kWildcard: p.wild->append_key(k); break;
+    case PNode::Kind::kRegex: p.regex->append_key(k); break;
+    case PNode::Kind::kDate:
+      k += std::to_string(p.date_lo) + "," + std::to_string(p.date_hi) + "," +
+           std::to_string(p.date_unit);
+      break;
+    case PNode::Kind::kIp:
+      k.append(reinterpret_cast<const char*>(p.ip_lo.data()), p.ip_lo.size());
+      k.append(reinterpret_cast<const char*>(p.ip_hi.data()), p.ip_hi.size());
+      break;
+    default: break;  // kIsNull, kTruthy: the field is all
+  }
+  return k;
 }
 
 }  // namespace eqlpp::compiler

@@ -6,6 +6,10 @@
 // slot (EvalCtx::memo). A key seen once gets no slot and costs nothing.
 // `and`, `or` and `not` are keyed by their children's keys (the children
 // of `and` and `or` in any order), so a repeated exclusion is shared whole.
+//
+// Only the keys' hashes are kept: on a hash match the first occurrence's
+// key is made again and compared, so equal hashes of different keys never
+// share. The engine keeps its rules' plans, which that needs, while this lives.
 #pragma once
 
 #include <cstdint>
@@ -46,11 +50,13 @@ class LeafMemo {
   struct Entry {
     std::uint32_t uses = 0;
     std::uint32_t slot = kNone;
-    std::uint32_t first_rule = 0, first_number = 0;  // patched when a second use arrives
+    std::uint32_t first_rule = 0, first_number = 0;  // its key's maker; patched at a second use
+    const detail::CompiledRule* first_plan = nullptr;
   };
-  std::uint32_t intern(const std::string& key, std::uint32_t rule, std::uint32_t number);
+  // The key of rule `rule`'s memo number `n` (its children already entered).
+  std::string key(std::uint32_t rule, const detail::CompiledRule& plan, std::uint32_t n) const;
 
-  std::unordered_map<std::string, std::uint32_t> ids_;  // key -> entries_ index
+  std::unordered_multimap<std::uint64_t, std::uint32_t> by_hash_;  // key hash -> entries_ index
   std::vector<Entry> entries_;
   std::vector<std::vector<std::uint32_t>> tables_;
   std::vector<std::vector<std::uint32_t>> entries_of_;  // per rule: memo number -> entries_ index

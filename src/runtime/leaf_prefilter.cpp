@@ -49,13 +49,13 @@ void LeafPrefilter::add(std::uint32_t rule, const detail::CompiledRule& plan,
     }
     // Folded patterns, matched against folded values; empty when a pattern
     // such as "*" may match anything.
-    std::vector<std::string> literals = p.wild->required_fragments();
+    const std::vector<std::string> literals = p.wild->required_fragments();
     if (literals.empty()) continue;
     if (std::any_of(literals.begin(), literals.end(),
                     [](const std::string& l) { return l.size() < kPiece; }))
       continue;  // too short for a piece: always matched
     const auto id = static_cast<std::uint32_t>(conditions_.size());
-    conditions_.push_back({group(map[p.slot], p.wild->insensitive()), std::move(literals), 0, 0});
+    conditions_.push_back({group(map[p.slot], p.wild->insensitive()), p.wild.get(), 0, 0});
     chosen_ = false;
     by_entry_.emplace(entry, id);
     table[n] = id;
@@ -68,8 +68,11 @@ void LeafPrefilter::choose_pieces() {
   std::vector<std::vector<std::uint32_t>> uses(groups_.size(),
                                                std::vector<std::uint32_t>(kBits, 0));
   std::vector<std::uint16_t> seen;
-  for (const Condition& c : conditions_)
-    for (const auto& lit : c.literals) {
+  std::vector<std::vector<std::string>> literals;
+  for (const Condition& c : conditions_) literals.push_back(c.set->required_fragments());
+  for (std::size_t ci = 0; ci < conditions_.size(); ++ci)
+    for (const auto& lit : literals[ci]) {
+      const Condition& c = conditions_[ci];
       seen.clear();
       for (std::size_t i = 0; i + kPiece <= lit.size(); ++i) seen.push_back(piece_bit(&lit[i]));
       std::sort(seen.begin(), seen.end());
@@ -77,9 +80,10 @@ void LeafPrefilter::choose_pieces() {
       for (std::uint16_t b : seen) ++uses[c.group][b];
     }
   pieces_.clear();
-  for (Condition& c : conditions_) {
+  for (std::size_t ci = 0; ci < conditions_.size(); ++ci) {
+    Condition& c = conditions_[ci];
     c.first = static_cast<std::uint32_t>(pieces_.size());
-    for (const auto& lit : c.literals) {
+    for (const auto& lit : literals[ci]) {
       std::uint16_t best = 0;
       std::uint32_t best_uses = std::numeric_limits<std::uint32_t>::max();
       for (std::size_t i = 0; i + kPiece <= lit.size(); ++i) {

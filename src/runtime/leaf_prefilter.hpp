@@ -68,8 +68,8 @@ class LeafPrefilter {
   };
   struct Condition {
     std::uint32_t group = 0;
-    std::vector<std::string> literals;   // until the pieces are chosen
-    std::uint32_t first = 0, count = 0;  // its pieces' bits in pieces_
+    const compiler::WildcardSet* set = nullptr;  // its patterns (the rule's plan lives on)
+    std::uint32_t first = 0, count = 0;          // its pieces' bits in pieces_
   };
   void fill(Group& g, const Record& r, EvalCtx& ctx);
   void choose_pieces();
