@@ -14,6 +14,7 @@
 
 #include "eqlpp/event.hpp"
 #include "util/ascii.hpp"
+#include "util/hash.hpp"
 
 namespace re2 {
 class RE2;
@@ -27,11 +28,11 @@ namespace eqlpp::compiler {
 using util::ascii_fold;
 using util::ascii_iequals;
 
+/// The hash of the string sets and tables looked up per event (XXH3: about
+/// twice as fast as std::hash on the tens of bytes of a field value).
 struct StringHash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
+  std::size_t operator()(std::string_view s) const noexcept { return util::hash64_fast(s); }
 };
 using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 

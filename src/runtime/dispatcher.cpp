@@ -5,6 +5,7 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <bit>
 
 namespace eqlpp::runtime {
 
@@ -24,6 +25,8 @@ void Dispatcher::add_keys(std::uint32_t tag, const std::vector<compiler::IndexKe
     if (it == field_index_.end()) {
       field_index_.push_back(FieldIndex{f, {}, {}, {}});
       it = field_index_.end() - 1;
+      if (position_.size() <= f) position_.resize(static_cast<std::size_t>(f) + 1, kNoIndex);
+      position_[f] = static_cast<std::uint32_t>(field_index_.size() - 1);
     }
     if (k.substring) {
       Substrings& sub = it->substrings[k.insensitive ? 1 : 0];
@@ -64,6 +67,7 @@ Dispatcher::Selection Dispatcher::add(std::uint32_t idx, const detail::CompiledR
     category_mask_.resize(idx + 1, ~std::uint64_t{0});
     continuation_mask_.resize(idx + 1, ~std::uint64_t{0});
     gate_.resize(idx + 1, nullptr);
+    chosen_.resize(idx / 64 + 1, 0);
   }
   const bool own_category_field = plan.category_field == cat_name_;
   auto has_any = [](const std::vector<std::string>& cats) {
@@ -139,8 +143,12 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
   }
   if (event_mask_ == 0) event_mask_ = std::uint64_t{1} << 63;  // only rules of every category
   for (std::uint32_t i : gated_always_) add_gated(i);
-  for (FieldIndex& fi : field_index_) {
-    for (const Value& v : r.values(fi.field)) {
+  // The event's fields that some rule is indexed by (an event holds far
+  // fewer fields than the rules index).
+  for (const FieldId f : r.fields()) {
+    if (f >= position_.size() || position_[f] == kNoIndex) continue;
+    FieldIndex& fi = field_index_[position_[f]];
+    for (const Value& v : r.values(f)) {
       if (!v.is_string()) {  // a number or boolean may coerce: no pruning on this field
         for (std::uint32_t i : fi.rules) add_indexed(i);
         break;
@@ -161,7 +169,12 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
       }
     }
   }
-  if (candidates_.size() > 1) std::sort(candidates_.begin(), candidates_.end());
+  for (std::size_t w = 0; w < chosen_.size(); ++w) {
+    for (std::uint64_t bits = chosen_[w]; bits != 0; bits &= bits - 1)
+      candidates_.push_back(static_cast<std::uint32_t>(w * 64) +
+                            static_cast<std::uint32_t>(std::countr_zero(bits)));
+    chosen_[w] = 0;
+  }
   return candidates_;
 }
 

@@ -53,10 +53,12 @@ class Dispatcher {
   }
 
  private:
+  // A candidate is a bit (rules in the order added, so the bits read in
+  // order need no sort) and a visit stamp (selected()).
   void add_candidate(std::uint32_t i) {
     if (visited_[i] == epoch_) return;
     visited_[i] = epoch_;
-    candidates_.push_back(i);
+    chosen_[i >> 6] |= std::uint64_t{1} << (i & 63);
   }
   // Index entries and lists hold rule numbers; kGated marks a gated rule's
   // continuation, a candidate only while the rule holds state.
@@ -118,6 +120,8 @@ class Dispatcher {
       by_category_;
   std::vector<std::uint32_t> always_;
   std::vector<FieldIndex> field_index_;
+  static constexpr std::uint32_t kNoIndex = 0xFFFFFFFFu;
+  std::vector<std::uint32_t> position_;  // FieldId -> its field_index_ entry, or kNoIndex
   // Categories as bits: each indexed rule's stages' categories (all bits
   // for a rule with an `any` stage or another category field), and the
   // event's (computed in select()).
@@ -130,6 +134,7 @@ class Dispatcher {
       gated_by_category_;  // continuations without keys, by category
   std::uint64_t event_mask_ = 0;
   std::vector<std::uint32_t> candidates_;
+  std::vector<std::uint64_t> chosen_;  // this select()'s candidates as bits (cleared as read)
   std::vector<std::uint64_t> visited_;
   std::uint64_t epoch_ = 0;
 };

@@ -15,14 +15,23 @@ using compiler::PNode;
 using compiler::VExpr;
 
 std::string_view EvalCtx::folded_field_value(std::string_view v) {
-  for (std::size_t i = 0; i < fold_used; ++i)
-    if (fold_cache[i].data == v.data() && fold_cache[i].size == v.size()) return fold_cache[i].text;
-  if (fold_used == fold_cache.size()) fold_cache.push_back({nullptr, 0, {}});
-  Folded& f = fold_cache[fold_used++];
-  f.data = v.data();
-  f.size = v.size();
-  compiler::ascii_fold(v, f.text);
-  return f.text;
+  const std::size_t b =
+      ((reinterpret_cast<std::uintptr_t>(v.data()) >> 3) ^ v.size()) & (kFoldBuckets - 1);
+  if (const std::uint64_t e = fold_bucket[b]; (e >> 32) == fold_event) {
+    const Folded& f = fold_cache[static_cast<std::uint32_t>(e)];
+    if (f.data == v.data() && f.size == v.size()) return f.text;
+  }
+  std::size_t i = 0;
+  while (i < fold_used && !(fold_cache[i].data == v.data() && fold_cache[i].size == v.size())) ++i;
+  if (i == fold_used) {
+    if (fold_used == fold_cache.size()) fold_cache.push_back({nullptr, 0, {}});
+    Folded& f = fold_cache[fold_used++];
+    f.data = v.data();
+    f.size = v.size();
+    compiler::ascii_fold(v, f.text);
+  }
+  fold_bucket[b] = (std::uint64_t{fold_event} << 32) | i;
+  return fold_cache[i].text;
 }
 
 std::string json_array(std::span<const Value> values) {

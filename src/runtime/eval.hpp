@@ -3,6 +3,8 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <span>
 
 #include "compile/functions.hpp"
@@ -29,8 +31,17 @@ struct EvalCtx {
   };
   std::vector<Folded> fold_cache;
   std::size_t fold_used = 0;
+  // A direct-mapped index over fold_cache by the value's address: (event <<
+  // 32) | entry, an older event's bucket is empty (a miss searches the list).
+  static constexpr std::size_t kFoldBuckets = 256;
+  std::array<std::uint64_t, kFoldBuckets> fold_bucket{};
+  std::uint32_t fold_event = 1;
   void new_event() {
     fold_used = 0;
+    if (++fold_event == 0) [[unlikely]] {
+      fold_bucket.fill(0);
+      fold_event = 1;
+    }
     if (++memo_epoch == kMemoEpochs) [[unlikely]] {
       std::fill(memo_stamps.begin(), memo_stamps.end(), 0u);
       memo_epoch = 1;

@@ -80,9 +80,10 @@ void LeafPrefilter::choose_pieces() {
       for (std::uint16_t b : seen) ++uses[c.group][b];
     }
   pieces_.clear();
+  std::vector<std::uint16_t> bits;
   for (std::size_t ci = 0; ci < conditions_.size(); ++ci) {
     Condition& c = conditions_[ci];
-    c.first = static_cast<std::uint32_t>(pieces_.size());
+    bits.clear();
     for (const auto& lit : literals[ci]) {
       std::uint16_t best = 0;
       std::uint32_t best_uses = std::numeric_limits<std::uint32_t>::max();
@@ -93,10 +94,15 @@ void LeafPrefilter::choose_pieces() {
           best_uses = uses[c.group][b];
         }
       }
-      pieces_.push_back(best);
+      bits.push_back(best);
     }
-    std::sort(pieces_.begin() + c.first, pieces_.end());
-    pieces_.erase(std::unique(pieces_.begin() + c.first, pieces_.end()), pieces_.end());
+    std::sort(bits.begin(), bits.end());
+    c.first = static_cast<std::uint32_t>(pieces_.size());
+    for (std::uint16_t b : bits) {
+      const std::uint32_t word = b >> 6;
+      if (pieces_.size() == c.first || pieces_.back().word != word) pieces_.push_back({word, 0});
+      pieces_.back().mask |= std::uint64_t{1} << (b & 63);
+    }
     c.count = static_cast<std::uint32_t>(pieces_.size()) - c.first;
   }
   chosen_ = true;
@@ -133,10 +139,8 @@ bool LeafPrefilter::may_match(std::uint32_t id, const Record& r, EvalCtx& ctx) {
   Group& g = groups_[c.group];
   if (g.filled != event_) fill(g, r, ctx);
   if (g.all) return true;
-  for (std::uint32_t k = c.first; k < c.first + c.count; ++k) {
-    const std::uint16_t b = pieces_[k];
-    if ((g.bits[b >> 6] >> (b & 63)) & 1u) return true;
-  }
+  for (std::uint32_t k = c.first; k < c.first + c.count; ++k)
+    if ((g.bits[pieces_[k].word] & pieces_[k].mask) != 0) return true;
   return false;
 }
 

@@ -69,7 +69,7 @@ class LeafPrefilter {
   struct Condition {
     std::uint32_t group = 0;
     const compiler::WildcardSet* set = nullptr;  // its patterns (the rule's plan lives on)
-    std::uint32_t first = 0, count = 0;          // its pieces' bits in pieces_
+    std::uint32_t first = 0, count = 0;          // its pieces' words in pieces_
   };
   void fill(Group& g, const Record& r, EvalCtx& ctx);
   void choose_pieces();
@@ -77,8 +77,14 @@ class LeafPrefilter {
 
   std::vector<Group> groups_;
   std::vector<Condition> conditions_;
-  std::vector<std::uint16_t> pieces_;  // bit numbers, condition by condition
-  bool chosen_ = true;                 // pieces_ covers every condition
+  // Condition by condition, its pieces' bits as (filter word, bits in it):
+  // a condition with hundreds of patterns tests each word once.
+  struct Piece {
+    std::uint32_t word = 0;
+    std::uint64_t mask = 0;
+  };
+  std::vector<Piece> pieces_;
+  bool chosen_ = true;                                         // pieces_ covers every condition
   std::unordered_map<std::uint32_t, std::uint32_t> by_entry_;  // LeafMemo entry -> condition
   std::vector<std::vector<std::uint32_t>> tables_;
   std::uint32_t event_ = 1;

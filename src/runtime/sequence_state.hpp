@@ -14,6 +14,7 @@
 
 #include "eqlpp/alert.hpp"
 #include "eqlpp/event.hpp"
+#include "util/hash.hpp"
 
 namespace eqlpp::runtime {
 
@@ -25,7 +26,7 @@ namespace eqlpp::runtime {
 using Key = std::string;
 
 struct KeyHash {
-  std::size_t operator()(const Key& k) const noexcept { return std::hash<std::string_view>{}(k); }
+  std::size_t operator()(const Key& k) const noexcept { return util::hash64_fast(k); }
 };
 
 enum class KeyKind : std::uint8_t { kNull, kBool, kInt, kDouble, kString };

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -15,9 +17,24 @@ constexpr char ascii_lower(char c) noexcept {
 }
 
 /// `in` with A-Z folded to a-z, into `out` (resized; reused by hot paths).
+/// Eight bytes at a time: a byte gets 0x20 added exactly when it is in
+/// 'A'..'Z' (bytes >= 0x80, UTF-8's, never change).
 inline void ascii_fold(std::string_view in, std::string& out) {
   out.resize(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) out[i] = ascii_lower(in[i]);
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  const std::size_t n = in.size();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, in.data() + i, 8);
+    const std::uint64_t low7 = x & ~kHigh;                   // each byte's low 7 bits
+    const std::uint64_t ge_a = low7 + kOnes * (0x80 - 'A');  // high bit: low7 >= 'A'
+    const std::uint64_t gt_z = low7 + kOnes * (0x7F - 'Z');  // high bit: low7 > 'Z'
+    const std::uint64_t upper = ge_a & ~gt_z & ~x & kHigh;   // and the byte itself < 0x80
+    x |= upper >> 2;                                         // 0x80 >> 2 = 0x20
+    std::memcpy(out.data() + i, &x, 8);
+  }
+  for (; i < n; ++i) out[i] = ascii_lower(in[i]);
 }
 
 inline std::string ascii_fold(std::string_view in) {

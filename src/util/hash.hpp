@@ -20,6 +20,12 @@ inline std::uint64_t hash64(std::string_view bytes, std::uint64_t seed = 0) noex
   return XXH64(bytes.data(), bytes.size(), seed);
 }
 
+/// XXH3 (64 bits) of `bytes`: for in-memory tables only (XXH64 above is
+/// the one whose values are kept).
+inline std::uint64_t hash64_fast(std::string_view bytes) noexcept {
+  return XXH3_64bits(bytes.data(), bytes.size());
+}
+
 /// Incremental XXH64 (seed 0).
 class Hash64 {
  public:

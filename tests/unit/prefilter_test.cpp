@@ -15,6 +15,7 @@
 
 #include "compile/matchers.hpp"
 #include "util/aho_corasick.hpp"
+#include "util/ascii.hpp"
 
 namespace {
 
@@ -119,3 +120,22 @@ TEST(Prefilter, NeverSkipsAValueAPatternMatches) {
 }
 
 }  // namespace
+
+// ASCII folding eight bytes at a time (util/ascii.hpp) equals folding byte
+// by byte, on every byte value, at every length and alignment.
+TEST(AsciiFold, EightBytesAtATimeEqualsByteByByte) {
+  std::mt19937 rng(99);
+  std::string out;
+  for (int round = 0; round < 2000; ++round) {
+    std::string in(rng() % 40, '\0');
+    for (auto& c : in) c = static_cast<char>(rng() % 256);
+    const std::size_t skip = in.empty() ? 0 : rng() % in.size();
+    const std::string_view view = std::string_view(in).substr(skip);
+    eqlpp::util::ascii_fold(view, out);
+    std::string want;
+    for (char c : view) want += eqlpp::util::ascii_lower(c);
+    ASSERT_EQ(out, want) << round;
+  }
+  eqlpp::util::ascii_fold("@AZ[`az{\x80\xC3\x89 PROCESS.EXE", out);
+  EXPECT_EQ(out, "@az[`az{\x80\xC3\x89 process.exe");
+}
