@@ -269,6 +269,31 @@ void BM_SeedRuleJsonEndToEnd(benchmark::State& state) {
 }
 BENCHMARK(BM_SeedRuleJsonEndToEnd)->Unit(benchmark::kMillisecond);
 
+// The same lines as one buffer, one push_json_lines() call: each line is
+// parsed where it lies instead of being copied into a padded buffer.
+void BM_SeedRuleJsonLinesEndToEnd(benchmark::State& state) {
+  std::string text;
+  std::size_t n = 0;
+  for (const auto& l : sample_lines()) {
+    text += l;
+    text += '\n';
+    ++n;
+  }
+  for (auto _ : state) {
+    eqlpp::Engine engine;
+    engine.add_rule(seed_rule());
+    std::uint64_t alerts = 0;
+    engine.on_alert([&](const eqlpp::Alert&) { ++alerts; });
+    benchmark::DoNotOptimize(engine.push_json_lines(text));
+    engine.finish();
+    benchmark::DoNotOptimize(alerts);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(text.size() * iters(state)));
+  state.counters["events/s"] =
+      benchmark::Counter(static_cast<double>(n * iters(state)), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SeedRuleJsonLinesEndToEnd)->Unit(benchmark::kMillisecond);
+
 // A whole corpus file of rules at once over the sample stream (the loader
 // picks each rule's dialect from its layout).
 void all_rules(benchmark::State& state, const char* corpus_file) {

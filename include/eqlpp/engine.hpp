@@ -109,6 +109,14 @@ struct LateEvent {
   std::uint64_t arrival = 0;
 };
 
+/// A line Engine::push_json_lines() skipped: its number (1-based, in the
+/// text given), the offset of its first byte there, and why.
+struct LineError {
+  std::size_t line = 0;
+  std::size_t offset = 0;
+  Status status;
+};
+
 /// What Engine::restore() did with a snapshot, rule by rule. A rule's state
 /// is restored into the rule of this engine with the same fingerprint (its
 /// id, name and compiled query: Rule::fingerprint()); a rule of the snapshot
@@ -149,6 +157,16 @@ class EQLPP_EXPORT Engine {
   /// one without a valid timestamp returns an error Status and is counted;
   /// the engine stays usable. The line is copied only if a rule keeps it.
   Status push_json(std::string_view line);
+  /// Processes every line of `lines` as push_json() would: events separated
+  /// by '\n' (a '\r' before it is dropped; the last line needs none);
+  /// blank lines are skipped. A malformed line is counted, handed to
+  /// `on_error` (when given) and skipped; the lines after it go on. Returns
+  /// how many lines were accepted. For a buffer of many lines (a file chunk,
+  /// a batch of messages): each line is parsed where it lies, not copied,
+  /// when the buffer holds 64 more bytes after it (simdjson reads ahead;
+  /// those bytes are never interpreted). The results are push_json()'s.
+  std::size_t push_json_lines(std::string_view lines,
+                              const std::function<void(const LineError&)>& on_error = {});
   /// Processes a host-filled record (its timestamp must be set).
   /// Events counted in stats(): events_in = events_processed + malformed +
   /// late + ahead + held_ahead + buffered.

@@ -307,21 +307,30 @@ JsonDecoder::~JsonDecoder() = default;
 
 void JsonDecoder::set_max_depth(std::size_t depth) noexcept { impl_->max_depth = depth; }
 
-Status JsonDecoder::decode(std::string_view line, const compiler::FieldTable& fields, Record& out) {
+Status JsonDecoder::decode(std::string_view line, const compiler::FieldTable& fields, Record& out,
+                           std::size_t readable) {
   Impl& m = *impl_;
   out.clear();
   if (m.built_for != &fields || m.built_version != fields.version()) m.build(fields);
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end: copy into a padded buffer.
-  if (m.buf.size() < line.size() + simdjson::SIMDJSON_PADDING)
-    m.buf.resize(line.size() + simdjson::SIMDJSON_PADDING);
-  std::memcpy(m.buf.data(), line.data(), line.size());
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end (never
+  // interpreting them): in place when the caller's buffer has them, else
+  // copied into a padded buffer.
+  const char* text = line.data();
+  std::size_t capacity = line.size() + simdjson::SIMDJSON_PADDING;
+  if (readable < line.size() + simdjson::SIMDJSON_PADDING) {
+    if (m.buf.size() < line.size() + simdjson::SIMDJSON_PADDING)
+      m.buf.resize(line.size() + simdjson::SIMDJSON_PADDING);
+    std::memcpy(m.buf.data(), line.data(), line.size());
+    text = m.buf.data();
+    capacity = m.buf.size();
+  }
   m.out = &out;
   m.err = simdjson::SUCCESS;
   m.too_deep = false;
   m.mismatch = compiler::FieldTable::kNone;
   m.elem_count = 0;
   od::document doc;
-  auto e = m.parser.iterate(m.buf.data(), line.size(), m.buf.size()).get(doc);
+  auto e = m.parser.iterate(text, line.size(), capacity).get(doc);
   od::object root;
   if (!e) {
     od::json_type t;

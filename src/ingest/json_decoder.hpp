@@ -27,7 +27,12 @@ class JsonDecoder {
   void set_max_depth(std::size_t depth) noexcept;
 
   /// Fills `out` (cleared first). Errors carry a message and a byte offset.
-  Status decode(std::string_view line, const compiler::FieldTable& fields, Record& out);
+  /// When `readable` (bytes that may be read from line.data()) passes
+  /// line.size() by simdjson's padding, the line is parsed where it lies;
+  /// otherwise it is copied into a padded buffer first. Strings then view
+  /// `line`'s buffer or the decoder's, until the next decode().
+  Status decode(std::string_view line, const compiler::FieldTable& fields, Record& out,
+                std::size_t readable = 0);
 
  private:
   struct Impl;

@@ -21,6 +21,10 @@ void Engine::on_late(std::function<void(const LateEvent&)> cb) {
   impl_->reorder.on_late = std::move(cb);
 }
 Status Engine::push_json(std::string_view line) { return impl_->push_json(line); }
+std::size_t Engine::push_json_lines(std::string_view lines,
+                                    const std::function<void(const LineError&)>& on_error) {
+  return impl_->push_json_lines(lines, on_error);
+}
 Status Engine::push(const Record& record) { return impl_->push(record); }
 void Engine::finish() { impl_->finish(); }
 EngineStats Engine::stats() const { return impl_->snapshot(); }

@@ -243,7 +243,9 @@ class EngineImpl {
     }
   }
 
-  Status push_json(std::string_view line) {
+  // `readable`: bytes that may be read from line.data() (line.size() or
+  // more; the decoder parses in place when 64 more are readable).
+  Status push_json(std::string_view line, std::size_t readable = 0) {
     ++stats.events_in;
     if (line.size() > opts.max_line_bytes) {
       ++stats.malformed;
@@ -251,7 +253,7 @@ class EngineImpl {
                                                        " bytes, over the limit of " +
                                                        std::to_string(opts.max_line_bytes));
     }
-    Status st = decoder.decode(line, fields, record);
+    Status st = decoder.decode(line, fields, record, readable);
     if (!st) {
       ++stats.malformed;
       return st;
@@ -263,6 +265,27 @@ class EngineImpl {
     }
     reorder.accept(record, line);
     return {};
+  }
+
+  std::size_t push_json_lines(std::string_view text,
+                              const std::function<void(const LineError&)>& on_error) {
+    std::size_t accepted = 0, number = 0;
+    for (std::size_t at = 0; at < text.size();) {
+      const std::size_t nl = text.find('\n', at);
+      const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+      ++number;
+      std::string_view line = text.substr(at, end - at);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
+        if (Status st = push_json(line, text.size() - at); st)
+          ++accepted;
+        else if (on_error)
+          on_error(LineError{number, at, std::move(st)});
+      }
+      if (nl == std::string_view::npos) break;
+      at = nl + 1;
+    }
+    return accepted;
   }
 
   Status push(const Record& r) {

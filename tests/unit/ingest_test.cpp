@@ -2,6 +2,11 @@
 // JSON ingestion: projection, nesting, arrays, timestamps, malformed input.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
 #include "compile/field_table.hpp"
 #include "eqlpp/alert.hpp"
 #include "eqlpp/eqlpp.hpp"
@@ -128,3 +133,109 @@ TEST(EventBuilder, BracedLiteralsAreArrays) {
 }
 
 }  // namespace
+
+namespace {
+
+// Alerts (rule and event ordinals) and the counters an engine reaches over `lines`.
+struct LinesRun {
+  std::vector<std::string> alerts;
+  std::uint64_t events_in = 0, malformed = 0, processed = 0;
+};
+
+LinesRun run_engine(const std::function<void(eqlpp::Engine&)>& feed) {
+  eqlpp::Engine e;
+  auto rules = eqlpp::load_rules(std::string(EQLPP_SOURCE_DIR) + "/rules");
+  EXPECT_FALSE(rules.rules.empty());
+  for (const auto& r : rules.rules) e.add_rule(r);
+  e.add_rule(*eqlpp::compile(R"(process where process.name : "*.exe")"));
+  LinesRun out;
+  e.on_alert([&](const eqlpp::Alert& a) {
+    std::string s = a.rule.query().substr(0, 20);
+    for (const auto& ev : a.events)
+      s += " " + std::to_string(ev.ordinal) + ":" + (ev.payload ? *ev.payload : std::string());
+    out.alerts.push_back(s);
+  });
+  feed(e);
+  e.finish();
+  const auto st = e.stats();
+  out.events_in = st.events_in;
+  out.malformed = st.malformed;
+  out.processed = st.events_processed;
+  return out;
+}
+
+}  // namespace
+
+// push_json_lines() over a whole buffer equals push_json() line by line:
+// the same alerts (payloads included, so a line parsed where it lies is the
+// line) and the same counters, on the sample events with malformed lines,
+// blank lines and CRLF endings mixed in.
+TEST(PushJsonLines, EqualsPushJsonLineByLine) {
+  std::ifstream in(std::string(EQLPP_SOURCE_DIR) + "/examples/events.jsonl");
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  ASSERT_GT(lines.size(), 3000u);
+  std::string text;
+  std::vector<std::string> expected_lines;  // what push_json sees, in order
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i % 97 == 5) {
+      text += "{\"@timestamp\": \"not a time\"}\n";
+      expected_lines.push_back("{\"@timestamp\": \"not a time\"}");
+    }
+    if (i % 101 == 7) text += "\n  \n";  // blank lines: skipped
+    if (i % 89 == 3) {
+      text += "{\"broken\": [1, 2\n";
+      expected_lines.push_back("{\"broken\": [1, 2");
+    }
+    text += lines[i] + (i % 2 ? "\r\n" : "\n");
+    expected_lines.push_back(lines[i]);
+  }
+  text.pop_back();  // the last line without its newline
+  if (text.back() == '\r') text.pop_back();
+  std::vector<eqlpp::LineError> errors;
+  std::size_t accepted = 0;
+  const LinesRun batch = run_engine([&](eqlpp::Engine& e) {
+    accepted = e.push_json_lines(text, [&](const eqlpp::LineError& err) { errors.push_back(err); });
+  });
+  const LinesRun single = run_engine([&](eqlpp::Engine& e) {
+    for (const auto& l : expected_lines) (void)e.push_json(l);
+  });
+  EXPECT_GT(batch.alerts.size(), 10u);
+  EXPECT_EQ(batch.alerts, single.alerts);
+  EXPECT_EQ(batch.events_in, single.events_in);
+  EXPECT_EQ(batch.malformed, single.malformed);
+  EXPECT_EQ(batch.processed, single.processed);
+  EXPECT_EQ(accepted, expected_lines.size() - batch.malformed);
+  ASSERT_EQ(errors.size(), batch.malformed);
+  for (const auto& err : errors) {  // each names its line: number and offset agree
+    std::size_t number = 1;
+    for (std::size_t k = 0; k < err.offset; ++k) number += text[k] == '\n';
+    EXPECT_EQ(err.line, number);
+    EXPECT_TRUE(err.offset == 0 || text[err.offset - 1] == '\n');
+    EXPECT_FALSE(err.status.ok());
+  }
+}
+
+TEST(PushJsonLines, PositionsOfBadLinesAndTheLastLine) {
+  const std::string text =
+      "\n"
+      "{\"@timestamp\":1,\"event\":{\"category\":\"process\"},\"process\":{\"name\":\"a.exe\"}}\n"
+      "nope\r\n"
+      "{\"@timestamp\":2}\n"
+      "{\"@timestamp\":3,\"event\":{\"category\":\"process\"},\"process\":{\"name\":\"b.exe\"}}";
+  std::vector<eqlpp::LineError> errors;
+  std::size_t accepted = 0;
+  const LinesRun r = run_engine([&](eqlpp::Engine& e) {
+    accepted = e.push_json_lines(text, [&](const eqlpp::LineError& x) { errors.push_back(x); });
+  });
+  EXPECT_EQ(accepted, 3u);  // lines 2, 4 and 5 (4 has a time and matches nothing)
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 3u);
+  EXPECT_EQ(errors[0].offset, text.find("nope"));
+  eqlpp::Engine one;  // the same error push_json() gives
+  const eqlpp::Status alone = one.push_json("nope");
+  EXPECT_EQ(errors[0].status.code(), alone.code());
+  EXPECT_EQ(errors[0].status.message(), alone.message());
+  EXPECT_EQ(r.alerts.size(), 2u);  // a.exe and b.exe, the last line without a newline
+  EXPECT_EQ(r.malformed, 1u);
+}
