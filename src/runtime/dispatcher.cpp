@@ -30,6 +30,7 @@ void Dispatcher::add_keys(std::uint32_t tag, const std::vector<compiler::IndexKe
     }
     if (k.substring) {
       Substrings& sub = it->substrings[k.insensitive ? 1 : 0];
+      sub.mask |= mask_of_tag(tag);
       for (const auto& v : k.values) {
         auto lit = std::find(sub.literals.begin(), sub.literals.end(), v);
         if (lit == sub.literals.end()) {
@@ -42,6 +43,7 @@ void Dispatcher::add_keys(std::uint32_t tag, const std::vector<compiler::IndexKe
       }
       sub.built = false;
     } else {
+      (k.insensitive ? it->folded_mask : it->exact_mask) |= mask_of_tag(tag);
       auto& table = k.insensitive ? it->folded : it->exact;
       for (const auto& v : k.values) {
         auto& list = table[v];
@@ -153,15 +155,18 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
         for (std::uint32_t i : fi.rules) add_indexed(i);
         break;
       }
-      if (!fi.exact.empty())
+      // A table or automaton whose rules read none of the event's
+      // categories could add no candidate (add_indexed tests the same masks).
+      if ((fi.exact_mask & event_mask_) != 0)
         if (auto it = fi.exact.find(v.as_string()); it != fi.exact.end())
           for (std::uint32_t i : it->second) add_indexed(i);
-      if (!fi.folded.empty())
+      if ((fi.folded_mask & event_mask_) != 0)
         if (auto it = fi.folded.find(ctx.folded_field_value(v.as_string())); it != fi.folded.end())
           for (std::uint32_t i : it->second) add_indexed(i);
       bool scanned = true;
-      if (!fi.substrings[0].literals.empty()) scanned = scan(fi.substrings[0], v.as_string());
-      if (scanned && !fi.substrings[1].literals.empty())
+      if ((fi.substrings[0].mask & event_mask_) != 0)
+        scanned = scan(fi.substrings[0], v.as_string());
+      if (scanned && (fi.substrings[1].mask & event_mask_) != 0)
         scanned = scan(fi.substrings[1], ctx.folded_field_value(v.as_string()));
       if (!scanned) {
         for (std::uint32_t i : fi.rules) add_indexed(i);

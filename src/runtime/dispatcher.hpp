@@ -77,6 +77,10 @@ class Dispatcher {
         gate_[i]->holds_keys())
       add_candidate(i);
   }
+  // The categories rule number `tag` (kGated included) is a candidate for.
+  [[nodiscard]] std::uint64_t mask_of_tag(std::uint32_t tag) const {
+    return (tag & kGated) != 0 ? continuation_mask_[tag & ~kGated] : category_mask_[tag];
+  }
   // Registers `keys` (rule number `tag`, kGated included) in the field index.
   void add_keys(std::uint32_t tag, const std::vector<compiler::IndexKey>& keys,
                 std::span<const FieldId> map);
@@ -86,6 +90,7 @@ class Dispatcher {
   // category past the first 63: a rule reading one is given every event).
   std::uint64_t category_bit(const std::string& c);
   struct Substrings {
+    std::uint64_t mask = 0;  // the categories its rules read: an event of none skips the scan
     std::vector<std::string> literals;
     std::vector<std::vector<std::uint32_t>> rules;  // per literal
     // The literals' automaton (util/aho_corasick.hpp); for sets too large
@@ -105,8 +110,9 @@ class Dispatcher {
     FieldId field;
     using Table = std::unordered_map<std::string, std::vector<std::uint32_t>, compiler::StringHash,
                                      std::equal_to<>>;
-    Table exact, folded;               // value (folded) -> rules needing it
-    std::vector<std::uint32_t> rules;  // every rule with a key on this field
+    Table exact, folded;                            // value (folded) -> rules needing it
+    std::uint64_t exact_mask = 0, folded_mask = 0;  // their rules' categories, as Substrings::mask
+    std::vector<std::uint32_t> rules;               // every rule with a key on this field
     // Substring keys: literals a value must contain, [0] as written, [1]
     // folded; the rules needing each; one RE2::Set per kind scans a value
     // for all of them at once (built at the first select()).
