@@ -93,7 +93,12 @@ class EQLPP_EXPORT Record {
   /// Null values are ignored: a null field and a missing one behave alike.
   void add(FieldId field, Value v);
   /// The values of a field; empty when the field is missing or null.
-  [[nodiscard]] std::span<const Value> values(FieldId field) const noexcept;
+  [[nodiscard]] std::span<const Value> values(FieldId field) const noexcept {
+    if (field >= slots_.size()) return {};
+    const Slot& s = slots_[field];
+    if (s.epoch != epoch_) return {};
+    return {values_.data() + s.first, s.count};
+  }
   /// The fields that hold values, in the order their first value was added.
   [[nodiscard]] std::span<const FieldId> fields() const noexcept { return set_fields_; }
   /// The JSON text shown for this event in alerts (optional).

@@ -136,22 +136,6 @@ bool eval_arraysearch(const PNode& p, EvalCtx& ctx) {
   return found;
 }
 
-bool eval_pred(const PNode& p, EvalCtx& ctx) {
-  // Inside `_arraysearch` or a stage alias test (scopes) a field may read
-  // other values than the event's: no sharing there.
-  if (p.memo != PNode::kNoMemo && ctx.memo != nullptr && ctx.scopes.empty()) {
-    const std::uint32_t slot = ctx.memo[p.memo];
-    if (slot != PNode::kNoMemo) {
-      std::uint32_t& stamp = ctx.memo_stamps[slot];
-      if ((stamp >> 1) == ctx.memo_epoch) return (stamp & 1u) != 0;
-      const bool r = eval_node(p, ctx);
-      stamp = (ctx.memo_epoch << 1) | (r ? 1u : 0u);
-      return r;
-    }
-  }
-  return eval_node(p, ctx);
-}
-
 bool eval_node(const PNode& p, EvalCtx& ctx) {
   switch (p.kind) {
     case PNode::Kind::kTrue: return true;

@@ -86,11 +86,26 @@ struct EvalCtx {
 /// trace).
 std::string json_array(std::span<const Value> values);
 
-/// Two-valued predicate evaluation (Elasticsearch query semantics). A node
-/// shared with other rules (ctx.memo) is evaluated once per event.
-bool eval_pred(const compiler::PNode& p, EvalCtx& ctx);
-/// The same, never reading or writing a shared result.
+/// Two-valued predicate evaluation, never reading or writing a shared result.
 bool eval_node(const compiler::PNode& p, EvalCtx& ctx);
+/// Two-valued predicate evaluation (Elasticsearch query semantics). A node
+/// shared with other rules (ctx.memo) is evaluated once per event. Inline:
+/// it runs for every node, and its common path is a few loads.
+inline bool eval_pred(const compiler::PNode& p, EvalCtx& ctx) {
+  // Inside `_arraysearch` or a stage alias test (scopes) a field may read
+  // other values than the event's: no sharing there.
+  if (p.memo != compiler::PNode::kNoMemo && ctx.memo != nullptr && ctx.scopes.empty()) {
+    const std::uint32_t slot = ctx.memo[p.memo];
+    if (slot != compiler::PNode::kNoMemo) {
+      std::uint32_t& stamp = ctx.memo_stamps[slot];
+      if ((stamp >> 1) == ctx.memo_epoch) return (stamp & 1u) != 0;
+      const bool r = eval_node(p, ctx);
+      stamp = (ctx.memo_epoch << 1) | (r ? 1u : 0u);
+      return r;
+    }
+  }
+  return eval_node(p, ctx);
+}
 /// `_arraysearch` (PNode::Kind::kArraySearch).
 bool eval_arraysearch(const compiler::PNode& p, EvalCtx& ctx);
 /// Three-valued value evaluation: null (Value()) when any operand is null.

@@ -74,13 +74,6 @@ void Record::add(FieldId field, Value v) {
   ++s.count;
 }
 
-std::span<const Value> Record::values(FieldId field) const noexcept {
-  if (field >= slots_.size()) return {};
-  const Slot& s = slots_[field];
-  if (s.epoch != epoch_) return {};
-  return {values_.data() + s.first, s.count};
-}
-
 std::size_t Record::memory_bytes() const noexcept {
   return slots_.capacity() * sizeof(Slot) + values_.capacity() * sizeof(Value) +
          set_fields_.capacity() * sizeof(FieldId) + (owned_ ? owned_->capacity() + 32 : 0);
