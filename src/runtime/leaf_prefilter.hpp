@@ -5,7 +5,7 @@
 // `?`; a pattern without wildcards is its own literal), so a value without
 // any of them cannot match. The engine picks one 4-byte piece of each
 // pattern's literal (the piece fewest of the field's patterns share), and
-// per event sets a bit, in a 8,192-bit filter per field (folded or as
+// per event sets a bit, in an 8,192-bit filter per field (folded or as
 // written), for every 4 bytes of the field's values: one pass per field for
 // all rules. A condition none of whose pieces has its bit set is false
 // without matching a pattern. A bit set by another piece (a hash
