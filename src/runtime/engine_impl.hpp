@@ -315,7 +315,6 @@ class EngineImpl {
       earliest_deadline = next;
     }
     ctx.new_event();
-    prefilter.new_event();
     if (!lineage.empty()) update_lineage(r);
     const auto& candidates = dispatcher.select(r, ctx);
     stats.rule_evaluations += candidates.size();

@@ -17,7 +17,7 @@ using compiler::VExpr;
 std::string_view EvalCtx::folded_field_value(std::string_view v) {
   const std::size_t b =
       ((reinterpret_cast<std::uintptr_t>(v.data()) >> 3) ^ v.size()) & (kFoldBuckets - 1);
-  if (const std::uint64_t e = fold_bucket[b]; (e >> 32) == fold_event) {
+  if (const std::uint64_t e = fold_bucket[b]; (e >> 32) == event) {
     const Folded& f = fold_cache[static_cast<std::uint32_t>(e)];
     if (f.data == v.data() && f.size == v.size()) return f.text;
   }
@@ -30,8 +30,15 @@ std::string_view EvalCtx::folded_field_value(std::string_view v) {
     f.size = v.size();
     compiler::ascii_fold(v, f.text);
   }
-  fold_bucket[b] = (std::uint64_t{fold_event} << 32) | i;
+  fold_bucket[b] = (std::uint64_t{event} << 32) | i;
   return fold_cache[i].text;
+}
+
+void EvalCtx::forget_events() {
+  fold_bucket.fill(0);
+  std::fill(memo_stamps.begin(), memo_stamps.end(), 0u);
+  if (prefilter != nullptr) prefilter->forget_events();
+  event = 1;
 }
 
 std::string json_array(std::span<const Value> values) {

@@ -35,18 +35,17 @@ struct EvalCtx {
   // 32) | entry, an older event's bucket is empty (a miss searches the list).
   static constexpr std::size_t kFoldBuckets = 256;
   std::array<std::uint64_t, kFoldBuckets> fold_bucket{};
-  std::uint32_t fold_event = 1;
+  // The event being evaluated, numbered from 1 by new_event(): the fold
+  // index, the shared results and the prefilter's filters are stamped with
+  // it. Past kEvents it starts again at 1 and every stamp is cleared.
+  static constexpr std::uint32_t kEvents = 0x80000000u;
+  std::uint32_t event = 1;
   void new_event() {
     fold_used = 0;
-    if (++fold_event == 0) [[unlikely]] {
-      fold_bucket.fill(0);
-      fold_event = 1;
-    }
-    if (++memo_epoch == kMemoEpochs) [[unlikely]] {
-      std::fill(memo_stamps.begin(), memo_stamps.end(), 0u);
-      memo_epoch = 1;
-    }
+    if (++event == kEvents) [[unlikely]]
+      forget_events();
   }
+  void forget_events();
   std::string_view folded_field_value(std::string_view v);
 
   // Inside `_arraysearch`: slots that read only the current element's values.
@@ -63,12 +62,9 @@ struct EvalCtx {
 
   // Shared leaves (runtime/leaf_memo.hpp): the rule's memo number -> slot
   // table (null: no sharing), and per slot the event that last computed it
-  // and its result, (memo_epoch << 1) | result. new_event() moves to the next
-  // event; a stamp of 0 is no event's.
-  static constexpr std::uint32_t kMemoEpochs = 0x80000000u;
+  // and its result, (event << 1) | result; a stamp of 0 is no event's.
   const std::uint32_t* memo = nullptr;
   std::vector<std::uint32_t> memo_stamps;
-  std::uint32_t memo_epoch = 1;
   // The literal prefilter of wildcard conditions (runtime/leaf_prefilter.hpp):
   // null for none, else the rule's memo number -> condition id table.
   LeafPrefilter* prefilter = nullptr;
@@ -98,9 +94,9 @@ inline bool eval_pred(const compiler::PNode& p, EvalCtx& ctx) {
     const std::uint32_t slot = ctx.memo[p.memo];
     if (slot != compiler::PNode::kNoMemo) {
       std::uint32_t& stamp = ctx.memo_stamps[slot];
-      if ((stamp >> 1) == ctx.memo_epoch) return (stamp & 1u) != 0;
+      if ((stamp >> 1) == ctx.event) return (stamp & 1u) != 0;
       const bool r = eval_node(p, ctx);
-      stamp = (ctx.memo_epoch << 1) | (r ? 1u : 0u);
+      stamp = (ctx.event << 1) | (r ? 1u : 0u);
       return r;
     }
   }

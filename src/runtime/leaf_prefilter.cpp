@@ -43,8 +43,9 @@ void LeafPrefilter::add(std::uint32_t rule, const detail::CompiledRule& plan,
     const PNode& p = *plan.memo_nodes[n];
     if (p.kind != PNode::Kind::kWildcard || !p.operand_is_field) continue;
     const std::uint32_t entry = memo.entry(rule, n);
-    if (auto it = by_entry_.find(entry); it != by_entry_.end()) {  // the same condition
-      table[n] = it->second;
+    if (of_entry_.size() <= entry) of_entry_.resize(static_cast<std::size_t>(entry) + 1, kNone);
+    if (of_entry_[entry] != kNone) {  // the same condition
+      table[n] = of_entry_[entry];
       continue;
     }
     // Folded patterns, matched against folded values; empty when a pattern
@@ -57,7 +58,7 @@ void LeafPrefilter::add(std::uint32_t rule, const detail::CompiledRule& plan,
     const auto id = static_cast<std::uint32_t>(conditions_.size());
     conditions_.push_back({group(map[p.slot], p.wild->insensitive()), p.wild.get(), 0, 0});
     chosen_ = false;
-    by_entry_.emplace(entry, id);
+    of_entry_[entry] = id;
     table[n] = id;
   }
 }
@@ -108,15 +109,12 @@ void LeafPrefilter::choose_pieces() {
   chosen_ = true;
 }
 
-void LeafPrefilter::new_event() {
-  if (++event_ == 0) [[unlikely]] {  // wrapped: no filter may look current
-    for (auto& g : groups_) g.filled = 0;
-    event_ = 1;
-  }
+void LeafPrefilter::forget_events() {
+  for (auto& g : groups_) g.filled = 0;
 }
 
 void LeafPrefilter::fill(Group& g, const Record& r, EvalCtx& ctx) {
-  g.filled = event_;
+  g.filled = ctx.event;
   g.all = false;
   g.bits.fill(0);
   for (const Value& v : r.values(g.field)) {
@@ -137,7 +135,7 @@ bool LeafPrefilter::may_match(std::uint32_t id, const Record& r, EvalCtx& ctx) {
     choose_pieces();
   const Condition& c = conditions_[id];
   Group& g = groups_[c.group];
-  if (g.filled != event_) fill(g, r, ctx);
+  if (g.filled != ctx.event) fill(g, r, ctx);
   if (g.all) return true;
   for (std::uint32_t k = c.first; k < c.first + c.count; ++k)
     if ((g.bits[pieces_[k].word] & pieces_[k].mask) != 0) return true;

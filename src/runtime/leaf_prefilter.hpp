@@ -23,7 +23,6 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "compile/field_table.hpp"
@@ -48,11 +47,12 @@ class LeafPrefilter {
   [[nodiscard]] const std::uint32_t* table(std::uint32_t rule) const noexcept {
     return tables_[rule].data();
   }
-  /// Starts the next event (the filters of the last one no longer count).
-  void new_event();
-  /// False when condition `id` cannot hold for `r`: no value of its field
-  /// contains one of its literals. Fills the field's filter at its first
-  /// question of the event.
+  /// Forgets which events the filters were filled for (EvalCtx::event
+  /// starts again).
+  void forget_events();
+  /// False when condition `id` cannot hold for `r`, the event ctx.event
+  /// numbers: no value of its field contains one of its literals. Fills the
+  /// field's filter at its first question of the event.
   bool may_match(std::uint32_t id, const Record& r, EvalCtx& ctx);
   /// Conditions registered.
   [[nodiscard]] std::size_t conditions() const noexcept { return conditions_.size(); }
@@ -63,7 +63,7 @@ class LeafPrefilter {
     FieldId field = 0;
     bool folded = false;
     std::array<std::uint64_t, kBits / 64> bits{};
-    std::uint32_t filled = 0;  // the event whose values `bits` holds
+    std::uint32_t filled = 0;  // the event (EvalCtx::event) whose values `bits` holds
     bool all = false;          // that event: a value is not a string, every condition may match
   };
   struct Condition {
@@ -84,10 +84,9 @@ class LeafPrefilter {
     std::uint64_t mask = 0;
   };
   std::vector<Piece> pieces_;
-  bool chosen_ = true;                                         // pieces_ covers every condition
-  std::unordered_map<std::uint32_t, std::uint32_t> by_entry_;  // LeafMemo entry -> condition
+  bool chosen_ = true;                   // pieces_ covers every condition
+  std::vector<std::uint32_t> of_entry_;  // LeafMemo entry -> condition, or kNone
   std::vector<std::vector<std::uint32_t>> tables_;
-  std::uint32_t event_ = 1;
 };
 
 }  // namespace eqlpp::runtime

@@ -117,9 +117,9 @@ TEST(SharedLeaves, ASlotHoldsTheCurrentEventsResult) {
   // Within one event the slot answers, whatever the record (which is how
   // one can see that it is read, not computed).
   EXPECT_FALSE(eval(0, a, yes));
-  ctx.memo_epoch = eqlpp::runtime::EvalCtx::kMemoEpochs - 1;
+  ctx.event = eqlpp::runtime::EvalCtx::kEvents - 1;
   ctx.new_event();  // wraps: every stamp cleared
-  EXPECT_EQ(ctx.memo_epoch, 1u);
+  EXPECT_EQ(ctx.event, 1u);
   for (std::uint32_t s : ctx.memo_stamps) EXPECT_EQ(s, 0u);
   EXPECT_TRUE(eval(0, a, yes));
   ctx.new_event();
@@ -284,7 +284,6 @@ TEST(LeafPrefilter, SkipsOnlyWhatCannotMatch) {
       eqlpp::Record rec;
       rec.add(fields.intern("f"), eqlpp::Value(std::string_view(value)));
       ctx.new_event();
-      pf.new_event();
       for (std::uint32_t i = 0; i < rules.size(); ++i) {
         const PNode& leaf = *plan(rules[i]).stages[0].filter;
         ASSERT_EQ(leaf.kind, PNode::Kind::kWildcard);
@@ -326,7 +325,6 @@ TEST(LeafPrefilter, NumbersAndMultipleValues) {
     eqlpp::Record rec;
     for (const auto& v : vals) rec.add(fields.intern("f"), v);
     ctx.new_event();
-    pf.new_event();
     return pf.may_match(id, rec, ctx);
   };
   EXPECT_FALSE(may({eqlpp::Value("abcd")}));
