@@ -75,7 +75,7 @@ std::unique_ptr<PNode> Binder::pred(const Node& n, bool negate) {
                                              : LineageKind::kEvent;
       p->slot = static_cast<std::uint32_t>(r_.lineage.size());
       p->children.push_back(std::move(sub));
-      r_.lineage.push_back({p->lineage, p->children[0].get()});
+      r_.lineage.push_back({p->lineage, p->children[0].get(), std::move(category), false, {}});
       return negate_p(std::move(p), negate);
     }
     case NodeKind::kLiteral: {

@@ -106,14 +106,14 @@ bool node_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<Ind
 
 namespace {
 
-// The keys of a group of stages (each must have some), deduplicated by
-// field and values, into `out`; false when a stage has none.
-bool group_keys(const std::vector<const StagePlan*>& group, const detail::CompiledRule& plan,
-                std::vector<IndexKey>& out) {
+// The keys of a group of filters (each must have some), deduplicated by
+// field and values, into `out`; false when a filter has none.
+bool filter_keys(const std::vector<const PNode*>& filters, const detail::CompiledRule& plan,
+                 std::vector<IndexKey>& out) {
   out.clear();
   std::vector<IndexKey> keys;
-  for (const StagePlan* st : group)
-    if (!node_keys(*st->filter, plan, keys)) return false;
+  for (const PNode* f : filters)
+    if (!node_keys(*f, plan, keys)) return false;
   // A condition only on fields most events share prunes too little to pay
   // for its lookups: such rules stay dispatched by category.
   for (const auto& k : keys)
@@ -128,6 +128,13 @@ bool group_keys(const std::vector<const StagePlan*>& group, const detail::Compil
     if (std::none_of(out.begin(), out.end(), same)) out.push_back(std::move(k));
   }
   return true;
+}
+
+bool group_keys(const std::vector<const StagePlan*>& group, const detail::CompiledRule& plan,
+                std::vector<IndexKey>& out) {
+  std::vector<const PNode*> filters;
+  for (const StagePlan* st : group) filters.push_back(st->filter.get());
+  return filter_keys(filters, plan, out);
 }
 
 void set_group(const std::vector<const StagePlan*>& group, const detail::CompiledRule& plan,
@@ -148,6 +155,10 @@ void analyse_index(detail::CompiledRule& plan) {
   if (plan.until) all.push_back(&*plan.until);
   plan.indexed = group_keys(all, plan, plan.index_keys);
   if (!plan.indexed) plan.index_keys.clear();
+  for (auto& sub : plan.lineage) {
+    sub.indexed = filter_keys({sub.filter}, plan, sub.keys);
+    if (!sub.indexed) sub.keys.clear();
+  }
 
   // Entry and continuation stages of a sequence (see plan.hpp).
   plan.gated = false;

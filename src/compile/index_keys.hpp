@@ -23,7 +23,8 @@ bool shared_by_most(std::string_view field);
 bool low_cardinality(std::string_view field);
 
 /// Sets plan.indexed and plan.index_keys (every stage's keys, deduplicated
-/// by field and values), or leaves the rule unindexed.
+/// by field and values), or leaves the rule unindexed; and the same for each
+/// lineage sub-query's filter (CompiledRule::LineageSub).
 void analyse_index(detail::CompiledRule& plan);
 
 }  // namespace eqlpp::compiler

@@ -190,11 +190,16 @@ struct CompiledRule {
   };
   std::vector<AliasRef> alias_refs;
   // Endpoint lineage sub-queries (`descendant of [q]` and the like), inner
-  // ones first: the engine tests every event against each `filter` (owned
-  // by the kLineage node) and records matches in its lineage table.
+  // ones first: the engine tests events against each `filter` (owned by
+  // the kLineage node) and records matches in its lineage table.
   struct LineageSub {
     compiler::LineageKind kind = compiler::LineageKind::kEvent;
     const compiler::PNode* filter = nullptr;
+    std::string category;  // the sub-query's event category, "" for `any`
+    // As `indexed` and `index_keys` below, for this filter alone: the engine
+    // tests an event against the sub-query only when the rule index selects it.
+    bool indexed = false;
+    std::vector<compiler::IndexKey> keys;
   };
   std::vector<LineageSub> lineage;
   std::uint32_t category_slot = 0;

@@ -60,17 +60,39 @@ std::uint64_t Dispatcher::mask_of(const std::vector<std::string>& categories) {
   return mask;
 }
 
+void Dispatcher::grow(std::uint32_t idx) {
+  if (visited_.size() > idx) return;
+  visited_.resize(idx + 1, 0);
+  category_mask_.resize(idx + 1, ~std::uint64_t{0});
+  continuation_mask_.resize(idx + 1, ~std::uint64_t{0});
+  gate_.resize(idx + 1, nullptr);
+  chosen_.resize(idx / 64 + 1, 0);
+}
+
+Dispatcher::Selection Dispatcher::add_filter(std::uint32_t idx, bool indexed,
+                                             const std::vector<compiler::IndexKey>& keys,
+                                             std::span<const FieldId> map,
+                                             const std::string& category, bool every_category) {
+  grow(idx);
+  every_category = every_category || category.empty();
+  if (use_index_ && indexed) {
+    category_mask_[idx] = every_category ? ~std::uint64_t{0} : category_bit(category);
+    add_keys(idx, keys, map);
+    return Selection::kIndex;
+  }
+  if (every_category) {
+    always_.push_back(idx);
+    return Selection::kAlways;
+  }
+  by_category_[category].push_back(idx);
+  return Selection::kCategory;
+}
+
 Dispatcher::Selection Dispatcher::add(std::uint32_t idx, const detail::CompiledRule& plan,
                                       std::span<const FieldId> map,
                                       const std::vector<std::string>& categories,
                                       const Matcher* matcher) {
-  if (visited_.size() <= idx) {
-    visited_.resize(idx + 1, 0);
-    category_mask_.resize(idx + 1, ~std::uint64_t{0});
-    continuation_mask_.resize(idx + 1, ~std::uint64_t{0});
-    gate_.resize(idx + 1, nullptr);
-    chosen_.resize(idx / 64 + 1, 0);
-  }
+  grow(idx);
   const bool own_category_field = plan.category_field == cat_name_;
   auto has_any = [](const std::vector<std::string>& cats) {
     return std::find(cats.begin(), cats.end(), "") != cats.end();

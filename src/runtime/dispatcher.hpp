@@ -45,6 +45,14 @@ class Dispatcher {
   Selection add(std::uint32_t rule, const detail::CompiledRule& plan, std::span<const FieldId> map,
                 const std::vector<std::string>& categories, const Matcher* matcher = nullptr);
 
+  /// Registers one filter as number `idx`: selected by `keys` when
+  /// `indexed` (and the index is on), else by `category` ("" or
+  /// `every_category`: every event). The engine's lineage sub-queries are
+  /// dispatched this way, by a Dispatcher of their own.
+  Selection add_filter(std::uint32_t idx, bool indexed, const std::vector<compiler::IndexKey>& keys,
+                       std::span<const FieldId> map, const std::string& category,
+                       bool every_category);
+
   /// The rules `r` can match, each once, in the order they were added.
   const std::vector<std::uint32_t>& select(const Record& r, EvalCtx& ctx);
   /// Whether `rule` was among the last select()'s rules.
@@ -81,6 +89,8 @@ class Dispatcher {
   [[nodiscard]] std::uint64_t mask_of_tag(std::uint32_t tag) const {
     return (tag & kGated) != 0 ? continuation_mask_[tag & ~kGated] : category_mask_[tag];
   }
+  // Makes room for number `idx`.
+  void grow(std::uint32_t idx);
   // Registers `keys` (rule number `tag`, kGated included) in the field index.
   void add_keys(std::uint32_t tag, const std::vector<compiler::IndexKey>& keys,
                 std::span<const FieldId> map);

@@ -117,7 +117,8 @@ class EngineImpl {
         budget(opts.max_state_bytes),
         alerts(opts.batch, stats),
         reorder(opts, stats, &EngineImpl::sink, this),
-        dispatcher(cat_field, opts.event_category_field, opts.index_rules) {
+        dispatcher(cat_field, opts.event_category_field, opts.index_rules),
+        lineage_dispatcher(cat_field, opts.event_category_field, opts.index_rules) {
     decoder.set_max_depth(opts.max_json_depth);
     if (opts.share_conditions) ctx.prefilter = &prefilter;
     if (!opts.timestamp_format.empty())
@@ -184,10 +185,13 @@ class EngineImpl {
         ctx.lineage = &lineage;
       }
       for (std::size_t j = 0; j < plan.lineage.size(); ++j) {
-        const std::uint32_t g = lineage.add_subquery(plan.lineage[j].kind);
+        const auto& sub = plan.lineage[j];
+        const std::uint32_t g = lineage.add_subquery(sub.kind);
         if (j == 0) rr.lineage_base = g;
+        lineage_owner.push_back(idx);
+        lineage_dispatcher.add_filter(g, sub.indexed, sub.keys, rr.map, sub.category,
+                                      plan.category_field != opts.event_category_field);
       }
-      lineage_rules.push_back(idx);
     }
   }
 
@@ -233,14 +237,22 @@ class EngineImpl {
       lineage.process_event(pid_key, has_ppid ? &ppid_key : nullptr, start, end);
     }
     if (!has_pid) return;
-    for (std::uint32_t i : lineage_rules) {
-      RuleRuntime& rr = *rules[i];
-      bind(r, i);
-      for (std::size_t j = 0; j < rr.plan.lineage.size(); ++j)
-        if (runtime::eval_pred(*rr.plan.lineage[j].filter, ctx))
-          lineage.set_source(pid_key, rr.lineage_base + static_cast<std::uint32_t>(j));
-      ctx.scratch.clear();
+    // The sub-queries the index selects, in the order added (a rule's inner
+    // sub-queries before the outer ones that read their marks).
+    constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+    std::uint32_t bound = kNone;
+    for (std::uint32_t g : lineage_dispatcher.select(r, ctx)) {
+      const std::uint32_t i = lineage_owner[g];
+      if (i != bound) {
+        if (bound != kNone) ctx.scratch.clear();
+        bind(r, i);
+        bound = i;
+      }
+      const RuleRuntime& rr = *rules[i];
+      if (runtime::eval_pred(*rr.plan.lineage[g - rr.lineage_base].filter, ctx))
+        lineage.set_source(pid_key, g);
     }
+    ctx.scratch.clear();
   }
 
   // `readable`: bytes that may be read from line.data() (line.size() or
@@ -425,10 +437,12 @@ class EngineImpl {
   ingest::JsonDecoder decoder;
   Record record;
   runtime::EvalCtx ctx;
-  // Endpoint lineage (EngineOptions::lineage): the table, the rules with
-  // lineage sub-queries, and the fields it reads (interned with the first such rule).
+  // Endpoint lineage (EngineOptions::lineage): the table, the sub-queries'
+  // dispatcher and owning rules (by global sub-query number), and the fields
+  // it reads (interned with the first rule that has a sub-query).
   runtime::LineageTable lineage{opts.lineage.max_entries};
-  std::vector<std::uint32_t> lineage_rules;
+  runtime::Dispatcher lineage_dispatcher;
+  std::vector<std::uint32_t> lineage_owner;
   FieldId pid_field = compiler::FieldTable::kNone, ppid_field = compiler::FieldTable::kNone,
           subtype_field = compiler::FieldTable::kNone;
   runtime::Key pid_key, ppid_key;

@@ -268,7 +268,7 @@ std::vector<std::string> lineage_run(const std::string& query,
 const std::vector<std::string> kTree = {
     proc(1, "p1", "p0", "explorer.exe"),   proc(2, "p2", "p1", "cmd.exe"),
     proc(3, "p3", "p2", "powershell.exe"), proc(4, "p4", "p3", "rundll32.exe"),
-    file(5, "p4", "c:\\temp\\x.dll"),      proc(6, "p5", "p1", "notepad.exe")};
+    file(5, "p4", "c:/temp/x.dll"),        proc(6, "p5", "p1", "notepad.exe")};
 
 TEST(Lineage, DescendantChildAndEventOf) {
   EXPECT_EQ(lineage_run(R"(process where descendant of [process where process.name == "cmd.exe"])",
@@ -279,10 +279,10 @@ TEST(Lineage, DescendantChildAndEventOf) {
       (std::vector<std::string>{"powershell.exe"}));
   EXPECT_EQ(
       lineage_run(R"(file where descendant of [process where process.name == "cmd.exe"])", kTree),
-      (std::vector<std::string>{"c:\\temp\\x.dll"}));
+      (std::vector<std::string>{"c:/temp/x.dll"}));
   EXPECT_EQ(
       lineage_run(R"(file where event of [process where process.name == "rundll32.exe"])", kTree),
-      (std::vector<std::string>{"c:\\temp\\x.dll"}));
+      (std::vector<std::string>{"c:/temp/x.dll"}));
   EXPECT_EQ(lineage_run(R"(process where not descendant of [process where process.name == "cmd.exe"]
                            and process.name != "explorer.exe")",
                         kTree),
@@ -297,7 +297,50 @@ TEST(Lineage, NestedSubQueries) {
   EXPECT_EQ(lineage_run(R"(file where descendant of [process where process.name == "powershell.exe"
                              and descendant of [process where process.name == "explorer.exe"]])",
                         kTree),
-            (std::vector<std::string>{"c:\\temp\\x.dll"}));
+            (std::vector<std::string>{"c:/temp/x.dll"}));
+}
+
+// The engine tests an event against a sub-query only when the rule index
+// selects it (Dispatcher::add_filter): by an exact, folded or substring key,
+// or by category when the filter has no key. Each form, with the index on and
+// off, gives the same alerts.
+TEST(Lineage, SubQueriesSelectedByTheIndex) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {R"(process where descendant of [process where process.name == "cmd.exe"])",
+       {"powershell.exe", "rundll32.exe"}},
+      {R"(process where child of [process where process.name : "CMD.EXE"])", {"powershell.exe"}},
+      {R"(process where child of [process where process.name : "*SHELL*"])", {"rundll32.exe"}},
+      {R"(process where child of [process where process.name like~ "?md.*"])", {"powershell.exe"}},
+      {R"(process where child of [process where process.name in ("notepad.exe", "cmd.exe")])",
+       {"powershell.exe"}},
+      {R"(process where child of [process where event.type == "start" and
+                                  process.name != "explorer.exe"])",
+       {"powershell.exe", "rundll32.exe"}},
+      {R"(file where event of [any where process.name : "rundll32.exe"])", {"c:/temp/x.dll"}},
+      {R"(process where child of [process where process.name : "*shell*" or
+                                  process.name == "explorer.exe"])",
+       {"cmd.exe", "rundll32.exe", "notepad.exe"}},
+      {R"(process where descendant of [file where file.path : "*x.dll"])", {}},
+      {R"(file where event of [file where file.path : "C:/TEMP/*"])", {"c:/temp/x.dll"}},
+  };
+  for (const auto& [query, want] : cases) {
+    for (bool index : {true, false}) {
+      eqlpp::EngineOptions o;
+      o.index_rules = index;
+      EXPECT_EQ(lineage_run(query, kTree, o), want) << query << (index ? "" : " (index off)");
+    }
+  }
+  // A file event marks its process for a process event's sub-query.
+  auto ended = kTree;
+  ended.push_back(proc(7, "p4", "p3", "rundll32.exe", "end"));
+  for (bool index : {true, false}) {
+    eqlpp::EngineOptions o;
+    o.index_rules = index;
+    EXPECT_EQ(lineage_run(R"(process where event.type == "end" and
+                               event of [file where file.path : "*x.dll"])",
+                          ended, o),
+              std::vector<std::string>{"rundll32.exe"});
+  }
 }
 
 TEST(Lineage, AnAncestorMustMatchBeforeTheChildStarts) {
