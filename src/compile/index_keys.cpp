@@ -98,6 +98,9 @@ bool node_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<Ind
     default: {
       IndexKey k;
       if (!leaf_key(p, k)) return false;
+      // A stage alias's values come from an earlier event, not this one.
+      for (const auto& a : plan.alias_refs)
+        if (a.alias_slot == k.slot) return false;
       out.push_back(std::move(k));
       return true;
     }

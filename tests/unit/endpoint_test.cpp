@@ -203,6 +203,22 @@ TEST(StageAliases, TheNewestPartialAndSeveralAliases) {
   EXPECT_EQ(run_seq(q, events), std::vector<std::string>{"2,3,5"});
 }
 
+// An alias read against a constant is not a value of the event: the rule
+// index must not take it as a key (the event never has the alias's field).
+TEST(StageAliases, AnAliasIsNotAnIndexKey) {
+  const std::string q = R"(sequence by h
+    [process where process.name == "a.exe"] as event0
+    [file where event0.process.name : "A*"])";
+  const std::vector<std::string> events = {
+      R"({"@timestamp":1,"n":1,"h":"a","event":{"category":"process"},"process":{"name":"a.exe"}})",
+      R"({"@timestamp":2,"n":2,"h":"a","event":{"category":"file"},"process":{"name":"zz"}})",
+  };
+  EXPECT_EQ(run_seq(q, events), std::vector<std::string>{"1,2"});
+  auto r = eqlpp::compile(q, eqlpp::RuleMetadata{}, endpoint());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->explain().find("alias:0"), std::string::npos) << r->explain();
+}
+
 TEST(StageAliases, CompileErrors) {
   auto es = eqlpp::compile("sequence [process where true] as e0 [file where file.name == e0.x]");
   ASSERT_FALSE(es.ok());
