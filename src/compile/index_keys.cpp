@@ -111,12 +111,21 @@ namespace {
 
 // The keys of a group of filters (each must have some), deduplicated by
 // field and values, into `out`; false when a filter has none.
-bool filter_keys(const std::vector<const PNode*>& filters, const detail::CompiledRule& plan,
+// A filter and its stage's bit (stage_bit).
+struct Filter {
+  const PNode* filter;
+  std::uint32_t stage;
+};
+
+bool filter_keys(const std::vector<Filter>& filters, const detail::CompiledRule& plan,
                  std::vector<IndexKey>& out) {
   out.clear();
   std::vector<IndexKey> keys;
-  for (const PNode* f : filters)
-    if (!node_keys(*f, plan, keys)) return false;
+  for (const Filter& f : filters) {
+    const std::size_t first = keys.size();
+    if (!node_keys(*f.filter, plan, keys)) return false;
+    for (std::size_t i = first; i < keys.size(); ++i) keys[i].stages = f.stage;
+  }
   // A condition only on fields most events share prunes too little to pay
   // for its lookups: such rules stay dispatched by category.
   for (const auto& k : keys)
@@ -128,15 +137,23 @@ bool filter_keys(const std::vector<const PNode*>& filters, const detail::Compile
       return o.slot == k.slot && o.insensitive == k.insensitive && o.substring == k.substring &&
              o.values == k.values;
     };
-    if (std::none_of(out.begin(), out.end(), same)) out.push_back(std::move(k));
+    if (auto it = std::find_if(out.begin(), out.end(), same); it != out.end())
+      it->stages |= k.stages;
+    else
+      out.push_back(std::move(k));
   }
   return true;
 }
 
 bool group_keys(const std::vector<const StagePlan*>& group, const detail::CompiledRule& plan,
                 std::vector<IndexKey>& out) {
-  std::vector<const PNode*> filters;
-  for (const StagePlan* st : group) filters.push_back(st->filter.get());
+  std::vector<Filter> filters;
+  for (const StagePlan* st : group) {
+    const bool until = plan.until && st == &*plan.until;
+    filters.push_back({st->filter.get(), until ? kUntilStageBit
+                                               : stage_bit(static_cast<std::size_t>(
+                                                     st - plan.stages.data()))});
+  }
   return filter_keys(filters, plan, out);
 }
 
@@ -159,7 +176,7 @@ void analyse_index(detail::CompiledRule& plan) {
   plan.indexed = group_keys(all, plan, plan.index_keys);
   if (!plan.indexed) plan.index_keys.clear();
   for (auto& sub : plan.lineage) {
-    sub.indexed = filter_keys({sub.filter}, plan, sub.keys);
+    sub.indexed = filter_keys({{sub.filter, ~std::uint32_t{0}}}, plan, sub.keys);
     if (!sub.indexed) sub.keys.clear();
   }
 

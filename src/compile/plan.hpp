@@ -146,7 +146,18 @@ struct IndexKey {
   // The value is one of `values`, or (`substring`) contains one of them.
   bool substring = false;
   std::vector<std::string> values;
+  // The stages (stage_bit) that need this key: an event with none of a
+  // stage's keys cannot match that stage.
+  std::uint32_t stages = ~std::uint32_t{0};
 };
+
+/// A stage's bit in IndexKey::stages and EvalCtx::stages: stage i of
+/// CompiledRule::stages (after runs are expanded) has bit min(i, 30);
+/// `until` has bit 31.
+constexpr std::uint32_t stage_bit(std::size_t i) {
+  return std::uint32_t{1} << (i < 30 ? i : 30);
+}
+constexpr std::uint32_t kUntilStageBit = std::uint32_t{1} << 31;
 
 struct StagePlan {
   std::unique_ptr<PNode> filter;             // includes the category test

@@ -16,6 +16,20 @@ bool reads_every_category(const detail::CompiledRule& plan, std::string_view cat
          (plan.until && any_stage(*plan.until));
 }
 
+namespace {
+
+// Adds rule number `tag` (kGated included) to `list` for `stages`: a rule's
+// keys are added together, so a rule already there is the last entry.
+template <typename List>
+void add_tag(List& list, std::uint32_t tag, std::uint32_t stages) {
+  if (!list.empty() && list.back().rule == tag)
+    list.back().stages |= stages;
+  else
+    list.push_back({tag, stages});
+}
+
+}  // namespace
+
 void Dispatcher::add_keys(std::uint32_t tag, const std::vector<compiler::IndexKey>& keys,
                           std::span<const FieldId> map) {
   for (const auto& k : keys) {
@@ -38,19 +52,15 @@ void Dispatcher::add_keys(std::uint32_t tag, const std::vector<compiler::IndexKe
           sub.rules.emplace_back();
           lit = sub.literals.end() - 1;
         }
-        auto& list = sub.rules[static_cast<std::size_t>(lit - sub.literals.begin())];
-        if (list.empty() || list.back() != tag) list.push_back(tag);
+        add_tag(sub.rules[static_cast<std::size_t>(lit - sub.literals.begin())], tag, k.stages);
       }
       sub.built = false;
     } else {
       (k.insensitive ? it->folded_mask : it->exact_mask) |= mask_of_tag(tag);
       auto& table = k.insensitive ? it->folded : it->exact;
-      for (const auto& v : k.values) {
-        auto& list = table[v];
-        if (list.empty() || list.back() != tag) list.push_back(tag);
-      }
+      for (const auto& v : k.values) add_tag(table[v], tag, k.stages);
     }
-    if (it->rules.empty() || it->rules.back() != tag) it->rules.push_back(tag);
+    add_tag(it->rules, tag, k.stages);
   }
 }
 
@@ -63,6 +73,7 @@ std::uint64_t Dispatcher::mask_of(const std::vector<std::string>& categories) {
 void Dispatcher::grow(std::uint32_t idx) {
   if (visited_.size() > idx) return;
   visited_.resize(idx + 1, 0);
+  stages_.resize(idx + 1, kAllStages);
   category_mask_.resize(idx + 1, ~std::uint64_t{0});
   continuation_mask_.resize(idx + 1, ~std::uint64_t{0});
   gate_.resize(idx + 1, nullptr);
@@ -174,24 +185,24 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
     FieldIndex& fi = field_index_[position_[f]];
     for (const Value& v : r.values(f)) {
       if (!v.is_string()) {  // a number or boolean may coerce: no pruning on this field
-        for (std::uint32_t i : fi.rules) add_indexed(i);
+        for (const Tag t : fi.rules) add_indexed(t);
         break;
       }
       // A table or automaton whose rules read none of the event's
       // categories could add no candidate (add_indexed tests the same masks).
       if ((fi.exact_mask & event_mask_) != 0)
         if (auto it = fi.exact.find(v.as_string()); it != fi.exact.end())
-          for (std::uint32_t i : it->second) add_indexed(i);
+          for (const Tag t : it->second) add_indexed(t);
       if ((fi.folded_mask & event_mask_) != 0)
         if (auto it = fi.folded.find(ctx.folded_field_value(v.as_string())); it != fi.folded.end())
-          for (std::uint32_t i : it->second) add_indexed(i);
+          for (const Tag t : it->second) add_indexed(t);
       bool scanned = true;
       if ((fi.substrings[0].mask & event_mask_) != 0)
-        scanned = scan(fi.substrings[0], v.as_string());
+        scanned = scan(fi.substrings[0], v.as_string(), false, ctx);
       if (scanned && (fi.substrings[1].mask & event_mask_) != 0)
-        scanned = scan(fi.substrings[1], ctx.folded_field_value(v.as_string()));
+        scanned = scan(fi.substrings[1], v.as_string(), true, ctx);
       if (!scanned) {
-        for (std::uint32_t i : fi.rules) add_indexed(i);
+        for (const Tag t : fi.rules) add_indexed(t);
         break;
       }
     }
@@ -205,12 +216,12 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
   return candidates_;
 }
 
-bool Dispatcher::scan(Substrings& s, std::string_view value) {
+bool Dispatcher::scan(Substrings& s, std::string_view value, bool insensitive, EvalCtx& ctx) {
   if (!s.built) {
     // The automaton, unless its table would pass 64 MiB; then an RE2::Set of
     // the literals, unanchored, over bytes (Latin-1: no UTF-8 decoding, so a
     // literal matches exactly the bytes it has).
-    s.use_automaton = s.automaton.build(s.literals, std::size_t{64} << 20);
+    s.use_automaton = s.automaton.build(s.literals, std::size_t{64} << 20, insensitive);
     s.seen.assign(s.literals.size(), 0);
     s.set = nullptr;
     if (!s.use_automaton) {
@@ -231,17 +242,18 @@ bool Dispatcher::scan(Substrings& s, std::string_view value) {
     s.automaton.scan(value, [&](std::uint32_t lit) {
       if (s.seen[lit] == scan) return;  // a literal that occurs again
       s.seen[lit] = scan;
-      for (std::uint32_t i : s.rules[lit]) add_indexed(i);
+      for (const Tag t : s.rules[lit]) add_indexed(t);
     });
     return true;
   }
   if (!s.set) return false;
+  if (insensitive) value = ctx.folded_field_value(value);
   const auto* set = static_cast<const RE2::Set*>(s.set.get());
   s.hits.clear();
   RE2::Set::ErrorInfo err{};
   if (!set->Match(value, &s.hits, &err)) return err.kind == RE2::Set::kNoError;
   for (int h : s.hits)
-    for (std::uint32_t i : s.rules[static_cast<std::size_t>(h)]) add_indexed(i);
+    for (const Tag t : s.rules[static_cast<std::size_t>(h)]) add_indexed(t);
   return true;
 }
 

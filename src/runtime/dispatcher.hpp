@@ -59,31 +59,49 @@ class Dispatcher {
   [[nodiscard]] bool selected(std::uint32_t rule) const noexcept {
     return visited_[rule] == epoch_;
   }
+  /// For a rule the last select() returned: the stages (compiler::stage_bit)
+  /// the event may match. A stage whose every index key the event lacks is
+  /// left out; a rule selected by category has every bit.
+  [[nodiscard]] std::uint32_t stages(std::uint32_t rule) const noexcept { return stages_[rule]; }
 
  private:
+  static constexpr std::uint32_t kAllStages = ~std::uint32_t{0};
   // A candidate is a bit (rules in the order added, so the bits read in
-  // order need no sort) and a visit stamp (selected()).
-  void add_candidate(std::uint32_t i) {
-    if (visited_[i] == epoch_) return;
+  // order need no sort), a visit stamp (selected()) and its stages.
+  void add_candidate(std::uint32_t i, std::uint32_t stages = kAllStages) {
+    if (visited_[i] == epoch_) {
+      stages_[i] |= stages;
+      return;
+    }
     visited_[i] = epoch_;
+    stages_[i] = stages;
     chosen_[i >> 6] |= std::uint64_t{1} << (i & 63);
   }
   // Index entries and lists hold rule numbers; kGated marks a gated rule's
   // continuation, a candidate only while the rule holds state.
   static constexpr std::uint32_t kGated = std::uint32_t{1} << 31;
+  // A rule number (kGated included) and the stages its key serves.
+  struct Tag {
+    std::uint32_t rule;
+    std::uint32_t stages;
+  };
+  using TagList = std::vector<Tag>;
   // An index hit: the rule also needs one of its stages' categories (its
   // filters test them), so an event of another category is not its candidate.
-  void add_indexed(std::uint32_t i) {
-    if ((i & kGated) != 0) {
-      add_gated(i & ~kGated);
+  void add_indexed(Tag t) {
+    if ((t.rule & kGated) != 0) {
+      add_gated(t.rule & ~kGated, t.stages);
       return;
     }
-    if ((category_mask_[i] & event_mask_) != 0) add_candidate(i);
+    if ((category_mask_[t.rule] & event_mask_) != 0) add_candidate(t.rule, t.stages);
   }
-  void add_gated(std::uint32_t i) {
-    if ((continuation_mask_[i] & event_mask_) != 0 && visited_[i] != epoch_ &&
-        gate_[i]->holds_keys())
-      add_candidate(i);
+  void add_gated(std::uint32_t i, std::uint32_t stages = kAllStages) {
+    if ((continuation_mask_[i] & event_mask_) == 0) return;
+    if (visited_[i] == epoch_) {  // a candidate already: its state needs no second look
+      stages_[i] |= stages;
+      return;
+    }
+    if (gate_[i]->holds_keys()) add_candidate(i, stages);
   }
   // The categories rule number `tag` (kGated included) is a candidate for.
   [[nodiscard]] std::uint64_t mask_of_tag(std::uint32_t tag) const {
@@ -102,7 +120,7 @@ class Dispatcher {
   struct Substrings {
     std::uint64_t mask = 0;  // the categories its rules read: an event of none skips the scan
     std::vector<std::string> literals;
-    std::vector<std::vector<std::uint32_t>> rules;  // per literal
+    std::vector<TagList> rules;  // per literal
     // The literals' automaton (util/aho_corasick.hpp); for sets too large
     // for it, an RE2::Set (dispatcher.cpp) instead.
     util::AhoCorasick automaton;
@@ -113,18 +131,18 @@ class Dispatcher {
     bool built = false;
     std::vector<int> hits;  // scratch
   };
-  // Adds the rules whose literals occur in `value`; false if the scan
+  // Adds the rules whose literals occur in `value` (ASCII-folded first when
+  // `insensitive`: the automaton ignores case itself); false if the scan
   // failed (no matcher could be built): the caller takes every rule.
-  bool scan(Substrings& s, std::string_view value);
+  bool scan(Substrings& s, std::string_view value, bool insensitive, EvalCtx& ctx);
   struct FieldIndex {
     FieldId field;
-    using Table = std::unordered_map<std::string, std::vector<std::uint32_t>, compiler::StringHash,
-                                     std::equal_to<>>;
+    using Table = std::unordered_map<std::string, TagList, compiler::StringHash, std::equal_to<>>;
     Table exact, folded;                            // value (folded) -> rules needing it
     std::uint64_t exact_mask = 0, folded_mask = 0;  // their rules' categories, as Substrings::mask
-    std::vector<std::uint32_t> rules;               // every rule with a key on this field
+    TagList rules;                                  // every rule with a key on this field
     // Substring keys: literals a value must contain, [0] as written, [1]
-    // folded; the rules needing each; one RE2::Set per kind scans a value
+    // folded (ASCII); the rules needing each; one RE2::Set per kind scans a value
     // for all of them at once (built at the first select()).
     Substrings substrings[2];
   };
@@ -152,6 +170,7 @@ class Dispatcher {
   std::vector<std::uint32_t> candidates_;
   std::vector<std::uint64_t> chosen_;  // this select()'s candidates as bits (cleared as read)
   std::vector<std::uint64_t> visited_;
+  std::vector<std::uint32_t> stages_;  // per candidate rule: stages()
   std::uint64_t epoch_ = 0;
 };
 

@@ -63,6 +63,7 @@ struct RuleRuntime {
       matcher->on_event(ev, ctx);
       return;
     }
+    ctx.stages = ~std::uint32_t{0};  // a trace tells why each stage did not match
     tracer.begin(ev);
     matcher->on_event_traced(ev, ctx);
     tracer.end();
@@ -335,6 +336,7 @@ class EngineImpl {
       for (std::uint32_t i : candidates) {
         ++rules[i]->stats.evaluations;
         bind(r, i);
+        ctx.stages = dispatcher.stages(i);
         rules[i]->matcher->on_event(ev, ctx);
         ctx.scratch.clear();
       }
@@ -343,6 +345,7 @@ class EngineImpl {
     for (std::uint32_t i : candidates) {
       ++rules[i]->stats.evaluations;
       bind(r, i);
+      ctx.stages = dispatcher.stages(i);
       rules[i]->run(ev, ctx);
       ctx.scratch.clear();
     }

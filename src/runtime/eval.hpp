@@ -69,6 +69,10 @@ struct EvalCtx {
   // null for none, else the rule's memo number -> condition id table.
   LeafPrefilter* prefilter = nullptr;
   const std::uint32_t* prefilter_ids = nullptr;
+  // The stages of the rule being run that the event may match
+  // (compiler::stage_bit; Dispatcher::stages): a matcher need not test the
+  // others, whose filters are false for it.
+  std::uint32_t stages = ~std::uint32_t{0};
 
   [[nodiscard]] std::span<const Value> field(std::uint32_t slot) const {
     if (!scopes.empty()) [[unlikely]]

@@ -223,7 +223,9 @@ void SequenceMatcher::store_partial(std::uint32_t s, std::size_t stage, Partial&
 template <bool kTrace>
 void SequenceMatcher::run(EventCtx& ev, EvalCtx& ctx) {
   // Positive stages, in descending order so an event never extends a partial it just made.
+  // Stages the dispatcher left out (ctx.stages) cannot match: not tested.
   for (std::size_t pi = positive_.size(); pi-- > 0;) {
+    if ((ctx.stages & compiler::stage_bit(positive_[pi])) == 0) continue;
     const StagePlan& st = plan_.stages[positive_[pi]];
     // A stage that reads stage aliases is tested against each key's partial.
     if (!st.reads_aliases) {
@@ -242,7 +244,9 @@ void SequenceMatcher::run(EventCtx& ev, EvalCtx& ctx) {
   // Missing-event stages: remember the latest matching event per key.
   for (std::size_t i = 0; i < plan_.stages.size(); ++i) {
     const StagePlan& st = plan_.stages[i];
-    if (!st.missing || !test<kTrace>(st, st.source_stage, ctx)) continue;
+    if (!st.missing || (ctx.stages & compiler::stage_bit(i)) == 0 ||
+        !test<kTrace>(st, st.source_stage, ctx))
+      continue;
     if (!compute_keys(st, ctx)) {
       if constexpr (kTrace) note("a join key is null: this stage does not take the event");
       continue;
@@ -250,7 +254,8 @@ void SequenceMatcher::run(EventCtx& ev, EvalCtx& ctx) {
     missing_stage<kTrace>(i, ev);
   }
   // until: cancels partials of the key whose last event is at or before it.
-  if (plan_.until && test<kTrace>(*plan_.until, -1, ctx) && compute_keys(*plan_.until, ctx))
+  if (plan_.until && (ctx.stages & compiler::kUntilStageBit) != 0 &&
+      test<kTrace>(*plan_.until, -1, ctx) && compute_keys(*plan_.until, ctx))
     until_stage<kTrace>(ev);
   keep_budget();
 }

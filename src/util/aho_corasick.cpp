@@ -5,18 +5,27 @@
 
 namespace eqlpp::util {
 
-bool AhoCorasick::build(const std::vector<std::string>& literals, std::size_t max_bytes) {
+bool AhoCorasick::build(const std::vector<std::string>& literals, std::size_t max_bytes,
+                        bool fold_ascii) {
   *this = AhoCorasick();
+  auto fold = [&](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return fold_ascii && b >= 'A' && b <= 'Z' ? static_cast<unsigned char>(b + ('a' - 'A')) : b;
+  };
   std::array<bool, 256> used{};
   std::size_t total = 0;
   for (const auto& l : literals) {
     total += l.size();
-    for (char c : l) used[static_cast<unsigned char>(c)] = true;
+    for (char c : l) used[fold(c)] = true;
   }
   std::uint32_t classes = 1;
   for (std::size_t c = 0; c < 256; ++c) cls_[c] = used[c] ? classes++ : 0;
-  // At most one state per literal byte, plus the root.
-  if ((total + 1) * classes * sizeof(std::uint32_t) > max_bytes) {
+  if (fold_ascii)
+    for (std::size_t c = 'A'; c <= 'Z'; ++c) cls_[c] = cls_[c + ('a' - 'A')];
+  // At most one state per literal byte, plus the root; targets are offsets
+  // below kReports.
+  if ((total + 1) * classes * sizeof(std::uint32_t) > max_bytes ||
+      (total + 1) * classes >= kReports) {
     *this = AhoCorasick();
     return false;
   }
@@ -31,8 +40,7 @@ bool AhoCorasick::build(const std::vector<std::string>& literals, std::size_t ma
     }
     std::uint32_t s = 0;
     for (char ch : literals[i]) {
-      const std::size_t at =
-          static_cast<std::size_t>(s) * classes + cls_[static_cast<unsigned char>(ch)];
+      const std::size_t at = static_cast<std::size_t>(s) * classes + cls_[fold(ch)];
       if (next[at] == kNone) {
         next[at] = static_cast<std::uint32_t>(out.size());
         out.emplace_back();
@@ -67,7 +75,6 @@ bool AhoCorasick::build(const std::vector<std::string>& literals, std::size_t ma
       }
     }
   }
-  next_ = std::move(next);
   out_at_.reserve(out.size() + 1);
   for (auto& o : out) {
     std::sort(o.begin(), o.end());
@@ -75,6 +82,8 @@ bool AhoCorasick::build(const std::vector<std::string>& literals, std::size_t ma
     out_at_.push_back(static_cast<std::uint32_t>(out_.size()));
     out_.insert(out_.end(), o.begin(), o.end());
   }
+  for (std::uint32_t& t : next) t = t * classes | (out[t].empty() ? 0 : kReports);
+  next_ = std::move(next);
   out_at_.push_back(static_cast<std::uint32_t>(out_.size()));
   classes_ = classes;
   return true;

@@ -25,9 +25,12 @@ namespace eqlpp::util {
 class AhoCorasick {
  public:
   /// Builds the automaton for `literals` (empty ones match every text).
-  /// False, and the automaton empty, when its table would take more than
-  /// `max_bytes`.
-  bool build(const std::vector<std::string>& literals, std::size_t max_bytes);
+  /// With `fold_ascii`, matching ignores ASCII case (A-Z match a-z, in the
+  /// literals and in the text; other bytes exactly), so a text need not be
+  /// folded before the scan. False, and the automaton empty, when its table
+  /// would take more than `max_bytes`.
+  bool build(const std::vector<std::string>& literals, std::size_t max_bytes,
+             bool fold_ascii = false);
 
   /// Calls `found(i)` for each literal i that occurs in `text`: at least
   /// once, possibly more often (at each place it ends).
@@ -37,8 +40,11 @@ class AhoCorasick {
     if (classes_ == 0) return;
     std::uint32_t s = 0;
     for (char ch : text) {
-      s = next_[static_cast<std::size_t>(s) * classes_ + cls_[static_cast<unsigned char>(ch)]];
-      for (std::uint32_t k = out_at_[s]; k < out_at_[s + 1]; ++k) found(out_[k]);
+      s = next_[(s & ~kReports) + cls_[static_cast<unsigned char>(ch)]];
+      if ((s & kReports) != 0) [[unlikely]] {
+        const std::uint32_t state = (s & ~kReports) / classes_;
+        for (std::uint32_t k = out_at_[state]; k < out_at_[state + 1]; ++k) found(out_[k]);
+      }
     }
   }
 
@@ -49,9 +55,12 @@ class AhoCorasick {
   }
 
  private:
+  // A transition's target, as the offset of its row (state * classes_),
+  // with this bit set when the state reports literals.
+  static constexpr std::uint32_t kReports = std::uint32_t{1} << 31;
   std::array<std::uint32_t, 256> cls_{};  // byte -> class (0: no literal uses it)
-  std::size_t classes_ = 0;               // 0: not built, or no non-empty literal
-  std::vector<std::uint32_t> next_;       // state * classes_ + class -> state
+  std::uint32_t classes_ = 0;             // 0: not built, or no non-empty literal
+  std::vector<std::uint32_t> next_;       // state * classes_ + class -> target (above)
   std::vector<std::uint32_t> out_;        // literals ending at each state, state by state
   std::vector<std::uint32_t> out_at_;     // state -> its first entry in out_ (and one past)
   std::vector<std::uint32_t> always_;     // empty literals

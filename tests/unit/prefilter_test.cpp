@@ -51,6 +51,32 @@ TEST(Prefilter, AutomatonFindsWhatFindFinds) {
   }
 }
 
+// With fold_ascii, the automaton over the raw text finds what find finds
+// in the folded text for the folded literals (literals of both cases).
+TEST(Prefilter, AutomatonIgnoringAsciiCaseFindsWhatFindFindsFolded) {
+  std::mt19937 rng(4321);
+  std::size_t found = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::string> lits;
+    const std::size_t n = 1 + rng() % 40;
+    for (std::size_t i = 0; i < n; ++i) lits.push_back(random_text(rng, 4));
+    eqlpp::util::AhoCorasick ac;
+    ASSERT_TRUE(ac.build(lits, std::size_t{1} << 24, true));
+    for (int t = 0; t < 40; ++t) {
+      const std::string text = random_text(rng, 20);
+      std::set<std::uint32_t> got, want;
+      ac.scan(text, [&](std::uint32_t i) { got.insert(i); });
+      const std::string folded = eqlpp::util::ascii_fold(text);
+      for (std::size_t i = 0; i < lits.size(); ++i)
+        if (folded.find(eqlpp::util::ascii_fold(lits[i])) != std::string::npos)
+          want.insert(static_cast<std::uint32_t>(i));
+      ASSERT_EQ(got, want) << "text " << text << ", round " << round;
+      found += want.size();
+    }
+  }
+  EXPECT_GT(found, 1000u);  // the texts do contain literals
+}
+
 TEST(Prefilter, RefusesATableOverItsLimit) {
   eqlpp::util::AhoCorasick ac;
   EXPECT_FALSE(ac.build({"abcdefghijklmnop", "qrstuvwxyz"}, 64));

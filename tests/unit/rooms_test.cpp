@@ -338,6 +338,43 @@ TEST(Dispatcher, SelectsByIndexCategoryOrAlways) {
   EXPECT_FALSE(d.selected(0));
 }
 
+// A selected sequence comes with the stages the event may match: a stage
+// none of whose keys the event has is left out (the matcher does not test
+// it); a rule selected by category has every stage.
+TEST(Dispatcher, SelectedStages) {
+  eqlpp::compiler::FieldTable fields;
+  eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
+  std::vector<eqlpp::Rule> rules = {
+      rule(R"(sequence by host.id
+          [process where process.name : "a.exe"]
+          [process where process.name : ("b.exe", "a.exe")]
+          [process where process.name == "c.exe"]
+        until [process where process.name : "*stop*"])"),
+      rule(R"(process where process.pid > 3)"),
+  };
+  add_all(d, fields, rules);
+  using eqlpp::compiler::kUntilStageBit;
+  using eqlpp::compiler::stage_bit;
+  eqlpp::runtime::EvalCtx ctx;
+  auto stages = [&](const std::string& name) {
+    eqlpp::Record r;
+    ctx.new_event();
+    r.add(fields.intern("event.category"), eqlpp::Value("process"));
+    r.add(fields.intern("process.name"), eqlpp::Value(name));
+    d.select(r, ctx);
+    EXPECT_TRUE(d.selected(1));
+    EXPECT_EQ(d.stages(1), ~std::uint32_t{0});  // by category: every stage
+    return d.selected(0) ? d.stages(0) : 0u;    // 0: not a candidate
+  };
+  EXPECT_EQ(stages("A.exe"), stage_bit(0) | stage_bit(1));
+  EXPECT_EQ(stages("b.exe"), stage_bit(1));
+  EXPECT_EQ(stages("c.exe"), stage_bit(2));
+  EXPECT_EQ(stages("C.exe"), 0u);  // `==` is exact: no stage, not a candidate
+  EXPECT_EQ(stages("full STOP"), kUntilStageBit);
+  EXPECT_EQ(stages("x.exe"), 0u);
+  EXPECT_EQ(stage_bit(30), stage_bit(45));  // stages past 30 share the last bit
+}
+
 // A rule whose only key is on a field with few values per stream
 // (event.dataset) is indexed by it, where it would otherwise take every
 // event; one whose only condition is on a field most events share
