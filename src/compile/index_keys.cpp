@@ -150,9 +150,8 @@ bool group_keys(const std::vector<const StagePlan*>& group, const detail::Compil
   std::vector<Filter> filters;
   for (const StagePlan* st : group) {
     const bool until = plan.until && st == &*plan.until;
-    filters.push_back({st->filter.get(), until ? kUntilStageBit
-                                               : stage_bit(static_cast<std::size_t>(
-                                                     st - plan.stages.data()))});
+    const auto at = static_cast<std::size_t>(st - plan.stages.data());
+    filters.push_back({st->filter.get(), until ? kUntilStageBit : stage_bit(at)});
   }
   return filter_keys(filters, plan, out);
 }
