@@ -149,9 +149,10 @@ bool group_keys(const std::vector<const StagePlan*>& group, const detail::Compil
                 std::vector<IndexKey>& out) {
   std::vector<Filter> filters;
   for (const StagePlan* st : group) {
-    const bool until = plan.until && st == &*plan.until;
-    const auto at = static_cast<std::size_t>(st - plan.stages.data());
-    filters.push_back({st->filter.get(), until ? kUntilStageBit : stage_bit(at)});
+    std::uint32_t bit = kUntilStageBit;
+    if (!plan.until || st != &*plan.until)
+      bit = stage_bit(static_cast<std::size_t>(st - plan.stages.data()));
+    filters.push_back({st->filter.get(), bit});
   }
   return filter_keys(filters, plan, out);
 }

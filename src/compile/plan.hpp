@@ -154,9 +154,7 @@ struct IndexKey {
 /// A stage's bit in IndexKey::stages and EvalCtx::stages: stage i of
 /// CompiledRule::stages (after runs are expanded) has bit min(i, 30);
 /// `until` has bit 31.
-constexpr std::uint32_t stage_bit(std::size_t i) {
-  return std::uint32_t{1} << (i < 30 ? i : 30);
-}
+constexpr std::uint32_t stage_bit(std::size_t i) { return std::uint32_t{1} << (i < 30 ? i : 30); }
 constexpr std::uint32_t kUntilStageBit = std::uint32_t{1} << 31;
 
 struct StagePlan {
