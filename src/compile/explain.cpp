@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The plan, printed for people (eqlpp explain).
+#include <algorithm>
 #include <string>
 
 #include "compile/binder.hpp"
@@ -154,9 +155,11 @@ std::string explain(const detail::CompiledRule& r) {
   for (std::size_t i = 0; i < r.stages.size(); ++i)
     stage(r.stages[i], r.kind == QueryKind::kEvent ? "filter" : "stage " + std::to_string(i));
   if (r.until) stage(*r.until, "until");
-  auto keys = [&](const std::vector<compiler::IndexKey>& ks) {
+  auto key_lines = [&](const std::vector<compiler::IndexKey>& ks, bool second,
+                       const std::string& indent) {
     for (const auto& k : ks) {
-      out += "  " + r.fields[k.slot] +
+      if (k.second != second) continue;
+      out += indent + r.fields[k.slot] +
              (k.substring ? (k.insensitive ? " contains~ one of [" : " contains one of [")
                           : (k.insensitive ? " in~ [" : " in ["));
       constexpr std::size_t kShown = 5;
@@ -165,6 +168,12 @@ std::string explain(const detail::CompiledRule& r) {
       if (k.values.size() > kShown) out += ", ... (" + std::to_string(k.values.size()) + " values)";
       out += "]\n";
     }
+  };
+  auto keys = [&](const std::vector<compiler::IndexKey>& ks) {
+    key_lines(ks, false, "  ");
+    if (std::none_of(ks.begin(), ks.end(), [](const auto& k) { return k.second; })) return;
+    out += "  and, where the engine indexes the field anyway, one of\n";
+    key_lines(ks, true, "    ");
   };
   if (r.gated) {
     // The dispatcher selects the entry stages by their keys (or category),

@@ -65,6 +65,64 @@ bool low_cardinality(std::string_view f) {
              std::end(kLowCardinalityFields);
 }
 
+namespace {
+
+// Keys of fields with few values (or shared by most events) score this much
+// or more: they prune little.
+constexpr double kWeakKey = 1e6;
+
+// Fewer values is better; a substring scan costs more than a lookup.
+double key_score(const std::vector<IndexKey>& keys, const detail::CompiledRule& plan) {
+  double score = 0;
+  for (const auto& key : keys)
+    score += static_cast<double>(key.values.size()) * (key.substring ? 4 : 1) +
+             (key.substring ? 100 : 0) + (low_cardinality(plan.fields[key.slot]) ? kWeakKey : 0) +
+             (shared_by_most(plan.fields[key.slot]) ? 1e9 : 0);
+  return score;
+}
+
+struct Conjunct {
+  std::vector<IndexKey> keys;
+  double score = 0;
+};
+
+// The conjuncts of `and` node `p` that have keys, in order, and the
+// position of the best (the first of the lowest score), or npos.
+std::size_t conjunct_keys(const PNode& p, const detail::CompiledRule& plan,
+                          std::vector<Conjunct>& out) {
+  std::size_t best = std::string::npos;
+  for (const auto& c : p.children) {
+    Conjunct k;
+    if (!node_keys(*c, plan, k.keys)) continue;
+    k.score = key_score(k.keys, plan);
+    if (best == std::string::npos || k.score < out[best].score) best = out.size();
+    out.push_back(std::move(k));
+  }
+  return best;
+}
+
+// The keys of the best conjunct of `p` after the one node_keys chose: a
+// second group (IndexKey::second). False when there is none worth its
+// lookups (only weak keys, or no second conjunct with keys).
+bool second_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<IndexKey>& out) {
+  if (p.kind != PNode::Kind::kAnd) return false;
+  std::vector<Conjunct> cs;
+  const std::size_t best = conjunct_keys(p, plan, cs);
+  std::size_t second = std::string::npos;
+  for (std::size_t i = 0; i < cs.size(); ++i)
+    if (i != best && !cs[i].keys.empty() &&
+        (second == std::string::npos || cs[i].score < cs[second].score))
+      second = i;
+  if (second == std::string::npos || cs[second].score >= kWeakKey) return false;
+  for (auto& k : cs[second].keys) {
+    k.second = true;
+    out.push_back(std::move(k));
+  }
+  return true;
+}
+
+}  // namespace
+
 bool node_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<IndexKey>& out) {
   using K = PNode::Kind;
   switch (p.kind) {
@@ -74,26 +132,11 @@ bool node_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<Ind
         if (!node_keys(*c, plan, out)) return false;
       return true;
     case K::kAnd: {
-      std::vector<IndexKey> best;
-      double best_score = 0;
-      bool found = false;
-      for (const auto& c : p.children) {
-        std::vector<IndexKey> k;
-        if (!node_keys(*c, plan, k)) continue;
-        double score = 0;
-        // Fewer values is better; a substring scan costs more than a lookup.
-        for (const auto& key : k)
-          score += static_cast<double>(key.values.size()) * (key.substring ? 4 : 1) +
-                   (key.substring ? 100 : 0) + (low_cardinality(plan.fields[key.slot]) ? 1e6 : 0) +
-                   (shared_by_most(plan.fields[key.slot]) ? 1e9 : 0);
-        if (!found || score < best_score) {
-          best = std::move(k);
-          best_score = score;
-          found = true;
-        }
-      }
-      for (auto& k : best) out.push_back(std::move(k));
-      return found;
+      std::vector<Conjunct> cs;
+      const std::size_t best = conjunct_keys(p, plan, cs);
+      if (best == std::string::npos) return false;
+      for (auto& k : cs[best].keys) out.push_back(std::move(k));
+      return true;
     }
     default: {
       IndexKey k;
@@ -109,14 +152,15 @@ bool node_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<Ind
 
 namespace {
 
-// The keys of a group of filters (each must have some), deduplicated by
-// field and values, into `out`; false when a filter has none.
 // A filter and its stage's bit (stage_bit).
 struct Filter {
   const PNode* filter;
   std::uint32_t stage;
 };
 
+// The keys of a group of filters (each must have some), and of their
+// second groups, deduplicated by field and values, into `out`; false when
+// a filter has none.
 bool filter_keys(const std::vector<Filter>& filters, const detail::CompiledRule& plan,
                  std::vector<IndexKey>& out) {
   out.clear();
@@ -124,6 +168,8 @@ bool filter_keys(const std::vector<Filter>& filters, const detail::CompiledRule&
   for (const Filter& f : filters) {
     const std::size_t first = keys.size();
     if (!node_keys(*f.filter, plan, keys)) return false;
+    // Stages from 30 on share a bit: a second group there would be theirs together.
+    if (f.stage != stage_bit(30)) second_keys(*f.filter, plan, keys);
     for (std::size_t i = first; i < keys.size(); ++i) keys[i].stages = f.stage;
   }
   // A condition only on fields most events share prunes too little to pay
@@ -135,7 +181,7 @@ bool filter_keys(const std::vector<Filter>& filters, const detail::CompiledRule&
     k.values.erase(std::unique(k.values.begin(), k.values.end()), k.values.end());
     auto same = [&](const IndexKey& o) {
       return o.slot == k.slot && o.insensitive == k.insensitive && o.substring == k.substring &&
-             o.values == k.values;
+             o.second == k.second && o.values == k.values;
     };
     if (auto it = std::find_if(out.begin(), out.end(), same); it != out.end())
       it->stages |= k.stages;

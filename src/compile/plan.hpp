@@ -149,6 +149,10 @@ struct IndexKey {
   // The stages (stage_bit) that need this key: an event with none of a
   // stage's keys cannot match that stage.
   std::uint32_t stages = ~std::uint32_t{0};
+  // A key of the stage's second group: the stage's filter is an `and` with
+  // a second conjunct that has keys, so an event needs one key of each
+  // group. Only the first group selects a rule; the second confirms it.
+  bool second = false;
 };
 
 /// A stage's bit in IndexKey::stages and EvalCtx::stages: stage i of

@@ -30,38 +30,87 @@ void add_tag(List& list, std::uint32_t tag, std::uint32_t stages) {
 
 }  // namespace
 
+void Dispatcher::register_key(std::uint32_t t, const compiler::IndexKey& k, std::uint32_t stages,
+                              FieldId f, std::uint64_t mask) {
+  auto it = std::find_if(field_index_.begin(), field_index_.end(),
+                         [&](const FieldIndex& fi) { return fi.field == f; });
+  if (it == field_index_.end()) {
+    field_index_.push_back(FieldIndex{f, {}, {}, {}});
+    it = field_index_.end() - 1;
+    if (position_.size() <= f) position_.resize(static_cast<std::size_t>(f) + 1, kNoIndex);
+    position_[f] = static_cast<std::uint32_t>(field_index_.size() - 1);
+  }
+  if ((t & kSecond) == 0) ++it->first_keys[kind_of(k)];
+  if (k.substring) {
+    Substrings& sub = it->substrings[k.insensitive ? 1 : 0];
+    sub.mask |= mask;
+    for (const auto& v : k.values) {
+      auto lit = std::find(sub.literals.begin(), sub.literals.end(), v);
+      if (lit == sub.literals.end()) {
+        sub.literals.push_back(v);
+        sub.rules.emplace_back();
+        lit = sub.literals.end() - 1;
+      }
+      add_tag(sub.rules[static_cast<std::size_t>(lit - sub.literals.begin())], t, stages);
+    }
+    sub.built = false;
+  } else {
+    (k.insensitive ? it->folded_mask : it->exact_mask) |= mask;
+    auto& table = k.insensitive ? it->folded : it->exact;
+    for (const auto& v : k.values) add_tag(table[v], t, stages);
+  }
+  add_tag(it->rules, t, stages);
+}
+
 void Dispatcher::add_keys(std::uint32_t tag, const std::vector<compiler::IndexKey>& keys,
                           std::span<const FieldId> map) {
+  const std::uint64_t mask = mask_of_tag(tag);
+  PendingSecond pending{tag, mask, 0, {}, {}};
   for (const auto& k : keys) {
-    FieldId f = map[k.slot];
-    auto it = std::find_if(field_index_.begin(), field_index_.end(),
-                           [&](const FieldIndex& fi) { return fi.field == f; });
-    if (it == field_index_.end()) {
-      field_index_.push_back(FieldIndex{f, {}, {}, {}});
-      it = field_index_.end() - 1;
-      if (position_.size() <= f) position_.resize(static_cast<std::size_t>(f) + 1, kNoIndex);
-      position_[f] = static_cast<std::uint32_t>(field_index_.size() - 1);
+    if (k.second) {  // registered by confirm_seconds(), when it costs no new scan
+      pending.keys.push_back(k);
+      pending.fields.push_back(map[k.slot]);
+      continue;
     }
-    if (k.substring) {
-      Substrings& sub = it->substrings[k.insensitive ? 1 : 0];
-      sub.mask |= mask_of_tag(tag);
-      for (const auto& v : k.values) {
-        auto lit = std::find(sub.literals.begin(), sub.literals.end(), v);
-        if (lit == sub.literals.end()) {
-          sub.literals.push_back(v);
-          sub.rules.emplace_back();
-          lit = sub.literals.end() - 1;
-        }
-        add_tag(sub.rules[static_cast<std::size_t>(lit - sub.literals.begin())], tag, k.stages);
-      }
-      sub.built = false;
-    } else {
-      (k.insensitive ? it->folded_mask : it->exact_mask) |= mask_of_tag(tag);
-      auto& table = k.insensitive ? it->folded : it->exact;
-      for (const auto& v : k.values) add_tag(table[v], tag, k.stages);
-    }
-    add_tag(it->rules, tag, k.stages);
+    register_key(tag, k, k.stages, map[k.slot], mask);
   }
+  if (!pending.keys.empty()) {
+    pending_second_.push_back(std::move(pending));
+    seconds_dirty_ = true;
+  }
+}
+
+void Dispatcher::confirm_seconds() {
+  seconds_dirty_ = false;
+  // A second-group key is worth its lookups only on a table or automaton the
+  // first groups already have the event's values go through; a stage's
+  // second group is registered whole, or not at all (yet).
+  auto allowed = [&](const compiler::IndexKey& k, FieldId f) {
+    if (f >= position_.size() || position_[f] == kNoIndex) return false;
+    return field_index_[position_[f]].first_keys[kind_of(k)] > 0;
+  };
+  for (PendingSecond& p : pending_second_) {
+    std::uint32_t all = 0;
+    for (const auto& k : p.keys) all |= k.stages;
+    for (std::uint32_t left = all & ~p.done; left != 0; left &= left - 1) {
+      const std::uint32_t bit = left & (~left + 1);
+      bool ok = true;
+      for (std::size_t j = 0; j < p.keys.size() && ok; ++j)
+        if ((p.keys[j].stages & bit) != 0) ok = allowed(p.keys[j], p.fields[j]);
+      if (!ok) continue;
+      for (std::size_t j = 0; j < p.keys.size(); ++j)
+        if ((p.keys[j].stages & bit) != 0)
+          register_key(p.tag | kSecond, p.keys[j], bit, p.fields[j], p.mask);
+      has_second_[p.tag & ~kGated] |= bit;
+      p.done |= bit;
+    }
+  }
+  // Registered whole: nothing left to decide.
+  std::erase_if(pending_second_, [](const PendingSecond& p) {
+    std::uint32_t all = 0;
+    for (const auto& k : p.keys) all |= k.stages;
+    return (all & ~p.done) == 0;
+  });
 }
 
 std::uint64_t Dispatcher::mask_of(const std::vector<std::string>& categories) {
@@ -74,6 +123,9 @@ void Dispatcher::grow(std::uint32_t idx) {
   if (visited_.size() > idx) return;
   visited_.resize(idx + 1, 0);
   stages_.resize(idx + 1, kAllStages);
+  has_second_.resize(idx + 1, 0);
+  second_.resize(idx + 1, 0);
+  second_seen_.resize(idx + 1, 0);
   category_mask_.resize(idx + 1, ~std::uint64_t{0});
   continuation_mask_.resize(idx + 1, ~std::uint64_t{0});
   gate_.resize(idx + 1, nullptr);
@@ -160,6 +212,8 @@ std::uint64_t Dispatcher::category_bit(const std::string& c) {
 }
 
 const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& ctx) {
+  if (seconds_dirty_) [[unlikely]]
+    confirm_seconds();
   ++epoch_;
   candidates_.clear();
   for (std::uint32_t i : always_) add_candidate(i);
@@ -208,9 +262,17 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
     }
   }
   for (std::size_t w = 0; w < chosen_.size(); ++w) {
-    for (std::uint64_t bits = chosen_[w]; bits != 0; bits &= bits - 1)
-      candidates_.push_back(static_cast<std::uint32_t>(w * 64) +
-                            static_cast<std::uint32_t>(std::countr_zero(bits)));
+    for (std::uint64_t bits = chosen_[w]; bits != 0; bits &= bits - 1) {
+      const std::uint32_t i =
+          static_cast<std::uint32_t>(w * 64) + static_cast<std::uint32_t>(std::countr_zero(bits));
+      // A stage lacking every key of its second group cannot match either.
+      stages_[i] &= confirmed(i);
+      if (stages_[i] == 0) {
+        visited_[i] = 0;  // not selected after all
+        continue;
+      }
+      candidates_.push_back(i);
+    }
     chosen_[w] = 0;
   }
   return candidates_;

@@ -61,11 +61,17 @@ class Dispatcher {
   }
   /// For a rule the last select() returned: the stages (compiler::stage_bit)
   /// the event may match. A stage whose every index key the event lacks is
-  /// left out; a rule selected by category has every bit.
+  /// left out, and so is one that lacks every key of its second group
+  /// (IndexKey::second); a rule selected by category has every bit.
   [[nodiscard]] std::uint32_t stages(std::uint32_t rule) const noexcept { return stages_[rule]; }
 
  private:
   static constexpr std::uint32_t kAllStages = ~std::uint32_t{0};
+  // The stages of rule `i` the event may match, as far as second groups
+  // tell: those it has a second-group key of, and those without a second group.
+  [[nodiscard]] std::uint32_t confirmed(std::uint32_t i) const {
+    return (second_seen_[i] == epoch_ ? second_[i] : 0) | ~has_second_[i];
+  }
   // A candidate is a bit (rules in the order added, so the bits read in
   // order need no sort), a visit stamp (selected()) and its stages.
   void add_candidate(std::uint32_t i, std::uint32_t stages = kAllStages) {
@@ -78,8 +84,10 @@ class Dispatcher {
     chosen_[i >> 6] |= std::uint64_t{1} << (i & 63);
   }
   // Index entries and lists hold rule numbers; kGated marks a gated rule's
-  // continuation, a candidate only while the rule holds state.
+  // continuation, a candidate only while the rule holds state; kSecond a
+  // key of a second group, which confirms stages but selects no rule.
   static constexpr std::uint32_t kGated = std::uint32_t{1} << 31;
+  static constexpr std::uint32_t kSecond = std::uint32_t{1} << 30;
   // A rule number (kGated included) and the stages its key serves.
   struct Tag {
     std::uint32_t rule;
@@ -89,6 +97,15 @@ class Dispatcher {
   // An index hit: the rule also needs one of its stages' categories (its
   // filters test them), so an event of another category is not its candidate.
   void add_indexed(Tag t) {
+    if ((t.rule & kSecond) != 0) {
+      const std::uint32_t i = t.rule & ~(kGated | kSecond);
+      if (second_seen_[i] != epoch_) {
+        second_seen_[i] = epoch_;
+        second_[i] = 0;
+      }
+      second_[i] |= t.stages;
+      return;
+    }
     if ((t.rule & kGated) != 0) {
       add_gated(t.rule & ~kGated, t.stages);
       return;
@@ -109,6 +126,16 @@ class Dispatcher {
   }
   // Makes room for number `idx`.
   void grow(std::uint32_t idx);
+  // Registers key `k` of rule number `t` (kGated, kSecond included) for
+  // `stages`, on field `f`, its rule reading categories `mask`.
+  void register_key(std::uint32_t t, const compiler::IndexKey& k, std::uint32_t stages, FieldId f,
+                    std::uint64_t mask);
+  // Registers the pending second groups that cost no new scan (add_keys).
+  void confirm_seconds();
+  // A key's table: exact, folded, substrings, folded substrings.
+  static std::size_t kind_of(const compiler::IndexKey& k) {
+    return (k.substring ? std::size_t{2} : 0) + (k.insensitive ? std::size_t{1} : 0);
+  }
   // Registers `keys` (rule number `tag`, kGated included) in the field index.
   void add_keys(std::uint32_t tag, const std::vector<compiler::IndexKey>& keys,
                 std::span<const FieldId> map);
@@ -141,6 +168,9 @@ class Dispatcher {
     Table exact, folded;                            // value (folded) -> rules needing it
     std::uint64_t exact_mask = 0, folded_mask = 0;  // their rules' categories, as Substrings::mask
     TagList rules;                                  // every rule with a key on this field
+    // First-group keys per table (kind_of): a second group's key is taken
+    // only on a table some first group uses.
+    std::uint32_t first_keys[4] = {0, 0, 0, 0};
     // Substring keys: literals a value must contain, [0] as written, [1]
     // folded (ASCII); the rules needing each; one RE2::Set per kind scans a value
     // for all of them at once (built at the first select()).
@@ -171,6 +201,21 @@ class Dispatcher {
   std::vector<std::uint64_t> chosen_;  // this select()'s candidates as bits (cleared as read)
   std::vector<std::uint64_t> visited_;
   std::vector<std::uint32_t> stages_;  // per candidate rule: stages()
+  // Second groups: per rule, the stages that have one, and this select()'s
+  // stages with a second-group key (valid when second_seen_ is the epoch).
+  std::vector<std::uint32_t> has_second_, second_;
+  std::vector<std::uint64_t> second_seen_;
+  // Second groups not registered yet, by rule number (kGated included):
+  // their keys and fields, and the stages already registered.
+  struct PendingSecond {
+    std::uint32_t tag;
+    std::uint64_t mask;
+    std::uint32_t done;
+    std::vector<compiler::IndexKey> keys;
+    std::vector<FieldId> fields;
+  };
+  std::vector<PendingSecond> pending_second_;
+  bool seconds_dirty_ = false;
   std::uint64_t epoch_ = 0;
 };
 

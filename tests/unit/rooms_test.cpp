@@ -375,6 +375,43 @@ TEST(Dispatcher, SelectedStages) {
   EXPECT_EQ(stage_bit(30), stage_bit(45));  // stages past 30 share the last bit
 }
 
+// A stage's second conjunct with keys (IndexKey::second) confirms a rule
+// that its first selected, when its table is one the first groups use
+// anyway (no new lookup or scan): an event without the second's keys does
+// not make the rule a candidate.
+TEST(Dispatcher, SecondGroupsConfirm) {
+  eqlpp::compiler::FieldTable fields;
+  eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
+  std::vector<eqlpp::Rule> rules = {
+      rule(R"(process where process.name : "a.exe" and process.command_line : "*evil*")"),
+      rule(R"(process where process.command_line : "*foo*")"),
+      // A second group on a field no first group indexes: not used.
+      rule(R"(process where process.name : "b.exe" and process.parent.name : "x.exe")"),
+  };
+  add_all(d, fields, rules);
+  EXPECT_NE(rules[0].explain().find("where the engine indexes the field anyway, one of\n"
+                                    "    process.command_line contains~ one of [\"evil\"]"),
+            std::string::npos)
+      << rules[0].explain();
+  eqlpp::runtime::EvalCtx ctx;
+  auto select = [&](const std::string& name, const std::string& cmd, const std::string& parent) {
+    eqlpp::Record r;
+    ctx.new_event();
+    r.add(fields.intern("event.category"), eqlpp::Value("process"));
+    r.add(fields.intern("process.name"), eqlpp::Value(name));
+    r.add(fields.intern("process.command_line"), eqlpp::Value(cmd));
+    r.add(fields.intern("process.parent.name"), eqlpp::Value(parent));
+    return d.select(r, ctx);
+  };
+  using V = std::vector<std::uint32_t>;
+  EXPECT_EQ(select("A.EXE", "run EVIL now", "y"), V{0});
+  EXPECT_EQ(select("a.exe", "benign", "y"), V{});  // the second group is missing
+  EXPECT_FALSE(d.selected(0));
+  EXPECT_EQ(select("a.exe", "foo", "y"), V{1});
+  EXPECT_EQ(select("a.exe", "foo evil", "y"), (V{0, 1}));
+  EXPECT_EQ(select("b.exe", "x", "y.exe"), V{2});  // its second group is not registered
+}
+
 // A rule whose only key is on a field with few values per stream
 // (event.dataset) is indexed by it, where it would otherwise take every
 // event; one whose only condition is on a field most events share
