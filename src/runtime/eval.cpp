@@ -143,7 +143,7 @@ bool eval_arraysearch(const PNode& p, EvalCtx& ctx) {
   return found;
 }
 
-bool eval_node(const PNode& p, EvalCtx& ctx) {
+bool eval_connective(const PNode& p, EvalCtx& ctx) {
   switch (p.kind) {
     case PNode::Kind::kTrue: return true;
     case PNode::Kind::kFalse: return false;
@@ -160,6 +160,18 @@ bool eval_node(const PNode& p, EvalCtx& ctx) {
       for (const Value& v : ctx.field(p.slot))
         if (v.is_string() && v.as_string() == p.text) return true;
       return false;
+    default: return eval_leaf(p, ctx);
+  }
+}
+
+bool eval_leaf(const PNode& p, EvalCtx& ctx) {
+  switch (p.kind) {
+    case PNode::Kind::kTrue:
+    case PNode::Kind::kFalse:
+    case PNode::Kind::kAnd:
+    case PNode::Kind::kOr:
+    case PNode::Kind::kNot:
+    case PNode::Kind::kCategory: return eval_connective(p, ctx);
     case PNode::Kind::kCompare:
       return any_operand(p, ctx, [&](const Value& v) {
         auto r = compiler::compare(v, p.cmp, p.c.value);

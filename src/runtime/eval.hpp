@@ -86,8 +86,16 @@ struct EvalCtx {
 /// trace).
 std::string json_array(std::span<const Value> values);
 
-/// Two-valued predicate evaluation, never reading or writing a shared result.
-bool eval_node(const compiler::PNode& p, EvalCtx& ctx);
+/// Two-valued predicate evaluation of `and`, `or`, `not`, the category test
+/// and the constants (a small frame: they recurse), and of the other leaves
+/// (out of line, with the registers the leaves need), never reading or
+/// writing a shared result. Either takes any node.
+bool eval_connective(const compiler::PNode& p, EvalCtx& ctx);
+bool eval_leaf(const compiler::PNode& p, EvalCtx& ctx);
+/// Either of the two, by kind.
+inline bool eval_node(const compiler::PNode& p, EvalCtx& ctx) {
+  return p.kind <= compiler::PNode::Kind::kCategory ? eval_connective(p, ctx) : eval_leaf(p, ctx);
+}
 /// Two-valued predicate evaluation (Elasticsearch query semantics). A node
 /// shared with other rules (ctx.memo) is evaluated once per event. Inline:
 /// it runs for every node, and its common path is a few loads.
