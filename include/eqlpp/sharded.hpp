@@ -85,6 +85,13 @@ class EQLPP_EXPORT ShardedEngine {
   /// Routes one JSON line. An error Status (and the line is counted and
   /// skipped) when it is too long, not a JSON object, or has no valid timestamp.
   Status push_json(std::string_view line);
+  /// Routes every line of `lines` as push_json() would, split as
+  /// Engine::push_json_lines() splits them ('\n' between events, a '\r'
+  /// before it dropped, blank lines skipped). A line push_json() rejects is
+  /// handed to `on_error` (when given) and skipped; the lines after it go
+  /// on. Returns how many lines were accepted.
+  std::size_t push_json_lines(std::string_view lines,
+                              const std::function<void(const LineError&)>& on_error = {});
   /// Hands every line pushed so far to its shard, waits until the shards
   /// have processed them and delivers their alerts. For live input: call it
   /// before waiting for more (lines otherwise wait for a full batch).

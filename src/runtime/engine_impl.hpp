@@ -18,6 +18,7 @@
 #include "eqlpp/engine.hpp"
 #include "ingest/event_time.hpp"
 #include "ingest/json_decoder.hpp"
+#include "ingest/json_lines.hpp"
 #include "runtime/alert_sink.hpp"
 #include "runtime/dispatcher.hpp"
 #include "runtime/eval.hpp"
@@ -282,22 +283,14 @@ class EngineImpl {
 
   std::size_t push_json_lines(std::string_view text,
                               const std::function<void(const LineError&)>& on_error) {
-    std::size_t accepted = 0, number = 0;
-    for (std::size_t at = 0; at < text.size();) {
-      const std::size_t nl = text.find('\n', at);
-      const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
-      ++number;
-      std::string_view line = text.substr(at, end - at);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
-        if (Status st = push_json(line, text.size() - at); st)
-          ++accepted;
-        else if (on_error)
-          on_error(LineError{number, at, std::move(st)});
-      }
-      if (nl == std::string_view::npos) break;
-      at = nl + 1;
-    }
+    std::size_t accepted = 0;
+    ingest::for_each_json_line(text,
+                               [&](std::string_view line, std::size_t number, std::size_t at) {
+                                 if (Status st = push_json(line, text.size() - at); st)
+                                   ++accepted;
+                                 else if (on_error)
+                                   on_error(LineError{number, at, std::move(st)});
+                               });
     return accepted;
   }
 

@@ -15,6 +15,7 @@
 #include "eqlpp/sharded.hpp"
 #include "ingest/event_time.hpp"
 #include "ingest/json_decoder.hpp"
+#include "ingest/json_lines.hpp"
 #include "runtime/alert_sink.hpp"
 #include "runtime/reorder_buffer.hpp"
 #include "runtime/sequence_state.hpp"
@@ -477,6 +478,17 @@ void ShardedEngine::on_alert(std::function<void(const Alert&)> cb) {
   impl_->on_alert = std::move(cb);
 }
 Status ShardedEngine::push_json(std::string_view line) { return impl_->push_json(line); }
+std::size_t ShardedEngine::push_json_lines(std::string_view lines,
+                                           const std::function<void(const LineError&)>& on_error) {
+  std::size_t accepted = 0;
+  ingest::for_each_json_line(lines, [&](std::string_view line, std::size_t number, std::size_t at) {
+    if (Status st = impl_->push_json(line); st)
+      ++accepted;
+    else if (on_error)
+      on_error(LineError{number, at, std::move(st)});
+  });
+  return accepted;
+}
 void ShardedEngine::finish() { impl_->finish(); }
 void ShardedEngine::flush() { impl_->flush(); }
 const std::vector<PartitionVerdict>& ShardedEngine::plan() const noexcept { return impl_->plan_; }

@@ -120,6 +120,48 @@ TEST(Threads, ShardedBatchEqualsOneEngineInOrder) {
   for (std::size_t t : {1u, 2u, 4u}) compare(true, t);
 }
 
+// push_json_lines(): the lines of one buffer, routed as push_json() routes
+// them one by one (the same alerts, in batch mode in the same order), bad
+// lines reported with their number and offset and skipped.
+TEST(Threads, ShardedPushJsonLinesEqualsPushJson) {
+  const auto rs = rules();
+  const auto lines = stream(7, 2000);
+  eqlpp::EngineOptions o;
+  o.batch = true;
+  o.tiebreaker_field = "seq";
+  auto run = [&](bool buffer, std::vector<eqlpp::LineError>* errors) {
+    eqlpp::ShardedEngine s(o, {.threads = 2, .partition_by = "h", .batch_lines = 64});
+    for (const auto& r : rs) s.add_rule(r);
+    std::vector<std::string> got;
+    s.on_alert([&](const eqlpp::Alert& a) { got.push_back(text(a)); });
+    if (buffer) {
+      std::string text;
+      for (std::size_t i = 0; i < lines.size(); ++i) {
+        text += lines[i] + (i % 2 ? "\r\n" : "\n");
+        if (i == 10) text += "{not json\n\n";  // a bad line, then a blank one
+      }
+      const std::size_t accepted =
+          s.push_json_lines(text, [&](const eqlpp::LineError& e) { errors->push_back(e); });
+      EXPECT_EQ(accepted, lines.size());
+    } else {
+      for (const auto& l : lines) EXPECT_TRUE(s.push_json(l).ok());
+    }
+    s.finish();
+    EXPECT_EQ(s.stats().events_processed, lines.size());
+    return got;
+  };
+  std::vector<eqlpp::LineError> errors;
+  const auto one_by_one = run(false, nullptr);
+  ASSERT_GT(one_by_one.size(), 50u);
+  EXPECT_EQ(run(true, &errors), one_by_one);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 12u);
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i <= 10; ++i) offset += lines[i].size() + (i % 2 ? 2 : 1);
+  EXPECT_EQ(errors[0].offset, offset);
+  EXPECT_FALSE(errors[0].status.ok());
+}
+
 // flush(): a live stream's alerts come out without waiting for a full batch.
 TEST(Threads, ShardedFlushDeliversWithoutAFullBatch) {
   const auto rs = rules();
