@@ -80,8 +80,12 @@ std::uint32_t KeyTable::get_or_create(const Key& k) {
   (void)inserted;
   ks.key = &it->first;
   ++live_keys_;
-  // The slot, the index entry (node and bucket) and the key's own bytes.
+  // The slot, the index entry (node and bucket), the key's own bytes and
+  // the rule's extra state (KeyExtra) when it has one.
   std::size_t key_bytes = sizeof(Slot) + 64 + (k.size() > 15 ? k.capacity() + 1 : 0);
+  if (const KeyExtra* x = ks.st.extra.get())
+    key_bytes += sizeof(KeyExtra) + x->missing.capacity() * sizeof(Mark) +
+                 x->sample.capacity() * sizeof(std::vector<AlertEvent>);
   charge(s, static_cast<std::ptrdiff_t>(key_bytes));
   // Linked at the hot end directly: touch() expects a linked slot.
   ks.prev = lru_tail_;
@@ -245,14 +249,17 @@ void KeyTable::save(state::Writer& w) const {
       w.boolean(p.has_value());
       if (p) save_partial(w, *p);
     }
-    w.uvar(st.pending.size());
-    for (const auto& p : st.pending) save_partial(w, p);
-    w.uvar(st.missing.size());
-    for (const auto& m : st.missing) save_mark(w, m);
-    save_mark(w, st.until);
-    w.uvar(st.sample.size());
-    for (const auto& c : st.sample) w.alert_events(c);
-    w.uvar(st.samples);
+    // The rare state as it was before KeyExtra: empty when the rule has none.
+    static const KeyExtra kNone;
+    const KeyExtra& x = st.extra ? *st.extra : kNone;
+    w.uvar(x.pending.size());
+    for (const auto& p : x.pending) save_partial(w, p);
+    w.uvar(x.missing.size());
+    for (const auto& m : x.missing) save_mark(w, m);
+    save_mark(w, x.until);
+    w.uvar(x.sample.size());
+    for (const auto& c : x.sample) w.alert_events(c);
+    w.uvar(x.samples);
     w.uvar(st.bytes);
     w.uvar(st.live);
   }
@@ -287,20 +294,28 @@ bool KeyTable::load(state::Reader& r, std::size_t alias_count) {
       st.at[s] = load_partial(r, alias_count);
       if (st.at[s]->events.size() != s + 1) return r.fail("a partial does not fit its stage");
     }
+    // A rule without extra state (shape_.extra null) reads it as empty.
+    KeyExtra x;
     const std::size_t np = r.count(4);
     for (std::size_t k = 0; k < np && r.ok(); ++k) {
-      st.pending.push_back(load_partial(r, alias_count));
-      if (st.pending.back().events.size() != shape_.at.size() + 1)
+      x.pending.push_back(load_partial(r, alias_count));
+      if (x.pending.back().events.size() != shape_.at.size() + 1)
         return r.fail("a completed sequence does not fit the rule");
     }
-    if (r.count(1) != shape_.missing.size()) return r.fail("a key's state does not fit the rule");
-    st.missing.resize(shape_.missing.size());
-    for (auto& m : st.missing) m = load_mark(r);
-    st.until = load_mark(r);
-    if (r.count(1) != shape_.sample.size()) return r.fail("a key's state does not fit the rule");
-    st.sample.resize(shape_.sample.size());
-    for (auto& c : st.sample) c = r.alert_events();
-    st.samples = r.u32();
+    const std::size_t missing = shape_.extra ? shape_.extra->missing.size() : 0;
+    if (r.count(1) != missing) return r.fail("a key's state does not fit the rule");
+    x.missing.resize(missing);
+    for (auto& m : x.missing) m = load_mark(r);
+    x.until = load_mark(r);
+    const std::size_t sample = shape_.extra ? shape_.extra->sample.size() : 0;
+    if (r.count(1) != sample) return r.fail("a key's state does not fit the rule");
+    x.sample.resize(sample);
+    for (auto& c : x.sample) c = r.alert_events();
+    x.samples = r.u32();
+    if (shape_.extra)
+      st.extra = std::make_unique<KeyExtra>(std::move(x));
+    else if (!x.pending.empty() || x.until.set || x.samples != 0)
+      return r.fail("a key's state does not fit the rule");
     st.bytes = r.uvar();
     st.live = r.uvar();
     bytes_ += st.bytes;

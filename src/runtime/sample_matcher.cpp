@@ -35,7 +35,8 @@ class SampleMatcher final : public KeyedMatcher {
  private:
   static KeyState shape(const detail::CompiledRule& plan) {
     KeyState st;
-    st.sample.resize(plan.stages.size());
+    st.extra = std::make_unique<KeyExtra>();
+    st.extra->sample.resize(plan.stages.size());
     return st;
   }
 
@@ -65,12 +66,12 @@ class SampleMatcher final : public KeyedMatcher {
   void take(std::size_t i, const Key& key, EventCtx& ev) {
     std::uint32_t s = table_.get_or_create(key);
     KeyState& ks = table_.state(s);
-    if (ks.samples >= max_samples_) {
+    if (ks.x().samples >= max_samples_) {
       if constexpr (kTrace)
         env_.tracer.note("the samples for key " + key_text(key) + " were already reported");
       return;
     }
-    auto& cand = ks.sample[i];
+    auto& cand = ks.x().sample[i];
     if (cand.size() >= cap_) {
       if constexpr (kTrace)
         env_.tracer.note("this filter already holds its first " + std::to_string(cap_) +
@@ -89,12 +90,12 @@ class SampleMatcher final : public KeyedMatcher {
   template <bool kTrace>
   void report(std::uint32_t s) {
     KeyState& ks = table_.state(s);
-    while (ks.samples < max_samples_ && choose(ks)) {
+    while (ks.x().samples < max_samples_ && choose(ks)) {
       // The chosen events leave every filter's candidates: samples are disjoint.
       std::vector<AlertEvent> events;
       std::size_t bytes = 0;
-      for (std::size_t i = 0; i < ks.sample.size(); ++i) events.push_back(ks.sample[i][pick_[i]]);
-      for (auto& cand : ks.sample) {
+      for (std::size_t i = 0; i < ks.x().sample.size(); ++i) events.push_back(ks.x().sample[i][pick_[i]]);
+      for (auto& cand : ks.x().sample) {
         auto used = [&](const AlertEvent& e) {
           return std::any_of(events.begin(), events.end(),
                              [&](const AlertEvent& u) { return u.ordinal == e.ordinal; });
@@ -103,12 +104,12 @@ class SampleMatcher final : public KeyedMatcher {
           if (used(e)) bytes += event_bytes(e);
         std::erase_if(cand, used);
       }
-      ++ks.samples;
+      ++ks.x().samples;
       table_.end_partial(s, PartialEnd::kCompleted, bytes);
-      if (ks.samples >= max_samples_) {
+      if (ks.x().samples >= max_samples_) {
         // Done with this key: what is left can never be reported.
         std::size_t rest = 0;
-        for (auto& cand : ks.sample) {
+        for (auto& cand : ks.x().sample) {
           for (const auto& e : cand) rest += event_bytes(e);
           cand.clear();
         }
@@ -123,24 +124,24 @@ class SampleMatcher final : public KeyedMatcher {
   }
 
   static bool has_candidates(const KeyState& ks) {
-    return std::any_of(ks.sample.begin(), ks.sample.end(),
+    return std::any_of(ks.x().sample.begin(), ks.x().sample.end(),
                        [](const auto& c) { return !c.empty(); });
   }
 
   // One candidate per filter, no event twice, earliest first (into pick_).
   bool choose(const KeyState& ks) {
-    for (const auto& c : ks.sample)
+    for (const auto& c : ks.x().sample)
       if (c.empty()) return false;
-    pick_.assign(ks.sample.size(), 0);
+    pick_.assign(ks.x().sample.size(), 0);
     return choose_from(ks, 0);
   }
   bool choose_from(const KeyState& ks, std::size_t stage) {
-    if (stage == ks.sample.size()) return true;
-    const auto& cand = ks.sample[stage];
+    if (stage == ks.x().sample.size()) return true;
+    const auto& cand = ks.x().sample[stage];
     for (std::size_t j = 0; j < cand.size(); ++j) {
       bool taken = false;
       for (std::size_t p = 0; p < stage && !taken; ++p)
-        taken = ks.sample[p][pick_[p]].ordinal == cand[j].ordinal;
+        taken = ks.x().sample[p][pick_[p]].ordinal == cand[j].ordinal;
       if (taken) continue;
       pick_[stage] = j;
       if (choose_from(ks, stage + 1)) return true;

@@ -20,7 +20,12 @@ KeyState sequence_shape(const detail::CompiledRule& plan) {
   std::size_t npos = 0;
   for (const auto& s : plan.stages) npos += s.missing ? 0 : 1;
   st.at.resize(npos > 0 ? npos - 1 : 0);
-  st.missing.resize(plan.stages.size() - npos);
+  // Missing-event marks, completions held for a trailing window and the
+  // `until` mark: only rules with such stages carry them.
+  if (npos < plan.stages.size() || plan.until) {
+    st.extra = std::make_unique<KeyExtra>();
+    st.extra->missing.resize(plan.stages.size() - npos);
+  }
   return st;
 }
 
@@ -91,8 +96,9 @@ std::size_t SequenceMatcher::partial_bytes(const Partial& p) const {
 
 void SequenceMatcher::maybe_free(std::uint32_t s) {
   if (!table_.used(s) || table_.state(s).live > 0) return;
-  for (const auto& m : table_.state(s).missing)
-    if (m.set && leading_missing_ > 0) return;  // a leading missing-event mark is still needed
+  if (leading_missing_ > 0)
+    for (const auto& m : table_.state(s).x().missing)
+      if (m.set) return;  // a leading missing-event mark is still needed
   table_.release(s);
 }
 
@@ -116,9 +122,9 @@ bool SequenceMatcher::heap_entry_live(const ExpiryEntry& e) const {
     return slot && slot->id == e.id;
   }
   if (e.stage == ExpiryEntry::kPending)
-    return std::any_of(st.pending.begin(), st.pending.end(),
+    return std::any_of(st.x().pending.begin(), st.x().pending.end(),
                        [&](const Partial& p) { return p.id == e.id; });
-  return std::any_of(st.missing.begin(), st.missing.end(), [&](const Mark& m) {
+  return std::any_of(st.x().missing.begin(), st.x().missing.end(), [&](const Mark& m) {
     return m.set && sat_add(m.ts, plan_.maxspan_ns) == e.deadline;
   });
 }
@@ -144,10 +150,11 @@ void SequenceMatcher::expire(std::int64_t now) {
       }
     } else if (e.stage == ExpiryEntry::kPending) {
       // Trailing missing-event window passed without the missing event: report.
-      for (auto it = st.pending.begin(); it != st.pending.end(); ++it) {
+      auto& pending = st.x().pending;
+      for (auto it = pending.begin(); it != pending.end(); ++it) {
         if (it->id != e.id) continue;
         Partial p = std::move(*it);
-        st.pending.erase(it);
+        pending.erase(it);
         if (tr.active())
           tr.state(TraceEntry::Kind::kExpired, now,
                    "the missing-event window for key " + key_text(table_.key(e.slot)) +
@@ -157,7 +164,7 @@ void SequenceMatcher::expire(std::int64_t now) {
         break;
       }
     } else {
-      for (auto& m : st.missing)
+      for (auto& m : st.x().missing)
         if (m.set && sat_add(m.ts, plan_.maxspan_ns) < now) m.set = false;
     }
     maybe_free(e.slot);
@@ -180,22 +187,22 @@ void SequenceMatcher::complete(std::uint32_t s, Partial&& p) {
          format_timestamp(sat_add(p.first_ts, plan_.maxspan_ns)) +
          " for the trailing missing-event stage");
   // Wait until first + maxspan for a trailing missing event.
-  KeyState& st = table_.state(s);
-  while (st.pending.size() >= env_.opts.max_partials_per_key) {
+  auto& pending = table_.state(s).x().pending;
+  while (pending.size() >= env_.opts.max_partials_per_key) {
     if (tr.active())
       tr.state(TraceEntry::Kind::kEvicted, p.events.back().timestamp,
                "the oldest completed sequence held for key " + key_text(key) +
                    " (max_partials_per_key " + std::to_string(env_.opts.max_partials_per_key) +
                    ")");
-    table_.end_partial(s, PartialEnd::kEvicted, st.pending.front().bytes);
-    st.pending.erase(st.pending.begin());
+    table_.end_partial(s, PartialEnd::kEvicted, pending.front().bytes);
+    pending.erase(pending.begin());
   }
   p.id = next_id_++;
   p.bytes = partial_bytes(p);
   table_.charge(s, static_cast<std::ptrdiff_t>(p.bytes));
   std::int64_t deadline = sat_add(p.first_ts, plan_.maxspan_ns);
   std::uint64_t id = p.id;
-  st.pending.push_back(std::move(p));
+  pending.push_back(std::move(p));
   push_heap(deadline, s, ExpiryEntry::kPending, id);
 }
 
@@ -273,7 +280,8 @@ void SequenceMatcher::positive_stage(std::size_t pi, EventCtx& ev, EvalCtx& ctx)
       if (s != KeyTable::kNil) {
         bool blocked = false;
         for (std::size_t m : gap_[0]) {
-          const Mark& mk = table_.state(s).missing[static_cast<std::size_t>(missing_slot_[m])];
+          const Mark& mk =
+              table_.state(s).x().missing[static_cast<std::size_t>(missing_slot_[m])];
           if (mk.set && mk.ordinal < ev.ordinal && mk.ts >= sat_sub(ev.ts, maxspan)) {
             blocked = true;
             if constexpr (kTrace)
@@ -335,14 +343,14 @@ void SequenceMatcher::positive_stage(std::size_t pi, EventCtx& ev, EvalCtx& ctx)
              format_timestamp(p.first_ts) + ", " + duration_text(sat_sub(ev.ts, p.first_ts)) +
              " before this event (maxspan " + duration_text(maxspan) + "); the partial is dropped");
     }
-    if (ks.until.set && ks.until.ordinal >= p.last_ordinal) {
+    if (plan_.until && ks.x().until.set && ks.x().until.ordinal >= p.last_ordinal) {
       reject = true;
       if constexpr (kTrace)
         note("the partial for key " + key_text(key) + " was ended by `until` at " +
-             format_timestamp(ks.until.ts) + "; the partial is dropped");
+             format_timestamp(ks.x().until.ts) + "; the partial is dropped");
     }
     for (std::size_t m : gap_[pi]) {
-      const Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[m])];
+      const Mark& mk = ks.x().missing[static_cast<std::size_t>(missing_slot_[m])];
       if (mk.set && mk.ordinal > p.last_ordinal && mk.ordinal < ev.ordinal) {
         reject = true;
         if constexpr (kTrace)
@@ -387,7 +395,7 @@ void SequenceMatcher::missing_stage(std::size_t i, EventCtx& ev) {
     if constexpr (kTrace)
       note("recorded as the latest missing-event match for key " + key_text(key));
     KeyState& ks = table_.state(s);
-    Mark& mk = ks.missing[static_cast<std::size_t>(missing_slot_[i])];
+    Mark& mk = ks.x().missing[static_cast<std::size_t>(missing_slot_[i])];
     // One expiry entry per mark and deadline: a mark already at this time has one.
     const bool moved = !mk.set || mk.ts != ev.ts;
     mk.set = true;
@@ -396,13 +404,14 @@ void SequenceMatcher::missing_stage(std::size_t i, EventCtx& ev) {
     if (leading && moved) push_heap(sat_add(ev.ts, maxspan), s, ExpiryEntry::kLeadingMark, 0);
     // A trailing missing event cancels completed sequences whose window holds it.
     if (trailing) {
-      for (auto it = ks.pending.begin(); it != ks.pending.end();) {
+      auto& pending = ks.x().pending;
+      for (auto it = pending.begin(); it != pending.end();) {
         if (it->last_ordinal < ev.ordinal && ev.ts <= sat_add(it->first_ts, maxspan)) {
           if constexpr (kTrace)
             note("cancelled a completed sequence for key " + key_text(key) + " that began at " +
                  format_timestamp(it->first_ts));
           table_.end_partial(s, PartialEnd::kExpired, it->bytes);
-          it = ks.pending.erase(it);
+          it = pending.erase(it);
         } else {
           ++it;
         }
@@ -418,9 +427,10 @@ void SequenceMatcher::until_stage(EventCtx& ev) {
     std::uint32_t s = table_.find(key);
     if (s != KeyTable::kNil) {
       KeyState& ks = table_.state(s);
-      ks.until.set = true;
-      ks.until.ts = ev.ts;
-      ks.until.ordinal = ev.ordinal;
+      Mark& until = ks.x().until;
+      until.set = true;
+      until.ts = ev.ts;
+      until.ordinal = ev.ordinal;
       if constexpr (kTrace) note("ends the partials for key " + key_text(key) + " made before it");
     } else if constexpr (kTrace) {
       note("no sequence state for key " + key_text(key));
@@ -439,8 +449,9 @@ void SequenceMatcher::finish() {
   std::vector<Waiting> pend;
   for (std::uint32_t s = 0; s < table_.slot_count(); ++s) {
     if (!table_.used(s)) continue;
-    for (auto& p : table_.state(s).pending)
-      pend.push_back({p.events.front().ordinal, s, std::move(p)});
+    if (table_.state(s).extra)
+      for (auto& p : table_.state(s).x().pending)
+        pend.push_back({p.events.front().ordinal, s, std::move(p)});
   }
   std::stable_sort(pend.begin(), pend.end(),
                    [](const Waiting& a, const Waiting& b) { return a.ordinal < b.ordinal; });
@@ -453,7 +464,7 @@ void SequenceMatcher::finish() {
     env_.alerts.emit(table_.key(w.slot), std::move(w.p.events));
   }
   for (std::uint32_t s = 0; s < table_.slot_count(); ++s)
-    if (table_.used(s)) table_.state(s).pending.clear();
+    if (table_.used(s) && table_.state(s).extra) table_.state(s).x().pending.clear();
   // Every other partial ends with the stream.
   table_.clear(PartialEnd::kExpired);
   heap_.clear();

@@ -151,9 +151,10 @@ struct Mark {
   std::uint64_t ordinal = 0;
 };
 
-struct KeyState {
-  std::vector<std::optional<Partial>>
-      at;                        // at[s]: the latest partial that matched positive stage s
+/// The part of a key's state only some rules use: missing-event stages,
+/// `until` and samples. One pointer in KeyState, null for the others (a
+/// plain sequence's key stays small).
+struct KeyExtra {
   std::vector<Partial> pending;  // complete, waiting out a trailing missing-event window (a vector:
                                  // a deque allocates ~600 bytes up front, for every key)
   std::vector<Mark> missing;     // per missing stage: its latest matching event
@@ -162,8 +163,32 @@ struct KeyState {
   // how many samples this key has reported.
   std::vector<std::vector<AlertEvent>> sample;
   std::uint32_t samples = 0;
+};
+
+struct KeyState {
+  std::vector<std::optional<Partial>>
+      at;                  // at[s]: the latest partial that matched positive stage s
   std::size_t bytes = 0;
   std::size_t live = 0;  // partials + pending
+  // Present when the rule's shape (KeyTable) has it: a sequence with
+  // missing-event stages or `until`, a sample.
+  std::unique_ptr<KeyExtra> extra;
+
+  /// The extra state, for a rule whose shape has it.
+  KeyExtra& x() noexcept { return *extra; }
+  const KeyExtra& x() const noexcept { return *extra; }
+
+  KeyState() = default;
+  KeyState(const KeyState& o) : at(o.at), bytes(o.bytes), live(o.live) {
+    if (o.extra) extra = std::make_unique<KeyExtra>(*o.extra);
+  }
+  KeyState& operator=(const KeyState& o) {
+    if (this != &o) *this = KeyState(o);
+    return *this;
+  }
+  KeyState(KeyState&&) noexcept = default;
+  KeyState& operator=(KeyState&&) noexcept = default;
+  ~KeyState() = default;
 };
 
 }  // namespace eqlpp::runtime
