@@ -94,7 +94,8 @@ class SampleMatcher final : public KeyedMatcher {
       // The chosen events leave every filter's candidates: samples are disjoint.
       std::vector<AlertEvent> events;
       std::size_t bytes = 0;
-      for (std::size_t i = 0; i < ks.x().sample.size(); ++i) events.push_back(ks.x().sample[i][pick_[i]]);
+      for (std::size_t i = 0; i < ks.x().sample.size(); ++i)
+        events.push_back(ks.x().sample[i][pick_[i]]);
       for (auto& cand : ks.x().sample) {
         auto used = [&](const AlertEvent& e) {
           return std::any_of(events.begin(), events.end(),

@@ -280,8 +280,7 @@ void SequenceMatcher::positive_stage(std::size_t pi, EventCtx& ev, EvalCtx& ctx)
       if (s != KeyTable::kNil) {
         bool blocked = false;
         for (std::size_t m : gap_[0]) {
-          const Mark& mk =
-              table_.state(s).x().missing[static_cast<std::size_t>(missing_slot_[m])];
+          const Mark& mk = table_.state(s).x().missing[static_cast<std::size_t>(missing_slot_[m])];
           if (mk.set && mk.ordinal < ev.ordinal && mk.ts >= sat_sub(ev.ts, maxspan)) {
             blocked = true;
             if constexpr (kTrace)

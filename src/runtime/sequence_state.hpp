@@ -167,7 +167,7 @@ struct KeyExtra {
 
 struct KeyState {
   std::vector<std::optional<Partial>>
-      at;                  // at[s]: the latest partial that matched positive stage s
+      at;  // at[s]: the latest partial that matched positive stage s
   std::size_t bytes = 0;
   std::size_t live = 0;  // partials + pending
   // Present when the rule's shape (KeyTable) has it: a sequence with
