@@ -110,7 +110,7 @@ void LeafPrefilter::choose_pieces() {
 }
 
 void LeafPrefilter::forget_events() {
-  for (auto& g : groups_) g.filled = 0;
+  for (auto& g : groups_) g.filled = g.asked = 0;
 }
 
 void LeafPrefilter::fill(Group& g, const Record& r, EvalCtx& ctx) {
@@ -135,7 +135,13 @@ bool LeafPrefilter::may_match(std::uint32_t id, const Record& r, EvalCtx& ctx) {
     choose_pieces();
   const Condition& c = conditions_[id];
   Group& g = groups_[c.group];
-  if (g.filled != ctx.event) fill(g, r, ctx);
+  if (g.filled != ctx.event) {
+    if (g.asked != ctx.event) {
+      g.asked = ctx.event;
+      return true;
+    }
+    fill(g, r, ctx);
+  }
   if (g.all) return true;
   for (std::uint32_t k = c.first; k < c.first + c.count; ++k)
     if ((g.bits[pieces_[k].word] & pieces_[k].mask) != 0) return true;

@@ -51,8 +51,10 @@ class LeafPrefilter {
   /// starts again).
   void forget_events();
   /// False when condition `id` cannot hold for `r`, the event ctx.event
-  /// numbers: no value of its field contains one of its literals. Fills the
-  /// field's filter at its first question of the event.
+  /// numbers: no value of its field contains one of its literals. The
+  /// field's first question of an event is answered true (the condition is
+  /// matched directly: a filter for one question costs more than it saves);
+  /// the second fills the field's filter.
   bool may_match(std::uint32_t id, const Record& r, EvalCtx& ctx);
   /// Conditions registered.
   [[nodiscard]] std::size_t conditions() const noexcept { return conditions_.size(); }
@@ -64,6 +66,7 @@ class LeafPrefilter {
     bool folded = false;
     std::array<std::uint64_t, kBits / 64> bits{};
     std::uint32_t filled = 0;  // the event (EvalCtx::event) whose values `bits` holds
+    std::uint32_t asked = 0;   // the event whose first question was answered without `bits`
     bool all = false;          // that event: a value is not a string, every condition may match
   };
   struct Condition {
