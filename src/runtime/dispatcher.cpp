@@ -147,7 +147,7 @@ Dispatcher::Selection Dispatcher::add_filter(std::uint32_t idx, bool indexed,
     always_.push_back(idx);
     return Selection::kAlways;
   }
-  by_category_[category].push_back(idx);
+  categories_[category].rules.push_back(idx);
   return Selection::kCategory;
 }
 
@@ -175,7 +175,7 @@ Dispatcher::Selection Dispatcher::add(std::uint32_t idx, const detail::CompiledR
     } else if (co_any) {
       gated_always_.push_back(idx);
     } else {
-      for (const auto& c : co.categories) gated_by_category_[c].push_back(idx);
+      for (const auto& c : co.categories) categories_[c].gated.push_back(idx);
     }
     if (en.indexed) {
       add_keys(idx, en.keys, map);
@@ -185,7 +185,7 @@ Dispatcher::Selection Dispatcher::add(std::uint32_t idx, const detail::CompiledR
       always_.push_back(idx);
       return Selection::kAlways;
     }
-    for (const auto& c : en.categories) by_category_[c].push_back(idx);
+    for (const auto& c : en.categories) categories_[c].rules.push_back(idx);
     return Selection::kCategory;
   }
   const bool every_category = reads_every_category(plan, cat_name_);
@@ -198,17 +198,18 @@ Dispatcher::Selection Dispatcher::add(std::uint32_t idx, const detail::CompiledR
     always_.push_back(idx);
     return Selection::kAlways;
   }
-  for (const auto& c : categories) by_category_[c].push_back(idx);
+  for (const auto& c : categories) categories_[c].rules.push_back(idx);
   return Selection::kCategory;
 }
 
 std::uint64_t Dispatcher::category_bit(const std::string& c) {
   constexpr std::uint64_t kOverflow = std::uint64_t{1} << 63;
-  if (auto it = cat_bits_.find(c); it != cat_bits_.end()) return it->second;
-  const std::uint64_t bit =
-      cat_bits_.size() < 63 ? std::uint64_t{1} << cat_bits_.size() : kOverflow;
-  cat_bits_.emplace(c, bit);
-  return bit;
+  Category& cat = categories_[c];
+  if (cat.bit == 0) {
+    cat.bit = category_bits_ < 63 ? std::uint64_t{1} << category_bits_ : kOverflow;
+    ++category_bits_;
+  }
+  return cat.bit;
 }
 
 const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& ctx) {
@@ -220,15 +221,12 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
   event_mask_ = 0;
   for (const Value& c : r.values(cat_field_)) {
     if (!c.is_string()) continue;
-    if (!cat_bits_.empty())
-      if (auto b = cat_bits_.find(c.as_string()); b != cat_bits_.end()) event_mask_ |= b->second;
-    if (!by_category_.empty())
-      if (auto it = by_category_.find(c.as_string()); it != by_category_.end())
-        for (std::uint32_t i : it->second) add_candidate(i);
+    auto it = categories_.find(c.as_string());
+    if (it == categories_.end()) continue;
+    event_mask_ |= it->second.bit;
+    for (std::uint32_t i : it->second.rules) add_candidate(i);
     // (event_mask_ already holds this category's bit, which add_gated tests.)
-    if (!gated_by_category_.empty())
-      if (auto it = gated_by_category_.find(c.as_string()); it != gated_by_category_.end())
-        for (std::uint32_t i : it->second) add_gated(i);
+    for (std::uint32_t i : it->second.gated) add_gated(i);
   }
   if (event_mask_ == 0) event_mask_ = std::uint64_t{1} << 63;  // only rules of every category
   for (std::uint32_t i : gated_always_) add_gated(i);

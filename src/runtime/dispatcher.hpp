@@ -180,8 +180,15 @@ class Dispatcher {
   FieldId cat_field_;
   std::string cat_name_;
   bool use_index_;
-  std::unordered_map<std::string, std::vector<std::uint32_t>, compiler::StringHash, std::equal_to<>>
-      by_category_;
+  // Per category (one lookup per event category): its bit in the masks
+  // below (0 until an indexed rule reads it), the rules selected by it, and
+  // the gated continuations without keys selected by it.
+  struct Category {
+    std::uint64_t bit = 0;
+    std::vector<std::uint32_t> rules, gated;
+  };
+  std::unordered_map<std::string, Category, compiler::StringHash, std::equal_to<>> categories_;
+  std::size_t category_bits_ = 0;  // bits given out
   std::vector<std::uint32_t> always_;
   std::vector<FieldIndex> field_index_;
   static constexpr std::uint32_t kNoIndex = 0xFFFFFFFFu;
@@ -189,13 +196,10 @@ class Dispatcher {
   // Categories as bits: each indexed rule's stages' categories (all bits
   // for a rule with an `any` stage or another category field), and the
   // event's (computed in select()).
-  std::unordered_map<std::string, std::uint64_t, compiler::StringHash, std::equal_to<>> cat_bits_;
   std::vector<std::uint64_t> category_mask_;      // entry stages (every stage if not gated)
   std::vector<std::uint64_t> continuation_mask_;  // a gated rule's continuation stages
   std::vector<const Matcher*> gate_;              // a gated rule's matcher, else null
   std::vector<std::uint32_t> gated_always_;       // continuations with an `any` stage
-  std::unordered_map<std::string, std::vector<std::uint32_t>, compiler::StringHash, std::equal_to<>>
-      gated_by_category_;  // continuations without keys, by category
   std::uint64_t event_mask_ = 0;
   std::vector<std::uint32_t> candidates_;
   std::vector<std::uint64_t> chosen_;  // this select()'s candidates as bits (cleared as read)
