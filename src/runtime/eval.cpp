@@ -15,22 +15,33 @@ using compiler::PNode;
 using compiler::VExpr;
 
 std::string_view EvalCtx::folded_field_value(std::string_view v) {
-  const std::size_t b =
+  // Open addressing over the buckets, by the value's address and size: a
+  // bucket of another event is free. Past kFoldBuckets / 2 values in one
+  // event the list is searched instead.
+  std::size_t b =
       ((reinterpret_cast<std::uintptr_t>(v.data()) >> 3) ^ v.size()) & (kFoldBuckets - 1);
-  if (const std::uint64_t e = fold_bucket[b]; (e >> 32) == event) {
-    const Folded& f = fold_cache[static_cast<std::uint32_t>(e)];
-    if (f.data == v.data() && f.size == v.size()) return f.text;
+  const bool indexed = fold_used < kFoldBuckets / 2;
+  std::size_t i = fold_used;
+  if (indexed) {
+    for (;; b = (b + 1) & (kFoldBuckets - 1)) {
+      const std::uint64_t e = fold_bucket[b];
+      if ((e >> 32) != event) break;  // free: not cached
+      const Folded& f = fold_cache[static_cast<std::uint32_t>(e)];
+      if (f.data == v.data() && f.size == v.size()) return f.text;
+    }
+  } else {
+    i = 0;
+    while (i < fold_used && !(fold_cache[i].data == v.data() && fold_cache[i].size == v.size()))
+      ++i;
   }
-  std::size_t i = 0;
-  while (i < fold_used && !(fold_cache[i].data == v.data() && fold_cache[i].size == v.size())) ++i;
   if (i == fold_used) {
     if (fold_used == fold_cache.size()) fold_cache.push_back({nullptr, 0, {}});
     Folded& f = fold_cache[fold_used++];
     f.data = v.data();
     f.size = v.size();
     compiler::ascii_fold(v, f.text);
+    if (indexed) fold_bucket[b] = (std::uint64_t{event} << 32) | i;
   }
-  fold_bucket[b] = (std::uint64_t{event} << 32) | i;
   return fold_cache[i].text;
 }
 

@@ -31,8 +31,10 @@ struct EvalCtx {
   };
   std::vector<Folded> fold_cache;
   std::size_t fold_used = 0;
-  // A direct-mapped index over fold_cache by the value's address: (event <<
-  // 32) | entry, an older event's bucket is empty (a miss searches the list).
+  // An open-addressing index over fold_cache by the value's address and
+  // size: (event << 32) | entry; a bucket of an older event is free. Used
+  // while an event has fewer than kFoldBuckets / 2 values (then the list
+  // is searched).
   static constexpr std::size_t kFoldBuckets = 256;
   std::array<std::uint64_t, kFoldBuckets> fold_bucket{};
   // The event being evaluated, numbered from 1 by new_event(): the fold
@@ -46,6 +48,9 @@ struct EvalCtx {
       forget_events();
   }
   void forget_events();
+  /// `v` (a value of the event, by its address and size) ASCII-folded,
+  /// folded once per event. The view is valid until the next call (a new
+  /// value may move the cache's strings): use it before folding another.
   std::string_view folded_field_value(std::string_view v);
 
   // Inside `_arraysearch`: slots that read only the current element's values.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "compile/matchers.hpp"
+#include "runtime/eval.hpp"
 #include "util/aho_corasick.hpp"
 #include "util/ascii.hpp"
 
@@ -164,4 +165,24 @@ TEST(AsciiFold, EightBytesAtATimeEqualsByteByByte) {
   }
   eqlpp::util::ascii_fold("@AZ[`az{\x80\xC3\x89 PROCESS.EXE", out);
   EXPECT_EQ(out, "@az[`az{\x80\xC3\x89 process.exe");
+}
+
+// The per-event fold cache (EvalCtx::folded_field_value): each value folded
+// once per event and found again, past the index's capacity too (the list
+// is searched then), and forgotten at the next event.
+TEST(AsciiFold, TheEventsFoldCache) {
+  eqlpp::runtime::EvalCtx ctx;
+  std::vector<std::string> values;
+  for (int i = 0; i < 400; ++i) values.push_back("Value-" + std::to_string(i) + "-ABC");
+  for (int event = 0; event < 3; ++event) {
+    ctx.new_event();
+    for (const auto& v : values) ASSERT_EQ(ctx.folded_field_value(v), eqlpp::util::ascii_fold(v));
+    EXPECT_EQ(ctx.fold_used, values.size());
+    for (const auto& v : values)  // found again, not folded again
+      ASSERT_EQ(ctx.folded_field_value(v), eqlpp::util::ascii_fold(v));
+    EXPECT_EQ(ctx.fold_used, values.size());
+    // A view of the same bytes but shorter is another value.
+    EXPECT_EQ(ctx.folded_field_value(std::string_view(values[0]).substr(0, 5)), "value");
+    EXPECT_EQ(ctx.fold_used, values.size() + 1);
+  }
 }
