@@ -65,6 +65,7 @@ class Glob {
   std::string pattern_;
   std::string prefix_, suffix_;  // quick-reject literals ("" when none)
   std::size_t lead_any_ = 0;     // '?'s before prefix_
+  std::uint32_t head_ = 0;       // prefix_'s first four bytes, when it has four
 };
 
 /// A list of wildcard patterns matched in one pass: exact values in a hash

@@ -59,6 +59,7 @@ Glob::Glob(std::string pattern) : pattern_(std::move(pattern)) {
     while (lead_any_ < first.size() && first[lead_any_] == '?') ++lead_any_;
     std::string_view lit = first.substr(lead_any_);
     if (lit.find('?') == std::string_view::npos) prefix_ = std::string(lit);
+    if (prefix_.size() >= 4) std::memcpy(&head_, prefix_.data(), 4);
   }
 }
 
@@ -91,18 +92,24 @@ inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
 }  // namespace
 
 bool Glob::match(std::string_view s) const noexcept {
-  if (!suffix_.empty() &&
-      (s.size() < suffix_.size() ||
-       !same_bytes(s.data() + s.size() - suffix_.size(), suffix_.data(), suffix_.size())))
-    return false;
+  // The prefix first (its first four bytes, then the rest): in a list of
+  // `?:\\dir\\*.exe` patterns most values differ from most patterns early.
   if (!prefix_.empty()) {
     std::size_t at = 0;
     for (std::size_t q = 0; q < lead_any_ && at < s.size(); ++q)
       at += util::utf8_sequence_length(static_cast<unsigned char>(s[at]));
-    if (at > s.size() || s.size() - at < prefix_.size() ||
-        !same_bytes(s.data() + at, prefix_.data(), prefix_.size()))
-      return false;
+    if (at > s.size() || s.size() - at < prefix_.size()) return false;
+    if (prefix_.size() >= 4) {
+      std::uint32_t head;
+      std::memcpy(&head, s.data() + at, 4);
+      if (head != head_) return false;
+    }
+    if (!same_bytes(s.data() + at, prefix_.data(), prefix_.size())) return false;
   }
+  if (!suffix_.empty() &&
+      (s.size() < suffix_.size() ||
+       !same_bytes(s.data() + s.size() - suffix_.size(), suffix_.data(), suffix_.size())))
+    return false;
   const std::string& p = pattern_;
   std::size_t pi = 0, si = 0, star = std::string::npos, mark = 0;
   while (si < s.size()) {
