@@ -38,15 +38,21 @@ struct KeyPartView {
   std::string_view s;  // string
 };
 
+// One resize per part, then the bytes in place (three appends cost three
+// out-of-line calls).
 inline void key_add_scalar(Key& k, KeyKind kind, const void* bytes8) {
-  k += static_cast<char>(kind);
-  k.append(static_cast<const char*>(bytes8), 8);
+  const std::size_t at = k.size();
+  k.resize(at + 9);
+  k[at] = static_cast<char>(kind);
+  std::memcpy(k.data() + at + 1, bytes8, 8);
 }
 inline void key_add_text(Key& k, KeyKind kind, std::string_view text) {
-  k += static_cast<char>(kind);
-  auto n = static_cast<std::uint32_t>(text.size());
-  k.append(reinterpret_cast<const char*>(&n), 4);
-  k.append(text);
+  const std::size_t at = k.size();
+  const auto n = static_cast<std::uint32_t>(text.size());
+  k.resize(at + 5 + text.size());
+  k[at] = static_cast<char>(kind);
+  std::memcpy(k.data() + at + 1, &n, 4);
+  if (!text.empty()) std::memcpy(k.data() + at + 5, text.data(), text.size());
 }
 
 /// Appends one value as a key part (-0.0 and 0.0 are one key, as they compare equal).
