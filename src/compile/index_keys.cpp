@@ -101,24 +101,20 @@ std::size_t conjunct_keys(const PNode& p, const detail::CompiledRule& plan,
   return best;
 }
 
-// The keys of the best conjunct of `p` after the one node_keys chose: a
-// second group (IndexKey::second). False when there is none worth its
-// lookups (only weak keys, or no second conjunct with keys).
-bool second_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<IndexKey>& out) {
-  if (p.kind != PNode::Kind::kAnd) return false;
-  std::vector<Conjunct> cs;
-  const std::size_t best = conjunct_keys(p, plan, cs);
+// The keys of the best conjunct after `best` (conjunct_keys): a second
+// group (IndexKey::second), appended to `out`. Nothing when there is none
+// worth its lookups (only weak keys, or no other conjunct with keys).
+void second_keys(std::vector<Conjunct>& cs, std::size_t best, std::vector<IndexKey>& out) {
   std::size_t second = std::string::npos;
   for (std::size_t i = 0; i < cs.size(); ++i)
     if (i != best && !cs[i].keys.empty() &&
         (second == std::string::npos || cs[i].score < cs[second].score))
       second = i;
-  if (second == std::string::npos || cs[second].score >= kWeakKey) return false;
+  if (second == std::string::npos || cs[second].score >= kWeakKey) return;
   for (auto& k : cs[second].keys) {
     k.second = true;
     out.push_back(std::move(k));
   }
-  return true;
 }
 
 }  // namespace
@@ -167,9 +163,18 @@ bool filter_keys(const std::vector<Filter>& filters, const detail::CompiledRule&
   std::vector<IndexKey> keys;
   for (const Filter& f : filters) {
     const std::size_t first = keys.size();
-    if (!node_keys(*f.filter, plan, keys)) return false;
-    // Stages from 30 on share a bit: a second group there would be theirs together.
-    if (f.stage != stage_bit(30)) second_keys(*f.filter, plan, keys);
+    if (f.filter->kind == PNode::Kind::kAnd) {
+      // node_keys' choice, and the conjunct after it as a second group (the
+      // conjuncts' keys found once for both). Stages from 30 on share a bit:
+      // a second group there would be theirs together.
+      std::vector<Conjunct> cs;
+      const std::size_t best = conjunct_keys(*f.filter, plan, cs);
+      if (best == std::string::npos) return false;
+      for (auto& k : cs[best].keys) keys.push_back(std::move(k));
+      if (f.stage != stage_bit(30)) second_keys(cs, best, keys);
+    } else if (!node_keys(*f.filter, plan, keys)) {
+      return false;
+    }
     for (std::size_t i = first; i < keys.size(); ++i) keys[i].stages = f.stage;
   }
   // A condition only on fields most events share prunes too little to pay

@@ -5,7 +5,11 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string_view>
+#include <utility>
+
+#include "eqlpp/engine.hpp"
 
 namespace eqlpp::ingest {
 
@@ -25,6 +29,21 @@ void for_each_json_line(std::string_view text, F&& f) {
     if (nl == std::string_view::npos) break;
     at = nl + 1;
   }
+}
+
+/// push_json_lines() for any engine: push(line, offset) each line, count
+/// the accepted ones, hand the others to `on_error` (when given).
+template <class Push>
+std::size_t push_json_lines(std::string_view text, Push&& push,
+                            const std::function<void(const LineError&)>& on_error) {
+  std::size_t accepted = 0;
+  for_each_json_line(text, [&](std::string_view line, std::size_t number, std::size_t at) {
+    if (Status st = push(line, at); st)
+      ++accepted;
+    else if (on_error)
+      on_error(LineError{number, at, std::move(st)});
+  });
+  return accepted;
 }
 
 }  // namespace eqlpp::ingest

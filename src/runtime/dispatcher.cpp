@@ -65,9 +65,10 @@ void Dispatcher::register_key(std::uint32_t t, const compiler::IndexKey& k, std:
 void Dispatcher::add_keys(std::uint32_t tag, const std::vector<compiler::IndexKey>& keys,
                           std::span<const FieldId> map) {
   const std::uint64_t mask = mask_of_tag(tag);
-  PendingSecond pending{tag, mask, 0, {}, {}};
+  PendingSecond pending{tag, 0, {}, {}};
   for (const auto& k : keys) {
     if (k.second) {  // registered by confirm_seconds(), when it costs no new scan
+      pending.open |= k.stages;
       pending.keys.push_back(k);
       pending.fields.push_back(map[k.slot]);
       continue;
@@ -90,9 +91,8 @@ void Dispatcher::confirm_seconds() {
     return field_index_[position_[f]].first_keys[kind_of(k)] > 0;
   };
   for (PendingSecond& p : pending_second_) {
-    std::uint32_t all = 0;
-    for (const auto& k : p.keys) all |= k.stages;
-    for (std::uint32_t left = all & ~p.done; left != 0; left &= left - 1) {
+    const std::uint64_t mask = mask_of_tag(p.tag);
+    for (std::uint32_t left = p.open; left != 0; left &= left - 1) {
       const std::uint32_t bit = left & (~left + 1);
       bool ok = true;
       for (std::size_t j = 0; j < p.keys.size() && ok; ++j)
@@ -100,17 +100,13 @@ void Dispatcher::confirm_seconds() {
       if (!ok) continue;
       for (std::size_t j = 0; j < p.keys.size(); ++j)
         if ((p.keys[j].stages & bit) != 0)
-          register_key(p.tag | kSecond, p.keys[j], bit, p.fields[j], p.mask);
+          register_key(p.tag | kSecond, p.keys[j], bit, p.fields[j], mask);
       has_second_[p.tag & ~kGated] |= bit;
-      p.done |= bit;
+      p.open &= ~bit;
     }
   }
   // Registered whole: nothing left to decide.
-  std::erase_if(pending_second_, [](const PendingSecond& p) {
-    std::uint32_t all = 0;
-    for (const auto& k : p.keys) all |= k.stages;
-    return (all & ~p.done) == 0;
-  });
+  std::erase_if(pending_second_, [](const PendingSecond& p) { return p.open == 0; });
 }
 
 std::uint64_t Dispatcher::mask_of(const std::vector<std::string>& categories) {

@@ -210,11 +210,10 @@ class Dispatcher {
   std::vector<std::uint32_t> has_second_, second_;
   std::vector<std::uint64_t> second_seen_;
   // Second groups not registered yet, by rule number (kGated included):
-  // their keys and fields, and the stages already registered.
+  // the stages still undecided, and the keys and their fields.
   struct PendingSecond {
     std::uint32_t tag;
-    std::uint64_t mask;
-    std::uint32_t done;
+    std::uint32_t open;
     std::vector<compiler::IndexKey> keys;
     std::vector<FieldId> fields;
   };

@@ -283,15 +283,10 @@ class EngineImpl {
 
   std::size_t push_json_lines(std::string_view text,
                               const std::function<void(const LineError&)>& on_error) {
-    std::size_t accepted = 0;
-    ingest::for_each_json_line(text,
-                               [&](std::string_view line, std::size_t number, std::size_t at) {
-                                 if (Status st = push_json(line, text.size() - at); st)
-                                   ++accepted;
-                                 else if (on_error)
-                                   on_error(LineError{number, at, std::move(st)});
-                               });
-    return accepted;
+    return ingest::push_json_lines(
+        text,
+        [&](std::string_view line, std::size_t at) { return push_json(line, text.size() - at); },
+        on_error);
   }
 
   Status push(const Record& r) {

@@ -250,8 +250,8 @@ void KeyTable::save(state::Writer& w) const {
       if (p) save_partial(w, *p);
     }
     // The rare state as it was before KeyExtra: empty when the rule has none.
-    static const KeyExtra kNone;
-    const KeyExtra& x = st.extra ? *st.extra : kNone;
+    const KeyExtra none;
+    const KeyExtra& x = st.extra ? *st.extra : none;
     w.uvar(x.pending.size());
     for (const auto& p : x.pending) save_partial(w, p);
     w.uvar(x.missing.size());

@@ -480,14 +480,8 @@ void ShardedEngine::on_alert(std::function<void(const Alert&)> cb) {
 Status ShardedEngine::push_json(std::string_view line) { return impl_->push_json(line); }
 std::size_t ShardedEngine::push_json_lines(std::string_view lines,
                                            const std::function<void(const LineError&)>& on_error) {
-  std::size_t accepted = 0;
-  ingest::for_each_json_line(lines, [&](std::string_view line, std::size_t number, std::size_t at) {
-    if (Status st = impl_->push_json(line); st)
-      ++accepted;
-    else if (on_error)
-      on_error(LineError{number, at, std::move(st)});
-  });
-  return accepted;
+  return ingest::push_json_lines(
+      lines, [&](std::string_view line, std::size_t) { return impl_->push_json(line); }, on_error);
 }
 void ShardedEngine::finish() { impl_->finish(); }
 void ShardedEngine::flush() { impl_->flush(); }
