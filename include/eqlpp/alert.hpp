@@ -4,7 +4,10 @@
 // An Alert is what a rule produces: for an event query one event, for a
 // sequence the events in stage order (an empty entry marking each missing-event
 // stage), for a sample the events in filter order. Alerts are values: copy
-// them to keep them past the callback.
+// them to keep them past the callback. While streaming, the engine refills
+// one Alert for each delivery (its vectors and key bytes keep their
+// capacity, so a warm engine delivers without allocating): the reference
+// the callback receives is valid until the callback returns.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +22,10 @@
 #include "eqlpp/rule.hpp"
 
 namespace eqlpp {
+
+namespace detail {
+struct AlertAccess;
+}  // namespace detail
 
 struct AlertEvent {
   /// The original event (its JSON text); null for the entry of a missing-event stage.
@@ -58,6 +65,8 @@ class EQLPP_EXPORT Alert {
   [[nodiscard]] std::string to_query_json() const;
 
  private:
+  friend struct detail::AlertAccess;  // the engine's refill of its one streaming alert
+  void set_times() noexcept;          // first_timestamp and last_timestamp from events
   std::string keys_;  // the values, encoded (kind byte, then 8 bytes or a length and the bytes)
 };
 

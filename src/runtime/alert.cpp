@@ -2,6 +2,7 @@
 #include "eqlpp/alert.hpp"
 
 #include "compile/plan.hpp"
+#include "runtime/alert_sink.hpp"
 #include "runtime/sequence_state.hpp"
 #include "util/hash.hpp"
 #include "util/json_text.hpp"
@@ -36,6 +37,12 @@ std::string ref_json(const ThreatEntry::Ref& r) {
 
 Alert::Alert(Rule r, std::span<const Value> join_keys, std::vector<AlertEvent> evs)
     : rule(std::move(r)), events(std::move(evs)) {
+  set_times();
+  for (const Value& v : join_keys) runtime::key_add_value(keys_, v);
+}
+
+void Alert::set_times() noexcept {
+  first_timestamp = last_timestamp = 0;
   bool seen = false;
   for (const auto& e : events) {
     if (e.missing) continue;
@@ -43,8 +50,17 @@ Alert::Alert(Rule r, std::span<const Value> join_keys, std::vector<AlertEvent> e
     if (!seen || e.timestamp > last_timestamp) last_timestamp = e.timestamp;
     seen = true;
   }
-  for (const Value& v : join_keys) runtime::key_add_value(keys_, v);
 }
+
+namespace detail {
+
+void AlertAccess::refill(Alert& a, const Rule& rule, std::string_view key) {
+  if (RuleAccess::plan(a.rule) != RuleAccess::plan(rule)) a.rule = rule;
+  a.keys_.assign(key);
+  a.set_times();
+}
+
+}  // namespace detail
 
 std::vector<Value> Alert::join_keys() const { return runtime::key_values(keys_); }
 

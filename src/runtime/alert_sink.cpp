@@ -89,32 +89,17 @@ void AlertSink::reset() noexcept {
   rate_count_ = 0;
 }
 
-AlertSink::Outcome AlertSink::emit(std::string_view key, std::vector<AlertEvent> positive) {
-  // Interleave an empty `missing` entry for each missing-event stage, in stage order.
-  std::vector<AlertEvent> events;
-  if (plan_.kind == QueryKind::kSequence && has_missing_) {
-    std::size_t p = 0;
-    for (const auto& st : plan_.stages) {
-      if (st.missing) {
-        AlertEvent m;
-        m.missing = true;
-        events.push_back(m);
-      } else if (p < positive.size()) {
-        events.push_back(std::move(positive[p++]));
-      }
-    }
-  } else {
-    events = std::move(positive);
-  }
+AlertSink::Outcome AlertSink::emit(std::string_view key, std::vector<AlertEvent>& positive) {
   if (!queue_.batch() && stream_head_ && delivered_ >= static_cast<std::uint64_t>(*stream_head_)) {
     ++stats_.alerts_suppressed;
     ++queue_.stats_.alerts_suppressed;
+    positive.clear();
     return Outcome::kOverHead;
   }
   if (max_per_second_) {
     std::int64_t last = kNoTime;
-    for (const auto& e : events)
-      if (!e.missing && (last == kNoTime || e.timestamp > last)) last = e.timestamp;
+    for (const auto& e : positive)
+      if (last == kNoTime || e.timestamp > last) last = e.timestamp;
     std::int64_t window = last / 1'000'000'000;
     if (window != rate_window_) {
       rate_window_ = window;
@@ -123,17 +108,43 @@ AlertSink::Outcome AlertSink::emit(std::string_view key, std::vector<AlertEvent>
     if (++rate_count_ > max_per_second_) {
       ++stats_.alerts_suppressed;
       ++queue_.stats_.alerts_suppressed;
+      positive.clear();
       return Outcome::kOverRate;
     }
   }
-  Alert a(rule_, key_values(key), std::move(events));
   if (queue_.batch()) {
-    queue_.push(*this, std::move(a));
+    std::vector<AlertEvent> events;
+    with_missing(positive, events);
+    Alert a(rule_, {}, {});
+    a.events = std::move(events);
+    detail::AlertAccess::refill(a, rule_, key);
+    queue_.keep(*this, std::move(a));
     return Outcome::kKept;
   }
   ++delivered_;
-  queue_.push(*this, std::move(a));
+  queue_.deliver_now(*this, key, positive);
   return Outcome::kDelivered;
+}
+
+void AlertSink::with_missing(std::vector<AlertEvent>& positive,
+                             std::vector<AlertEvent>& events) const {
+  events.clear();
+  if (plan_.kind != QueryKind::kSequence || !has_missing_) {
+    events.swap(positive);  // positive gets events' old (empty) buffer
+    return;
+  }
+  // Interleave an empty `missing` entry for each missing-event stage, in stage order.
+  std::size_t p = 0;
+  for (const auto& st : plan_.stages) {
+    if (st.missing) {
+      AlertEvent m;
+      m.missing = true;
+      events.push_back(m);
+    } else if (p < positive.size()) {
+      events.push_back(std::move(positive[p++]));
+    }
+  }
+  positive.clear();
 }
 
 void AlertQueue::deliver(AlertSink& from, const Alert& a) {
@@ -142,13 +153,35 @@ void AlertQueue::deliver(AlertSink& from, const Alert& a) {
   if (on_alert) on_alert(a);
 }
 
-void AlertQueue::push(AlertSink& from, Alert&& a) {
-  if (!batch_) {
+void AlertQueue::keep(AlertSink& from, Alert&& a) {
+  std::uint64_t ordinal = result_ordinal(from.plan_.kind, a.events);
+  kept_.push_back(Kept{ordinal, &from, std::move(a)});
+}
+
+void AlertQueue::deliver_now(AlertSink& from, std::string_view key,
+                             std::vector<AlertEvent>& events) {
+  if (delivering_) {  // re-entered from on_alert: the reusable alert is in use
+    Alert a(from.rule_, {}, {});
+    from.with_missing(events, a.events);
+    detail::AlertAccess::refill(a, from.rule_, key);
     deliver(from, a);
     return;
   }
-  std::uint64_t ordinal = result_ordinal(from.plan_.kind, a.events);
-  kept_.push_back(Kept{ordinal, &from, std::move(a)});
+  if (!reusable_)
+    reusable_.emplace(from.rule_, std::span<const Value>{}, std::vector<AlertEvent>{});
+  Alert& a = *reusable_;
+  from.with_missing(events, a.events);
+  detail::AlertAccess::refill(a, from.rule_, key);
+  delivering_ = true;
+  struct Done {
+    AlertQueue& q;
+    Alert& a;
+    ~Done() {
+      q.delivering_ = false;
+      a.events.clear();  // the payloads go now, not at the next alert
+    }
+  } done{*this, a};
+  deliver(from, a);
 }
 
 void AlertQueue::finish() {

@@ -26,6 +26,17 @@ class Writer;
 class Reader;
 }  // namespace eqlpp::state
 
+namespace eqlpp::detail {
+
+/// The library's access to an Alert's encoded join key (Alert keeps it private).
+struct AlertAccess {
+  /// Makes `a` the alert of `rule` with the encoded join key `key`
+  /// (runtime::key_add_value's encoding) and the events already in a.events.
+  static void refill(Alert& a, const Rule& rule, std::string_view key);
+};
+
+}  // namespace eqlpp::detail
+
 namespace eqlpp::runtime {
 
 /// Where a result stands in Elasticsearch's order. Events by their ordinal.
@@ -51,8 +62,12 @@ class AlertSink {
             AlertQueue& queue, RuleStats& stats);
 
   /// The alert of key `key` (an encoded join key) and the events of its
-  /// positive stages, in stage order.
-  Outcome emit(std::string_view key, std::vector<AlertEvent> positive);
+  /// positive stages, in stage order. Takes the events: `positive` is left
+  /// empty, possibly with capacity to reuse.
+  Outcome emit(std::string_view key, std::vector<AlertEvent>& positive);
+  Outcome emit(std::string_view key, std::vector<AlertEvent>&& positive) {
+    return emit(key, positive);
+  }
   /// Forgets the rate limiter's window and the count for `head` (finish()).
   void reset() noexcept;
 
@@ -66,6 +81,9 @@ class AlertSink {
 
  private:
   friend class AlertQueue;
+  // Moves `positive` into `events` (emptied first), with an empty entry for
+  // each missing-event stage; `positive` is left empty.
+  void with_missing(std::vector<AlertEvent>& positive, std::vector<AlertEvent>& events) const;
   Rule rule_;
   const detail::CompiledRule& plan_;
   std::size_t max_per_second_;
@@ -86,8 +104,12 @@ class AlertQueue {
   std::function<void(const Alert&)> on_alert;
 
   [[nodiscard]] bool batch() const noexcept { return batch_; }
-  /// Streaming: delivers now. Batch: keeps it for finish().
-  void push(AlertSink& from, Alert&& alert);
+  /// Batch: keeps the alert for finish().
+  void keep(AlertSink& from, Alert&& alert);
+  /// Streaming: delivers the alert of `from` with the encoded join key
+  /// `key` and `events` (taken; left empty) now, in the queue's one
+  /// reusable Alert.
+  void deliver_now(AlertSink& from, std::string_view key, std::vector<AlertEvent>& events);
   /// Batch: orders the kept alerts, applies each rule's pipes, delivers.
   void finish();
   [[nodiscard]] std::size_t kept() const noexcept { return kept_.size(); }
@@ -110,6 +132,11 @@ class AlertQueue {
   bool batch_;
   EngineStats& stats_;
   std::vector<Kept> kept_;
+  // The alert on_alert is handed while streaming, refilled for each
+  // delivery (made at the first); a delivery from inside on_alert (the host
+  // pushed an event from its callback) gets an alert of its own instead.
+  std::optional<Alert> reusable_;
+  bool delivering_ = false;
 };
 
 }  // namespace eqlpp::runtime

@@ -20,14 +20,14 @@ class EventMatcher final : public Matcher {
     if constexpr (kTrace) env_.tracer.test(plan_, st, 0, ok, ctx);
     if (!ok) return;
     ++env_.stats.matches;
-    std::vector<AlertEvent> events;
-    events.push_back(ev.ref());
-    [[maybe_unused]] AlertSink::Outcome o = env_.alerts.emit({}, std::move(events));
+    events_.push_back(ev.ref());
+    [[maybe_unused]] AlertSink::Outcome o = env_.alerts.emit({}, events_);
     if constexpr (kTrace) note_outcome(env_.tracer, env_.alerts, o);
   }
 
   const detail::CompiledRule& plan_;
   MatcherEnv env_;
+  std::vector<AlertEvent> events_;  // the alert's one event (emit() hands back an empty buffer)
 };
 
 }  // namespace

@@ -118,7 +118,7 @@ class SampleMatcher final : public KeyedMatcher {
       } else if (has_candidates(ks)) {
         table_.begin_partial(s);
       }
-      AlertSink::Outcome o = env_.alerts.emit(table_.key(s), std::move(events));
+      AlertSink::Outcome o = env_.alerts.emit(table_.key(s), events);
       if constexpr (kTrace) note_outcome(env_.tracer, env_.alerts, o);
       (void)o;
     }

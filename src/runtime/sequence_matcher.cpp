@@ -160,7 +160,7 @@ void SequenceMatcher::expire(std::int64_t now) {
                    "the missing-event window for key " + key_text(table_.key(e.slot)) +
                        " passed without the missing event: alert");
         table_.end_partial(e.slot, PartialEnd::kCompleted, p.bytes);
-        env_.alerts.emit(table_.key(e.slot), std::move(p.events));
+        env_.alerts.emit(table_.key(e.slot), p.events);
         break;
       }
     } else {
@@ -178,7 +178,7 @@ void SequenceMatcher::complete(std::uint32_t s, Partial&& p) {
   if (gap_.back().empty()) {
     if (tr.active()) note("completed the sequence for key " + key_text(key));
     table_.end_partial(s, PartialEnd::kCompleted);
-    AlertSink::Outcome o = env_.alerts.emit(key, std::move(p.events));
+    AlertSink::Outcome o = env_.alerts.emit(key, p.events);
     if (tr.active()) note_outcome(tr, env_.alerts, o);
     return;
   }
@@ -460,7 +460,7 @@ void SequenceMatcher::finish() {
                         "the stream ended without the missing event for key " +
                             key_text(table_.key(w.slot)) + ": alert");
     table_.end_partial(w.slot, PartialEnd::kCompleted, w.p.bytes);
-    env_.alerts.emit(table_.key(w.slot), std::move(w.p.events));
+    env_.alerts.emit(table_.key(w.slot), w.p.events);
   }
   for (std::uint32_t s = 0; s < table_.slot_count(); ++s)
     if (table_.used(s) && table_.state(s).extra) table_.state(s).x().pending.clear();

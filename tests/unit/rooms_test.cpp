@@ -274,6 +274,79 @@ TEST(AlertSink, MissingStagesGetAnEmptyEntryInStageOrder) {
   EXPECT_EQ(missing, (std::vector<bool>{false, true, false}));
 }
 
+// Streaming, the queue refills one Alert per delivery: a copy the callback
+// takes is a value that later alerts do not touch, each delivery shows its
+// own key, events and times, the events' payloads are released when the
+// callback returns, and an emit from inside the callback gets an alert of
+// its own.
+TEST(AlertSink, TheReusedStreamingAlertIsAValueToTheCallback) {
+  eqlpp::Rule r = rule("sequence by host.id [process where true] [file where true]");
+  const auto& plan = *eqlpp::detail::RuleAccess::plan(r);
+  eqlpp::EngineStats es;
+  eqlpp::RuleStats rs;
+  eqlpp::runtime::AlertQueue q(false, es);
+  eqlpp::runtime::AlertSink sink(r, plan, 0, q, rs);
+  auto key = [](std::string_view host) {
+    eqlpp::runtime::Key k;
+    eqlpp::runtime::key_add_value(k, eqlpp::Value(host));
+    return k;
+  };
+  auto with_payload = [](std::initializer_list<std::uint64_t> ordinals, const std::string& text) {
+    auto evs = events_at(ordinals);
+    for (auto& e : evs) e.payload = std::make_shared<const std::string>(text);
+    return evs;
+  };
+  std::vector<eqlpp::Alert> copies;
+  std::vector<const eqlpp::Alert*> seen;
+  std::weak_ptr<const std::string> first_payload;
+  bool nested = false;
+  q.on_alert = [&](const eqlpp::Alert& a) {
+    seen.push_back(&a);
+    copies.push_back(a);
+    if (copies.size() == 1) first_payload = a.events[0].payload;
+    if (copies.size() == 2 && !nested) {
+      nested = true;  // an alert delivered while this one is being delivered
+      EXPECT_EQ(sink.emit(key("host-nested"), with_payload({7, 8}, "{\"n\":1}")),
+                eqlpp::runtime::AlertSink::Outcome::kDelivered);
+      // This alert is still the one it was.
+      ASSERT_EQ(a.join_keys().size(), 1u);
+      EXPECT_EQ(a.join_keys()[0].as_string(), "host-two");
+    }
+  };
+  std::vector<eqlpp::AlertEvent> evs = with_payload({1, 2}, "{\"a\":1}");
+  EXPECT_EQ(sink.emit(key("host-one"), evs), eqlpp::runtime::AlertSink::Outcome::kDelivered);
+  EXPECT_TRUE(evs.empty());                 // taken
+  EXPECT_EQ(first_payload.use_count(), 1);  // only the copy holds it now
+  EXPECT_EQ(sink.emit(key("host-two"), with_payload({3, 5}, "{\"b\":2}")),
+            eqlpp::runtime::AlertSink::Outcome::kDelivered);
+  EXPECT_EQ(sink.emit(key("host-three-with-a-long-name"), with_payload({6, 9}, "{\"c\":3}")),
+            eqlpp::runtime::AlertSink::Outcome::kDelivered);
+  ASSERT_EQ(copies.size(), 4u);
+  EXPECT_EQ(seen[0], seen[1]);  // one object, refilled
+  EXPECT_NE(seen[2], seen[1]);  // the nested delivery's own
+  EXPECT_EQ(seen[3], seen[0]);
+  const char* hosts[] = {"host-one", "host-two", "host-nested", "host-three-with-a-long-name"};
+  const char* texts[] = {"{\"a\":1}", "{\"b\":2}", "{\"n\":1}", "{\"c\":3}"};
+  const std::int64_t first[] = {1, 3, 7, 6}, last[] = {2, 5, 8, 9};
+  for (std::size_t i = 0; i < copies.size(); ++i) {
+    SCOPED_TRACE(i);
+    auto k = copies[i].join_keys();
+    ASSERT_EQ(k.size(), 1u);
+    EXPECT_EQ(k[0].as_string(), hosts[i]);
+    ASSERT_EQ(copies[i].events.size(), 2u);
+    EXPECT_EQ(*copies[i].events[0].payload, texts[i]);
+    EXPECT_EQ(copies[i].first_timestamp, first[i] * 1'000'000'000);
+    EXPECT_EQ(copies[i].last_timestamp, last[i] * 1'000'000'000);
+    EXPECT_EQ(copies[i].rule.query(), r.query());
+  }
+  // The refilled alert is the alert the public constructor makes.
+  const eqlpp::Value one[] = {eqlpp::Value(std::string_view("host-one"))};
+  const eqlpp::Alert made(r, one, with_payload({1, 2}, "{\"a\":1}"));
+  EXPECT_EQ(copies[0].id(), made.id());
+  EXPECT_EQ(copies[0].to_json(), made.to_json());
+  EXPECT_EQ(rs.alerts, 4u);
+}
+
 TEST(Alert, OwnsItsJoinKeys) {
   std::vector<eqlpp::Alert> kept;
   {
