@@ -2,6 +2,7 @@
 #include "runtime/key_table.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "state/snapshot_io.hpp"
 
@@ -30,9 +31,51 @@ KeyTable::KeyTable(StateBudget& budget, std::size_t max_keys, KeyState shape,
       shape_(std::move(shape)),
       count_idle_evictions_(count_idle_evictions) {}
 
+// Slots move, not copy, when slots_ grows.
+static_assert(std::is_nothrow_move_constructible_v<KeyState>);
+
+std::size_t KeyTable::probe(std::string_view k, std::uint32_t h) const noexcept {
+  const std::size_t mask = index_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    const Entry& e = index_[i];
+    if (e.slot == kNil || (e.hash == h && slots_[e.slot].key == k)) return i;
+  }
+}
+
 std::uint32_t KeyTable::find(const Key& k) const {
-  auto it = index_.find(k);
-  return it == index_.end() ? kNil : it->second;
+  if (index_.empty()) return kNil;
+  return index_[probe(k, hash_of(k))].slot;
+}
+
+void KeyTable::index_insert(std::uint32_t s, std::uint32_t h) {
+  if (2 * (live_keys_ + 1) > index_.size()) {
+    // Double (at least 16 entries) and put every entry at its new place.
+    std::vector<Entry> old = std::move(index_);
+    index_.assign(std::max<std::size_t>(16, 2 * old.size()), Entry{});
+    const std::size_t mask = index_.size() - 1;
+    for (const Entry& e : old) {
+      if (e.slot == kNil) continue;
+      std::size_t i = e.hash & mask;
+      while (index_[i].slot != kNil) i = (i + 1) & mask;
+      index_[i] = e;
+    }
+  }
+  index_[probe(slots_[s].key, h)] = Entry{s, h};
+}
+
+void KeyTable::index_erase(std::uint32_t s) {
+  const std::size_t mask = index_.size() - 1;
+  std::size_t i = probe(slots_[s].key, hash_of(slots_[s].key));
+  // Backward shift: each entry of the run after i that may live at i (its
+  // home is not cyclically within (i, j]) moves there, and its place becomes the hole.
+  for (std::size_t j = (i + 1) & mask; index_[j].slot != kNil; j = (j + 1) & mask) {
+    const std::size_t home = index_[j].hash & mask;
+    const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    if (stays) continue;
+    index_[i] = index_[j];
+    i = j;
+  }
+  index_[i] = Entry{};
 }
 
 void KeyTable::unlink(std::uint32_t s) {
@@ -59,7 +102,8 @@ void KeyTable::touch(std::uint32_t s) {
 }
 
 std::uint32_t KeyTable::get_or_create(const Key& k) {
-  std::uint32_t s = find(k);
+  const std::uint32_t h = hash_of(k);
+  std::uint32_t s = index_.empty() ? kNil : index_[probe(k, h)].slot;
   if (s != kNil) {
     touch(s);
     return s;
@@ -76,13 +120,13 @@ std::uint32_t KeyTable::get_or_create(const Key& k) {
   Slot& ks = slots_[s];
   ks.used = true;
   ks.st = shape_;
-  auto [it, inserted] = index_.emplace(k, s);
-  (void)inserted;
-  ks.key = &it->first;
+  ks.key.assign(k);
+  index_insert(s, h);
   ++live_keys_;
-  // The slot, the index entry (node and bucket), the key's own bytes and
-  // the rule's extra state (KeyExtra) when it has one.
-  std::size_t key_bytes = sizeof(Slot) + 64 + (k.size() > 15 ? k.capacity() + 1 : 0);
+  // The slot, its share of the index (two entries: at most half full), the
+  // key's own bytes and the rule's extra state (KeyExtra) when it has one.
+  std::size_t key_bytes =
+      sizeof(Slot) + 2 * sizeof(Entry) + (k.size() > 15 ? ks.key.capacity() + 1 : 0);
   if (const KeyExtra* x = ks.st.extra.get())
     key_bytes += sizeof(KeyExtra) + x->missing.capacity() * sizeof(Mark) +
                  x->sample.capacity() * sizeof(std::vector<AlertEvent>);
@@ -128,8 +172,8 @@ void KeyTable::free_slot(std::uint32_t s) {
   Slot& ks = slots_[s];
   charge(s, -static_cast<std::ptrdiff_t>(ks.st.bytes));
   unlink(s);
-  index_.erase(*ks.key);
-  ks.key = nullptr;
+  index_erase(s);
+  ks.key.clear();
   ks.st = KeyState{};
   ks.used = false;
   ++ks.gen;
@@ -143,7 +187,7 @@ bool KeyTable::evict_lru() {
   if (lru_head_ == kNil) return false;
   const std::uint32_t s = lru_head_;
   const std::size_t dropped = slots_[s].st.live;
-  if (hook_) hook_(hook_ctx_, *slots_[s].key, dropped);
+  if (hook_) hook_(hook_ctx_, slots_[s].key, dropped);
   while (slots_[s].st.live > 0) end_partial(s, PartialEnd::kEvicted);
   if (dropped || count_idle_evictions_) ++budget_.keys_evicted_;
   free_slot(s);
@@ -242,7 +286,7 @@ void KeyTable::save(state::Writer& w) const {
     if (!sl.used) continue;
     w.uvar(sl.prev == kNil ? 0 : std::uint64_t{sl.prev} + 1);
     w.uvar(sl.next == kNil ? 0 : std::uint64_t{sl.next} + 1);
-    w.str(*sl.key);
+    w.str(sl.key);
     const KeyState& st = sl.st;
     w.uvar(st.at.size());
     for (const auto& p : st.at) {
@@ -273,7 +317,6 @@ bool KeyTable::load(state::Reader& r, std::size_t alias_count) {
   auto link = [&](std::uint32_t n) { return n == 0 ? kNil : n - 1; };
   const std::size_t n = r.count(2);
   slots_.assign(n, Slot{});
-  index_.reserve(n);
   for (std::size_t i = 0; i < n && r.ok(); ++i) {
     Slot& sl = slots_[i];
     sl.used = r.boolean();
@@ -283,9 +326,11 @@ bool KeyTable::load(state::Reader& r, std::size_t alias_count) {
     sl.next = link(r.u32());
     if ((sl.prev != kNil && sl.prev >= n) || (sl.next != kNil && sl.next >= n))
       return r.fail("a key's LRU link is out of range");
-    auto [it, inserted] = index_.emplace(std::string(r.str()), static_cast<std::uint32_t>(i));
-    if (!inserted) return r.fail("a join key is held twice");
-    sl.key = &it->first;
+    sl.key.assign(r.str());
+    const std::uint32_t h = hash_of(sl.key);
+    if (!index_.empty() && index_[probe(sl.key, h)].slot != kNil)
+      return r.fail("a join key is held twice");
+    index_insert(static_cast<std::uint32_t>(i), h);
     KeyState& st = sl.st;
     if (r.count(1) != shape_.at.size()) return r.fail("a key's state does not fit the rule");
     st.at.resize(shape_.at.size());

@@ -21,7 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "eqlpp/engine.hpp"
@@ -99,7 +99,8 @@ class KeyTable {
 
   [[nodiscard]] KeyState& state(std::uint32_t s) noexcept { return slots_[s].st; }
   [[nodiscard]] const KeyState& state(std::uint32_t s) const noexcept { return slots_[s].st; }
-  [[nodiscard]] const Key& key(std::uint32_t s) const noexcept { return *slots_[s].key; }
+  /// Slot `s`'s key; valid until the next get_or_create().
+  [[nodiscard]] const Key& key(std::uint32_t s) const noexcept { return slots_[s].key; }
   /// Whether slot `s` is in use by the key it held at generation `gen`.
   [[nodiscard]] bool holds(std::uint32_t s, std::uint32_t gen) const noexcept {
     return s < slots_.size() && slots_[s].used && slots_[s].gen == gen;
@@ -143,9 +144,28 @@ class KeyTable {
     std::uint32_t gen = 0;
     bool used = false;
     std::uint32_t prev = kNil, next = kNil;  // LRU list
-    const Key* key = nullptr;
+    Key key;  // empty when free; its buffer is kept for the slot's next key
     KeyState st;
   };
+  // The index from key to slot: open addressing with linear probing, at
+  // most half full. An entry is a slot number and the low 32 bits of its
+  // key's hash (the entry's home is hash & mask, and a probe compares keys
+  // only when the hashes agree); erasing shifts the entries after it back,
+  // so there are no tombstones. No node or key copy per key: the key lives
+  // in its slot.
+  struct Entry {
+    std::uint32_t slot = kNil;
+    std::uint32_t hash = 0;
+  };
+  static std::uint32_t hash_of(std::string_view k) noexcept {
+    return static_cast<std::uint32_t>(util::hash64_fast(k));  // KeyHash's hash
+  }
+  // The position of `k`'s entry, or of the empty entry where it would go
+  // (the index is never full).
+  [[nodiscard]] std::size_t probe(std::string_view k, std::uint32_t h) const noexcept;
+  // Adds slot `s` (whose key is not in the index), growing the index first when needed.
+  void index_insert(std::uint32_t s, std::uint32_t h);
+  void index_erase(std::uint32_t s);
   void unlink(std::uint32_t s);
   void free_slot(std::uint32_t s);
 
@@ -155,7 +175,7 @@ class KeyTable {
   bool count_idle_evictions_;
   EvictHook hook_ = nullptr;
   void* hook_ctx_ = nullptr;
-  std::unordered_map<Key, std::uint32_t, KeyHash> index_;
+  std::vector<Entry> index_;  // empty, or a power of two entries
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint32_t lru_head_ = kNil, lru_tail_ = kNil;
