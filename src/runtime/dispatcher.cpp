@@ -239,11 +239,11 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
       // A table or automaton whose rules read none of the event's
       // categories could add no candidate (add_indexed tests the same masks).
       if ((fi.exact_mask & event_mask_) != 0)
-        if (auto it = fi.exact.find(v.as_string()); it != fi.exact.end())
-          for (const Tag t : it->second) add_indexed(t);
+        if (const TagList* hit = fi.exact.find(v.as_string()))
+          for (const Tag t : *hit) add_indexed(t);
       if ((fi.folded_mask & event_mask_) != 0)
-        if (auto it = fi.folded.find(ctx.folded_field_value(v.as_string())); it != fi.folded.end())
-          for (const Tag t : it->second) add_indexed(t);
+        if (const TagList* hit = fi.folded.find(ctx.folded_field_value(v.as_string())))
+          for (const Tag t : *hit) add_indexed(t);
       bool scanned = true;
       if ((fi.substrings[0].mask & event_mask_) != 0)
         scanned = scan(fi.substrings[0], v.as_string(), false, ctx);

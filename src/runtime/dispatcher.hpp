@@ -19,6 +19,7 @@
 #include "runtime/eval.hpp"
 #include "runtime/matcher.hpp"
 #include "util/aho_corasick.hpp"
+#include "util/flat_string_map.hpp"
 
 namespace eqlpp::runtime {
 
@@ -164,7 +165,7 @@ class Dispatcher {
   bool scan(Substrings& s, std::string_view value, bool insensitive, EvalCtx& ctx);
   struct FieldIndex {
     FieldId field;
-    using Table = std::unordered_map<std::string, TagList, compiler::StringHash, std::equal_to<>>;
+    using Table = util::FlatStringMap<TagList>;
     Table exact, folded;                            // value (folded) -> rules needing it
     std::uint64_t exact_mask = 0, folded_mask = 0;  // their rules' categories, as Substrings::mask
     TagList rules;                                  // every rule with a key on this field

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -17,6 +18,7 @@
 #include "runtime/eval.hpp"
 #include "util/aho_corasick.hpp"
 #include "util/ascii.hpp"
+#include "util/flat_string_map.hpp"
 
 namespace {
 
@@ -150,6 +152,52 @@ TEST(Prefilter, NeverSkipsAValueAPatternMatches) {
 
 // ASCII folding eight bytes at a time (util/ascii.hpp) equals folding byte
 // by byte, on every byte value, at every length and alignment.
+// The rule index's exact-value tables: every key is found with its own
+// value, and no other string is, whatever its length (the length filter
+// below 256 bytes, the bound above), with the empty string and keys that
+// share lengths, prefixes and hashes' low bits among them.
+TEST(FlatStringMap, FindsEachKeyAndNothingElse) {
+  std::mt19937 rng(11);
+  auto text = [&](std::size_t n) {
+    std::string t(n, 'a');
+    for (auto& c : t) c = static_cast<char>('a' + rng() % 3);
+    return t;
+  };
+  eqlpp::util::FlatStringMap<int> m;
+  std::map<std::string, int> ref;
+  EXPECT_EQ(m.find("anything"), nullptr);  // empty
+  for (int i = 0; i < 3000; ++i) {
+    const std::size_t n = rng() % 5 == 0 ? 250 + rng() % 20 : rng() % 9;
+    const std::string k = text(n);
+    auto [it, fresh] = ref.emplace(k, i);
+    int& v = m[k];
+    if (fresh) {
+      EXPECT_EQ(v, 0);  // made
+      v = i;
+    }
+    ASSERT_EQ(v, it->second);
+  }
+  EXPECT_EQ(m.size(), ref.size());
+  for (const auto& [k, v] : ref) {
+    const int* got = m.find(k);
+    ASSERT_NE(got, nullptr) << k;
+    EXPECT_EQ(*got, v);
+  }
+  for (int i = 0; i < 20000; ++i) {
+    const std::size_t n = rng() % 4 == 0 ? 240 + rng() % 40 : rng() % 12;
+    const std::string k = text(n);
+    const int* got = m.find(k);
+    auto it = ref.find(k);
+    if (it == ref.end()) {
+      EXPECT_EQ(got, nullptr) << k;
+    } else {
+      ASSERT_NE(got, nullptr) << k;
+      EXPECT_EQ(*got, it->second);
+    }
+  }
+  EXPECT_EQ(m.find(std::string(300, 'a')), nullptr);  // longer than every key
+}
+
 TEST(AsciiFold, EightBytesAtATimeEqualsByteByByte) {
   std::mt19937 rng(99);
   std::string out;
