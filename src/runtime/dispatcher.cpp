@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "util/hash.hpp"
+
 namespace eqlpp::runtime {
 
 bool reads_every_category(const detail::CompiledRule& plan, std::string_view category_field) {
@@ -292,14 +294,44 @@ bool Dispatcher::scan(Substrings& s, std::string_view value, bool insensitive, E
       if (ok) s.set = std::shared_ptr<const void>(set, set.get());
     }
     s.built = true;
+    s.memo = ScanMemo();  // what it found was found by the automaton before
   }
   if (s.use_automaton) {
+    ScanMemo& m = s.memo;
+    const bool memo = m.skip == 0 && value.size() <= ScanMemo::kMaxValue;
+    ScanMemo::Entry* e = nullptr;
+    std::uint64_t h = 0;
+    if (memo) {
+      if (m.entries.empty()) m.entries.resize(ScanMemo::kSlots);
+      h = util::hash64_fast(value);
+      e = &m.entries[h % ScanMemo::kSlots];
+      if (++m.lookups == 1024) {  // a window's verdict: keep going, or rest for 16 windows
+        if (m.hits < m.lookups / 4) m.skip = 16 * 1024;
+        m.lookups = m.hits = 0;
+      }
+      if (e->used && e->hash == h && e->value == value) {
+        ++m.hits;
+        for (const std::uint32_t lit : e->literals)
+          for (const Tag t : s.rules[lit]) add_indexed(t);
+        return true;
+      }
+    } else if (m.skip > 0) {
+      --m.skip;
+    }
     const std::uint64_t scan = ++s.scans;
+    m.found.clear();
     s.automaton.scan(value, [&](std::uint32_t lit) {
       if (s.seen[lit] == scan) return;  // a literal that occurs again
       s.seen[lit] = scan;
+      m.found.push_back(lit);
       for (const Tag t : s.rules[lit]) add_indexed(t);
     });
+    if (e != nullptr) {
+      e->used = true;
+      e->hash = h;
+      e->value.assign(value);
+      e->literals.assign(m.found.begin(), m.found.end());
+    }
     return true;
   }
   if (!s.set) return false;

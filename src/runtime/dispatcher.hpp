@@ -145,6 +145,24 @@ class Dispatcher {
   // The bit of category `c` in the masks (the last bit stands for every
   // category past the first 63: a rule reading one is given every event).
   std::uint64_t category_bit(const std::string& c);
+  // What the automaton found in recent values, by value: a direct-mapped
+  // cache of kSlots values (up to kMaxValue bytes each) and their literals,
+  // compared whole before it is used, so a value seen again costs a hash
+  // and a compare instead of a scan. It turns itself off for a while when
+  // fewer than one value in four is a repeat (file paths rarely are).
+  struct ScanMemo {
+    static constexpr std::size_t kSlots = 128, kMaxValue = 256;
+    struct Entry {
+      std::uint64_t hash = 0;
+      std::string value;
+      std::vector<std::uint32_t> literals;
+      bool used = false;
+    };
+    std::vector<Entry> entries;  // kSlots once used
+    std::uint32_t lookups = 0, hits = 0;
+    std::uint32_t skip = 0;            // scans left before it is tried again
+    std::vector<std::uint32_t> found;  // scratch: this scan's literals
+  };
   struct Substrings {
     std::uint64_t mask = 0;  // the categories its rules read: an event of none skips the scan
     std::vector<std::string> literals;
@@ -158,6 +176,9 @@ class Dispatcher {
     std::shared_ptr<const void> set;
     bool built = false;
     std::vector<int> hits;  // scratch
+    // The literals found in recent values (ScanMemo): a field's values
+    // repeat from event to event (an executable, its command line).
+    ScanMemo memo;
   };
   // Adds the rules whose literals occur in `value` (ASCII-folded first when
   // `insensitive`: the automaton ignores case itself); false if the scan

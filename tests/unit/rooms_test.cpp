@@ -640,6 +640,53 @@ TEST(Dispatcher, SelectsByRequiredSubstrings) {
   EXPECT_EQ(select("notepad"), (std::vector<std::uint32_t>{2}));
 }
 
+// The scan memo (Dispatcher::ScanMemo): a value seen before selects what a
+// scan selects, through cache collisions, a value longer than the memo
+// keeps, and the stretches where it rests because few values repeat. Each
+// selection of a long-running dispatcher equals a fresh one's.
+TEST(Dispatcher, TheScanMemoSelectsWhatAScanSelects) {
+  std::vector<eqlpp::Rule> rules = {
+      rule(R"(process where process.command_line : ("*mimikatz*", "*sekurlsa::*"))"),
+      rule(R"(process where process.command_line like "*Invoke-?xpression*")"),
+      rule(R"(process where process.command_line : "*cmd*" and process.command_line : "*/c*")"),
+  };
+  eqlpp::compiler::FieldTable fields;
+  eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
+  add_all(d, fields, rules);
+  eqlpp::runtime::EvalCtx ctx;
+  auto select = [&](eqlpp::runtime::Dispatcher& on, eqlpp::compiler::FieldTable& f,
+                    const std::string& cmd) {
+    eqlpp::Record r;
+    ctx.new_event();
+    r.add(f.intern("event.category"), eqlpp::Value("process"));
+    r.add(f.intern("process.command_line"), eqlpp::Value(cmd));
+    return on.select(r, ctx);
+  };
+  const std::vector<std::string> values = {
+      "run MIMIKATZ.exe",
+      "x sekurlsa::logonpasswords",
+      "powershell Invoke-Expression",
+      "powershell INVOKE-EXPRESSION",
+      "cmd.exe /c whoami",
+      "notepad",
+      "cmd.exe /c " + std::string(300, 'x') + " mimikatz"};  // past the memo's 256 bytes
+  std::mt19937 rng(5);
+  std::size_t selected = 0;
+  for (int step = 0; step < 60'000; ++step) {
+    // Mostly repeats; stretches of distinct values put the memo to rest and back.
+    const bool distinct = (step / 5'000) % 3 == 1;
+    std::string v = values[rng() % values.size()];
+    if (distinct) v += " " + std::to_string(step);
+    const std::vector<std::uint32_t> got = select(d, fields, v);
+    eqlpp::compiler::FieldTable fresh_fields;
+    eqlpp::runtime::Dispatcher fresh(fresh_fields.intern("event.category"), "event.category", true);
+    add_all(fresh, fresh_fields, rules);
+    ASSERT_EQ(got, select(fresh, fresh_fields, v)) << "step " << step << ": " << v;
+    selected += got.size();
+  }
+  EXPECT_GT(selected, 10'000u);  // the values do select rules
+}
+
 // ---- the statistics balance, every kind of rule ---------------------------------------
 
 TEST(StatsBalance, FinishCountsATrailingMissingEventCompletionOnceAsCompleted) {
