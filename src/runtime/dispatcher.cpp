@@ -243,7 +243,8 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
       if ((fi.exact_mask & event_mask_) != 0)
         if (const TagList* hit = fi.exact.find(v.as_string()))
           for (const Tag t : *hit) add_indexed(t);
-      if ((fi.folded_mask & event_mask_) != 0)
+      // (ASCII folding keeps a value's length: no fold for a length no key has.)
+      if ((fi.folded_mask & event_mask_) != 0 && fi.folded.may_hold(v.as_string().size()))
         if (const TagList* hit = fi.folded.find(ctx.folded_field_value(v.as_string())))
           for (const Tag t : *hit) add_indexed(t);
       bool scanned = true;

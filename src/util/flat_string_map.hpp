@@ -54,6 +54,13 @@ class FlatStringMap {
     return values_.emplace_back();
   }
 
+  /// False when no key has `n` bytes (lengths past 255 are only bounded):
+  /// a caller that would make the string to look up can ask first.
+  [[nodiscard]] bool may_hold(std::size_t n) const noexcept {
+    if (n < kShortLengths) return (lengths_[n / 64] >> (n % 64) & 1) != 0;
+    return long_ && n <= max_size_;
+  }
+
   [[nodiscard]] std::size_t size() const noexcept { return values_.size(); }
   [[nodiscard]] bool empty() const noexcept { return values_.empty(); }
 
@@ -66,12 +73,6 @@ class FlatStringMap {
     std::uint32_t size = 0;
     std::uint32_t value = kEmpty;  // its value's number in values_, or kEmpty
   };
-
-  // Whether some key has `n` bytes (lengths past 255 are only bounded).
-  [[nodiscard]] bool may_hold(std::size_t n) const noexcept {
-    if (n < kShortLengths) return (lengths_[n / 64] >> (n % 64) & 1) != 0;
-    return long_ && n <= max_size_;
-  }
 
   // The entry of `key`, or the empty entry where it would go.
   [[nodiscard]] std::size_t probe(std::string_view key, std::uint64_t h) const noexcept {

@@ -182,7 +182,10 @@ TEST(FlatStringMap, FindsEachKeyAndNothingElse) {
     const int* got = m.find(k);
     ASSERT_NE(got, nullptr) << k;
     EXPECT_EQ(*got, v);
+    EXPECT_TRUE(m.may_hold(k.size()));  // the dispatcher skips folding a value when false
   }
+  EXPECT_FALSE(m.may_hold(9));  // no key has 9 bytes (0-8 and 250-269 only)
+  EXPECT_FALSE(m.may_hold(100));
   for (int i = 0; i < 20000; ++i) {
     const std::size_t n = rng() % 4 == 0 ? 240 + rng() % 40 : rng() % 12;
     const std::string k = text(n);
