@@ -51,8 +51,8 @@ void InSet::add(const Value& v) {
 bool InSet::contains(const Value& v) const {
   switch (v.kind()) {
     case Value::Kind::kString:
-      return strings_.find(v.as_string()) != strings_.end() ||
-             (!number_texts_.empty() && number_texts_.find(v.as_string()) != number_texts_.end());
+      return strings_.contains(v.as_string()) ||
+             (!number_texts_.empty() && number_texts_.contains(v.as_string()));
     case Value::Kind::kInt:
     case Value::Kind::kDouble:
       return std::binary_search(numbers_.begin(), numbers_.end(), v.as_double()) ||
@@ -65,8 +65,8 @@ bool InSet::contains(const Value& v) const {
 
 void InSet::append_key(std::string& out) const {
   out += insensitive_ ? "in~" : "in";
-  key_append_sorted(out, strings_);
-  key_append_sorted(out, number_texts_);
+  key_append_sorted(out, strings_.keys());
+  key_append_sorted(out, number_texts_.keys());
   // Every bit of the numbers (their text writes NaN and infinities as null);
   // string_numbers_ follows from strings_.
   out += std::to_string(numbers_.size()) + "#";

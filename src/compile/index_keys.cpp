@@ -17,9 +17,9 @@ bool leaf_key(const PNode& p, IndexKey& out) {
       return true;
     case K::kWildcard:
       if (p.wild->exact_only()) {  // only plain values: then matching is set membership
-        out = {
-            p.slot, p.wild->insensitive(), false,
-            std::vector<std::string>(p.wild->exact_values().begin(), p.wild->exact_values().end())};
+        const std::vector<std::string_view> values = p.wild->exact_values();
+        out = {p.slot, p.wild->insensitive(), false,
+               std::vector<std::string>(values.begin(), values.end())};
         return true;
       }
       // Patterns: a matching value contains each pattern's longest literal run.

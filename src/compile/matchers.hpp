@@ -9,11 +9,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "eqlpp/event.hpp"
 #include "util/ascii.hpp"
+#include "util/flat_string_map.hpp"
 #include "util/hash.hpp"
 
 namespace re2 {
@@ -34,7 +34,6 @@ struct StringHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const noexcept { return util::hash64_fast(s); }
 };
-using StringSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 
 /// Appends `s` to a structural key, length first, so that no two sequences
 /// of strings give the same key.
@@ -85,7 +84,7 @@ class WildcardSet {
   [[nodiscard]] bool exact_only() const noexcept {
     return prefixes_.empty() && suffixes_.empty() && contains_.empty() && globs_.empty() && !set_;
   }
-  [[nodiscard]] const StringSet& exact_values() const noexcept { return exact_; }
+  [[nodiscard]] std::vector<std::string_view> exact_values() const { return exact_.keys(); }
   [[nodiscard]] bool insensitive() const noexcept { return insensitive_; }
   /// For the rule index: one literal every value matching a pattern must
   /// contain (folded when insensitive), per pattern: its longest run without
@@ -100,7 +99,7 @@ class WildcardSet {
   bool insensitive_;
   std::vector<std::string> patterns_;  // as matched (folded when insensitive)
   std::size_t total_ = 0;
-  StringSet exact_;
+  util::FlatStringSet exact_;
   std::vector<std::string> prefixes_, suffixes_, contains_;
   std::vector<Glob> globs_;
   struct SetHolder;
@@ -145,8 +144,9 @@ class InSet {
   /// Every string a string value can equal to be contained (folded when
   /// insensitive): the string members and the text of the numeric members.
   [[nodiscard]] std::vector<std::string> string_keys() const {
-    std::vector<std::string> out(strings_.begin(), strings_.end());
-    out.insert(out.end(), number_texts_.begin(), number_texts_.end());
+    std::vector<std::string> out;
+    for (std::string_view k : strings_.keys()) out.emplace_back(k);
+    for (std::string_view k : number_texts_.keys()) out.emplace_back(k);
     return out;
   }
   [[nodiscard]] bool insensitive() const noexcept { return insensitive_; }
@@ -155,8 +155,8 @@ class InSet {
 
  private:
   bool insensitive_;
-  StringSet strings_;
-  StringSet number_texts_;              // text of numeric members, for string values
+  util::FlatStringSet strings_;
+  util::FlatStringSet number_texts_;    // text of numeric members, for string values
   std::vector<double> numbers_;         // sorted
   std::vector<double> string_numbers_;  // numeric string members, for numeric values (sorted)
   bool has_true_ = false, has_false_ = false;

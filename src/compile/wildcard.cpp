@@ -188,7 +188,7 @@ WildcardSet::WildcardSet(const std::vector<std::string>& patterns, bool insensit
 WildcardSet::~WildcardSet() = default;
 
 bool WildcardSet::match(std::string_view v) const {
-  if (!exact_.empty() && exact_.find(v) != exact_.end()) return true;
+  if (!exact_.empty() && exact_.contains(v)) return true;
   if (set_) {
     RE2::Set::ErrorInfo info{};
     std::vector<int>* none = nullptr;

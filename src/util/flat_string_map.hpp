@@ -64,6 +64,14 @@ class FlatStringMap {
   [[nodiscard]] std::size_t size() const noexcept { return values_.size(); }
   [[nodiscard]] bool empty() const noexcept { return values_.empty(); }
 
+  /// The keys, in the order they were added (valid until the next insertion).
+  [[nodiscard]] std::vector<std::string_view> keys() const {
+    std::vector<std::string_view> out(values_.size());
+    for (const Entry& e : entries_)
+      if (e.value != kEmpty) out[e.value] = std::string_view(arena_).substr(e.at, e.size);
+    return out;
+  }
+
  private:
   static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
   static constexpr std::size_t kShortLengths = 256;
@@ -105,6 +113,23 @@ class FlatStringMap {
   std::array<std::uint64_t, kShortLengths / 64> lengths_{};
   bool long_ = false;
   std::size_t max_size_ = 0;
+};
+
+/// A set of strings on the same table (the compiled matchers' exact values
+/// and `in` lists: read for every event, never changed once built).
+class FlatStringSet {
+ public:
+  void insert(std::string_view key) { (void)map_[key]; }
+  [[nodiscard]] bool contains(std::string_view key) const noexcept {
+    return map_.find(key) != nullptr;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return map_.size(); }
+  [[nodiscard]] bool empty() const noexcept { return map_.empty(); }
+  /// The members, in the order they were added (valid until the next insertion).
+  [[nodiscard]] std::vector<std::string_view> keys() const { return map_.keys(); }
+
+ private:
+  FlatStringMap<char> map_;
 };
 
 }  // namespace eqlpp::util

@@ -165,6 +165,7 @@ TEST(FlatStringMap, FindsEachKeyAndNothingElse) {
   };
   eqlpp::util::FlatStringMap<int> m;
   std::map<std::string, int> ref;
+  std::vector<std::string> order;  // keys as first added
   EXPECT_EQ(m.find("anything"), nullptr);  // empty
   for (int i = 0; i < 3000; ++i) {
     const std::size_t n = rng() % 5 == 0 ? 250 + rng() % 20 : rng() % 9;
@@ -174,10 +175,13 @@ TEST(FlatStringMap, FindsEachKeyAndNothingElse) {
     if (fresh) {
       EXPECT_EQ(v, 0);  // made
       v = i;
+      order.push_back(k);
     }
     ASSERT_EQ(v, it->second);
   }
   EXPECT_EQ(m.size(), ref.size());
+  const std::vector<std::string_view> keys = m.keys();
+  EXPECT_EQ(std::vector<std::string>(keys.begin(), keys.end()), order);
   for (const auto& [k, v] : ref) {
     const int* got = m.find(k);
     ASSERT_NE(got, nullptr) << k;
