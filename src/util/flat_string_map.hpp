@@ -2,9 +2,9 @@
 // A map from strings to values for lookups on the hot path: built once, then
 // read for every event (the rule index's exact-value tables,
 // runtime/dispatcher.*). Open addressing with linear probing, at most half
-// full; an entry is the key's 64-bit hash, the key's place in one byte arena
-// and its value's number, so a probe touches one array and compares bytes
-// only when the hashes agree. A value whose length no key has is a miss
+// full; an entry is 16 bytes: 32 bits of the key's hash, the key's place in
+// one byte arena and its value's number, so a probe touches one array and
+// compares bytes only when the hashes agree. A value whose length no key has is a miss
 // before any hashing (most values looked up are not keys: a command line, a
 // path). No erase.
 #pragma once
@@ -27,8 +27,7 @@ class FlatStringMap {
   /// The value of `key`, or null.
   [[nodiscard]] const V* find(std::string_view key) const noexcept {
     if (!may_hold(key.size())) return nullptr;
-    const std::uint64_t h = hash64_fast(key);
-    const std::size_t i = probe(key, h);
+    const std::size_t i = probe(key, hash32(key));
     return entries_[i].value == kEmpty ? nullptr : &values_[entries_[i].value];
   }
   [[nodiscard]] V* find(std::string_view key) noexcept {
@@ -39,10 +38,10 @@ class FlatStringMap {
   V& operator[](std::string_view key) {
     if (V* v = find(key)) return *v;
     if (2 * (values_.size() + 1) > entries_.size()) grow();
-    const std::uint64_t h = hash64_fast(key);
+    const std::uint32_t h = hash32(key);
     Entry& e = entries_[probe(key, h)];
     e.hash = h;
-    e.at = arena_.size();
+    e.at = static_cast<std::uint32_t>(arena_.size());  // (compiled sets: far below 4 GiB)
     e.size = static_cast<std::uint32_t>(key.size());
     e.value = static_cast<std::uint32_t>(values_.size());
     arena_.append(key);
@@ -76,14 +75,17 @@ class FlatStringMap {
   static constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
   static constexpr std::size_t kShortLengths = 256;
   struct Entry {
-    std::uint64_t hash = 0;
-    std::size_t at = 0;  // the key's first byte in arena_
+    std::uint32_t hash = 0;
+    std::uint32_t at = 0;  // the key's first byte in arena_
     std::uint32_t size = 0;
     std::uint32_t value = kEmpty;  // its value's number in values_, or kEmpty
   };
+  static std::uint32_t hash32(std::string_view key) noexcept {
+    return static_cast<std::uint32_t>(hash64_fast(key));
+  }
 
   // The entry of `key`, or the empty entry where it would go.
-  [[nodiscard]] std::size_t probe(std::string_view key, std::uint64_t h) const noexcept {
+  [[nodiscard]] std::size_t probe(std::string_view key, std::uint32_t h) const noexcept {
     if (entries_.empty()) return 0;  // only from find(), which may_hold() stopped
     const std::size_t mask = entries_.size() - 1;
     for (std::size_t i = h & mask;; i = (i + 1) & mask) {
@@ -97,7 +99,7 @@ class FlatStringMap {
 
   void grow() {
     std::vector<Entry> old = std::move(entries_);
-    entries_.assign(std::max<std::size_t>(16, 2 * old.size()), Entry{});
+    entries_.assign(std::max<std::size_t>(4, 2 * old.size()), Entry{});  // small lists are many
     const std::size_t mask = entries_.size() - 1;
     for (const Entry& e : old) {
       if (e.value == kEmpty) continue;
