@@ -173,7 +173,13 @@ void KeyTable::free_slot(std::uint32_t s) {
   charge(s, -static_cast<std::ptrdiff_t>(ks.st.bytes));
   unlink(s);
   index_erase(s);
-  ks.key.clear();
+  // A typical key's buffer stays for the slot's next key; a long one goes,
+  // so that freed slots never hold more than kKeptKeyBytes each (the budget
+  // counts live keys only).
+  if (ks.key.capacity() > kKeptKeyBytes)
+    Key().swap(ks.key);
+  else
+    ks.key.clear();
   ks.st = KeyState{};
   ks.used = false;
   ++ks.gen;

@@ -144,7 +144,7 @@ class KeyTable {
     std::uint32_t gen = 0;
     bool used = false;
     std::uint32_t prev = kNil, next = kNil;  // LRU list
-    Key key;  // empty when free; its buffer is kept for the slot's next key
+    Key key;  // empty when free; its buffer (up to kKeptKeyBytes) kept for the next key
     KeyState st;
   };
   // The index from key to slot: open addressing with linear probing, at
@@ -157,6 +157,7 @@ class KeyTable {
     std::uint32_t slot = kNil;
     std::uint32_t hash = 0;
   };
+  static constexpr std::size_t kKeptKeyBytes = 128;
   static std::uint32_t hash_of(std::string_view k) noexcept {
     return static_cast<std::uint32_t>(util::hash64_fast(k));  // KeyHash's hash
   }

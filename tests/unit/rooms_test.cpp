@@ -172,6 +172,23 @@ TEST(KeyTable, TheIndexAgreesWithAReferenceMapUnderChurn) {
   }
 }
 
+// A freed slot keeps a typical key's buffer for its next key, but not a
+// long key's: the budget counts live keys only, so what freed slots hold
+// must stay small (an attacker's long keys, once evicted, leave nothing).
+TEST(KeyTable, AFreedSlotDoesNotKeepALongKeysBuffer) {
+  StateBudget budget(std::size_t{1} << 30);
+  KeyTable t(budget, 1'000, eqlpp::runtime::KeyState{}, false);
+  const std::uint32_t s = t.get_or_create(key_of(std::string(10'000, 'k')));
+  EXPECT_GE(t.key(s).capacity(), 10'000u);
+  t.release(s);
+  EXPECT_LT(t.key(s).capacity(), 1'000u);
+  EXPECT_EQ(budget.bytes(), 0u);
+  // The slot is reused, with the new key.
+  const std::uint32_t again = t.get_or_create(key_of("host-1"));
+  EXPECT_EQ(again, s);
+  EXPECT_EQ(t.key(again), key_of("host-1"));
+}
+
 TEST(KeyTable, TheEngineEvictsTheColdKeyNotTheNewestOne) {
   // Before the key table had a room of its own, a new key was linked by
   // touch() while unlinked, which reset the list's head to it: the key
