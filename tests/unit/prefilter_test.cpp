@@ -165,7 +165,7 @@ TEST(FlatStringMap, FindsEachKeyAndNothingElse) {
   };
   eqlpp::util::FlatStringMap<int> m;
   std::map<std::string, int> ref;
-  std::vector<std::string> order;  // keys as first added
+  std::vector<std::string> order;          // keys as first added
   EXPECT_EQ(m.find("anything"), nullptr);  // empty
   for (int i = 0; i < 3000; ++i) {
     const std::size_t n = rng() % 5 == 0 ? 250 + rng() % 20 : rng() % 9;
