@@ -113,11 +113,8 @@ AlertSink::Outcome AlertSink::emit(std::string_view key, std::vector<AlertEvent>
     }
   }
   if (queue_.batch()) {
-    std::vector<AlertEvent> events;
-    with_missing(positive, events);
     Alert a(rule_, {}, {});
-    a.events = std::move(events);
-    detail::AlertAccess::refill(a, rule_, key);
+    fill(a, key, positive);
     queue_.keep(*this, std::move(a));
     return Outcome::kKept;
   }
@@ -126,25 +123,26 @@ AlertSink::Outcome AlertSink::emit(std::string_view key, std::vector<AlertEvent>
   return Outcome::kDelivered;
 }
 
-void AlertSink::with_missing(std::vector<AlertEvent>& positive,
-                             std::vector<AlertEvent>& events) const {
+void AlertSink::fill(Alert& a, std::string_view key, std::vector<AlertEvent>& positive) const {
+  std::vector<AlertEvent>& events = a.events;
   events.clear();
   if (plan_.kind != QueryKind::kSequence || !has_missing_) {
     events.swap(positive);  // positive gets events' old (empty) buffer
-    return;
-  }
-  // Interleave an empty `missing` entry for each missing-event stage, in stage order.
-  std::size_t p = 0;
-  for (const auto& st : plan_.stages) {
-    if (st.missing) {
-      AlertEvent m;
-      m.missing = true;
-      events.push_back(m);
-    } else if (p < positive.size()) {
-      events.push_back(std::move(positive[p++]));
+  } else {
+    // Interleave an empty `missing` entry for each missing-event stage, in stage order.
+    std::size_t p = 0;
+    for (const auto& st : plan_.stages) {
+      if (st.missing) {
+        AlertEvent m;
+        m.missing = true;
+        events.push_back(m);
+      } else if (p < positive.size()) {
+        events.push_back(std::move(positive[p++]));
+      }
     }
+    positive.clear();
   }
-  positive.clear();
+  detail::AlertAccess::refill(a, rule_, key);
 }
 
 void AlertQueue::deliver(AlertSink& from, const Alert& a) {
@@ -162,16 +160,14 @@ void AlertQueue::deliver_now(AlertSink& from, std::string_view key,
                              std::vector<AlertEvent>& events) {
   if (delivering_) {  // re-entered from on_alert: the reusable alert is in use
     Alert a(from.rule_, {}, {});
-    from.with_missing(events, a.events);
-    detail::AlertAccess::refill(a, from.rule_, key);
+    from.fill(a, key, events);
     deliver(from, a);
     return;
   }
   if (!reusable_)
     reusable_.emplace(from.rule_, std::span<const Value>{}, std::vector<AlertEvent>{});
   Alert& a = *reusable_;
-  from.with_missing(events, a.events);
-  detail::AlertAccess::refill(a, from.rule_, key);
+  from.fill(a, key, events);
   delivering_ = true;
   struct Done {
     AlertQueue& q;

@@ -81,9 +81,10 @@ class AlertSink {
 
  private:
   friend class AlertQueue;
-  // Moves `positive` into `events` (emptied first), with an empty entry for
-  // each missing-event stage; `positive` is left empty.
-  void with_missing(std::vector<AlertEvent>& positive, std::vector<AlertEvent>& events) const;
+  // Makes `a` this rule's alert of key `key`: `positive` moved into its
+  // events (emptied first), with an empty entry for each missing-event
+  // stage; `positive` is left empty.
+  void fill(Alert& a, std::string_view key, std::vector<AlertEvent>& positive) const;
   Rule rule_;
   const detail::CompiledRule& plan_;
   std::size_t max_per_second_;

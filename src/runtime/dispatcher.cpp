@@ -319,20 +319,19 @@ bool Dispatcher::scan(Substrings& s, std::string_view value, bool insensitive, E
     } else if (m.skip > 0) {
       --m.skip;
     }
-    const std::uint64_t scan = ++s.scans;
-    m.found.clear();
-    s.automaton.scan(value, [&](std::uint32_t lit) {
-      if (s.seen[lit] == scan) return;  // a literal that occurs again
-      s.seen[lit] = scan;
-      m.found.push_back(lit);
-      for (const Tag t : s.rules[lit]) add_indexed(t);
-    });
-    if (e != nullptr) {
+    if (e != nullptr) {  // the entry becomes this value's, the literals written as found
       e->used = true;
       e->hash = h;
       e->value.assign(value);
-      e->literals.assign(m.found.begin(), m.found.end());
+      e->literals.clear();
     }
+    const std::uint64_t scan = ++s.scans;
+    s.automaton.scan(value, [&](std::uint32_t lit) {
+      if (s.seen[lit] == scan) return;  // a literal that occurs again
+      s.seen[lit] = scan;
+      if (e != nullptr) e->literals.push_back(lit);
+      for (const Tag t : s.rules[lit]) add_indexed(t);
+    });
     return true;
   }
   if (!s.set) return false;

@@ -160,8 +160,7 @@ class Dispatcher {
     };
     std::vector<Entry> entries;  // kSlots once used
     std::uint32_t lookups = 0, hits = 0;
-    std::uint32_t skip = 0;            // scans left before it is tried again
-    std::vector<std::uint32_t> found;  // scratch: this scan's literals
+    std::uint32_t skip = 0;  // scans left before it is tried again
   };
   struct Substrings {
     std::uint64_t mask = 0;  // the categories its rules read: an event of none skips the scan

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "state/snapshot_io.hpp"
+#include "util/linear_probing.hpp"
 
 namespace eqlpp::runtime {
 
@@ -42,24 +43,15 @@ std::size_t KeyTable::probe(std::string_view k, std::uint32_t h) const noexcept 
   }
 }
 
-std::uint32_t KeyTable::find(const Key& k) const {
-  if (index_.empty()) return kNil;
-  return index_[probe(k, hash_of(k))].slot;
+std::uint32_t KeyTable::slot_of(std::string_view k, std::uint32_t h) const noexcept {
+  return index_.empty() ? kNil : index_[probe(k, h)].slot;
 }
 
+std::uint32_t KeyTable::find(const Key& k) const { return slot_of(k, hash_of(k)); }
+
 void KeyTable::index_insert(std::uint32_t s, std::uint32_t h) {
-  if (2 * (live_keys_ + 1) > index_.size()) {
-    // Double (at least 16 entries) and put every entry at its new place.
-    std::vector<Entry> old = std::move(index_);
-    index_.assign(std::max<std::size_t>(16, 2 * old.size()), Entry{});
-    const std::size_t mask = index_.size() - 1;
-    for (const Entry& e : old) {
-      if (e.slot == kNil) continue;
-      std::size_t i = e.hash & mask;
-      while (index_[i].slot != kNil) i = (i + 1) & mask;
-      index_[i] = e;
-    }
-  }
+  if (2 * (live_keys_ + 1) > index_.size())
+    util::grow_doubled(index_, 16, [](const Entry& e) { return e.slot == kNil; });
   index_[probe(slots_[s].key, h)] = Entry{s, h};
 }
 
@@ -103,7 +95,7 @@ void KeyTable::touch(std::uint32_t s) {
 
 std::uint32_t KeyTable::get_or_create(const Key& k) {
   const std::uint32_t h = hash_of(k);
-  std::uint32_t s = index_.empty() ? kNil : index_[probe(k, h)].slot;
+  std::uint32_t s = slot_of(k, h);
   if (s != kNil) {
     touch(s);
     return s;
@@ -334,8 +326,7 @@ bool KeyTable::load(state::Reader& r, std::size_t alias_count) {
       return r.fail("a key's LRU link is out of range");
     sl.key.assign(r.str());
     const std::uint32_t h = hash_of(sl.key);
-    if (!index_.empty() && index_[probe(sl.key, h)].slot != kNil)
-      return r.fail("a join key is held twice");
+    if (slot_of(sl.key, h) != kNil) return r.fail("a join key is held twice");
     index_insert(static_cast<std::uint32_t>(i), h);
     KeyState& st = sl.st;
     if (r.count(1) != shape_.at.size()) return r.fail("a key's state does not fit the rule");

@@ -162,8 +162,10 @@ class KeyTable {
     return static_cast<std::uint32_t>(util::hash64_fast(k));  // KeyHash's hash
   }
   // The position of `k`'s entry, or of the empty entry where it would go
-  // (the index is never full).
+  // (the index is never full; not empty).
   [[nodiscard]] std::size_t probe(std::string_view k, std::uint32_t h) const noexcept;
+  // The slot of `k` (hash `h`), or kNil.
+  [[nodiscard]] std::uint32_t slot_of(std::string_view k, std::uint32_t h) const noexcept;
   // Adds slot `s` (whose key is not in the index), growing the index first when needed.
   void index_insert(std::uint32_t s, std::uint32_t h);
   void index_erase(std::uint32_t s);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "util/hash.hpp"
+#include "util/linear_probing.hpp"
 
 namespace eqlpp::util {
 
@@ -97,16 +98,8 @@ class FlatStringMap {
     }
   }
 
-  void grow() {
-    std::vector<Entry> old = std::move(entries_);
-    entries_.assign(std::max<std::size_t>(4, 2 * old.size()), Entry{});  // small lists are many
-    const std::size_t mask = entries_.size() - 1;
-    for (const Entry& e : old) {
-      if (e.value == kEmpty) continue;
-      std::size_t i = e.hash & mask;
-      while (entries_[i].value != kEmpty) i = (i + 1) & mask;
-      entries_[i] = e;
-    }
+  void grow() {  // from 4 entries: small lists are many
+    grow_doubled(entries_, 4, [](const Entry& e) { return e.value == kEmpty; });
   }
 
   std::vector<Entry> entries_;  // empty, or a power of two
