@@ -26,50 +26,63 @@ bool parse_ip(std::string_view s, std::array<std::uint8_t, 16>& out, bool& v6) {
   return false;
 }
 
+namespace {
+
+std::uint32_t be32(const std::uint8_t* b) noexcept {
+  return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
+         std::uint32_t{b[3]};
+}
+
+}  // namespace
+
 bool CidrSet::add(std::string_view cidr) {
-  Net n;
+  std::array<std::uint8_t, 16> addr{};
+  bool v6 = false;
   std::size_t slash = cidr.find('/');
-  std::string_view addr = cidr.substr(0, slash);
-  if (!parse_ip(addr, n.addr, n.v6)) return false;
-  int max_bits = n.v6 ? 128 : 32;
-  n.bits = max_bits;
+  if (!parse_ip(cidr.substr(0, slash), addr, v6)) return false;
+  const int max_bits = v6 ? 128 : 32;
+  int bits = max_bits;
   if (slash != std::string_view::npos) {
     std::string_view b = cidr.substr(slash + 1);
     if (b.empty() || b.size() > 3) return false;
-    int bits = 0;
+    bits = 0;
     for (char c : b) {
       if (c < '0' || c > '9') return false;
       bits = bits * 10 + (c - '0');
     }
     if (bits > max_bits) return false;
-    n.bits = bits;
   }
-  nets_.push_back(n);
+  if (v6) {
+    nets6_.push_back({addr, bits});
+  } else {
+    const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
+    nets4_.push_back({be32(addr.data()) & mask, mask});
+  }
   return true;
+}
+
+bool CidrSet::contains4(std::uint32_t a) const noexcept {
+  for (const Net4& n : nets4_)
+    if ((a & n.mask) == n.addr) return true;
+  return false;
 }
 
 bool CidrSet::contains(std::string_view ip) const {
   std::array<std::uint8_t, 16> a{};
   bool v6 = false;
   if (!parse_ip(ip, a, v6)) return false;
-  for (const auto& n : nets_) {
-    std::array<std::uint8_t, 16> x = a;
-    if (n.v6 != v6) {
-      // IPv4-mapped IPv6 (::ffff:a.b.c.d) matches an IPv4 network and vice versa.
-      static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-      if (v6 && !n.v6 && std::memcmp(a.data(), kMapped, 12) == 0) {
-        std::memmove(x.data(), a.data() + 12, 4);
-      } else {
-        continue;
-      }
-    }
-    int full = n.bits / 8, rest = n.bits % 8;
-    if (std::memcmp(x.data(), n.addr.data(), static_cast<std::size_t>(full)) != 0) continue;
+  if (!v6) return contains4(be32(a.data()));
+  // IPv4-mapped IPv6 (::ffff:a.b.c.d) matches an IPv4 network.
+  static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (!nets4_.empty() && std::memcmp(a.data(), kMapped, 12) == 0 && contains4(be32(a.data() + 12)))
+    return true;
+  for (const Net6& n : nets6_) {
+    const auto full = static_cast<std::size_t>(n.bits / 8);
+    const int rest = n.bits % 8;
+    if (std::memcmp(a.data(), n.addr.data(), full) != 0) continue;
     if (rest) {
       auto mask = static_cast<std::uint8_t>(0xFF << (8 - rest));
-      if ((x[static_cast<std::size_t>(full)] & mask) !=
-          (n.addr[static_cast<std::size_t>(full)] & mask))
-        continue;
+      if ((a[full] & mask) != (n.addr[full] & mask)) continue;
     }
     return true;
   }

@@ -167,15 +167,24 @@ class InSet {
 class CidrSet {
  public:
   bool add(std::string_view cidr);
+  /// Whether `ip` (an IPv4 or IPv6 address) is in one of the networks. An
+  /// IPv4-mapped IPv6 address (::ffff:a.b.c.d) is also tested against the
+  /// IPv4 networks; an IPv4 address is not tested against IPv6 networks.
   [[nodiscard]] bool contains(std::string_view ip) const;
 
  private:
-  struct Net {
+  // IPv4 networks as a masked address and its mask (one compare each);
+  // IPv6 networks as bytes and a prefix length.
+  struct Net4 {
+    std::uint32_t addr = 0, mask = 0;
+  };
+  struct Net6 {
     std::array<std::uint8_t, 16> addr{};
     int bits = 0;
-    bool v6 = false;
   };
-  std::vector<Net> nets_;
+  [[nodiscard]] bool contains4(std::uint32_t a) const noexcept;
+  std::vector<Net4> nets4_;
+  std::vector<Net6> nets6_;
 };
 
 /// Parses a textual IPv4/IPv6 address into 16 bytes (IPv4 in the first 4).

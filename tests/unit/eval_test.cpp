@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Event-filter semantics, as Elasticsearch answers them (eql-semantics.md §3-§5).
 // Each case: a condition, an event, and whether `any where <condition>` matches.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstring>
 
 #include "compile/matchers.hpp"
 #include "eqlpp/eqlpp.hpp"
@@ -157,6 +163,9 @@ const Case kCases[] = {
     {"cidrMatch(ip, \"10.0.0.0/8\")", "\"ip\":\"not an ip\"", false},
     {"cidrMatch(ip, \"10.0.0.0/8\")", "", false},
     {"not cidrMatch(ip, \"10.0.0.0/8\")", "", true},
+    {"cidrMatch(ip, \"0.0.0.0/0\")", "\"ip\":\"203.0.113.9\"", true},
+    {"cidrMatch(ip, \"10.0.0.0/8\")", "\"ip\":\"::ffff:10.9.8.7\"", true},
+    {"cidrMatch(ip, \"10.0.0.0/8\", \"fe80::/10\")", "\"ip\":[\"192.0.2.1\",\"fe80::1\"]", true},
     // null inside a value expression is three-valued
     {"null == (f > -1)", "", true},
     {"null == (f > -1)", "\"f\":3", false},
@@ -344,6 +353,121 @@ TEST(Glob, QuickRejectsAgreeWithAReferenceMatcher) {
     ++checked;
   }
   EXPECT_GT(checked, 15000);
+}
+
+// CidrSet against a bit-by-bit reference: an IPv4 address is in an IPv4
+// network when its first `bits` bits agree; an IPv6 address likewise with
+// IPv6 networks, and an IPv4-mapped IPv6 address (::ffff:a.b.c.d) with the
+// IPv4 networks as a.b.c.d; an IPv4 address is in no IPv6 network.
+TEST(Matchers, CidrSetAgreesWithABitwiseReference) {
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  auto rnd = [&](std::uint64_t n) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x % n;
+  };
+  struct Net {
+    std::array<std::uint8_t, 16> b{};
+    int bits = 0;
+    bool v6 = false;
+  };
+  // Few distinct octets, so that addresses fall in and out of networks often.
+  const std::uint8_t octets[] = {0, 10, 11, 172, 192, 255, 0x80, 0x0f};
+  auto v4 = [&](std::array<std::uint8_t, 16>& b) {
+    for (int i = 0; i < 4; ++i) b[static_cast<std::size_t>(i)] = octets[rnd(8)];
+    return std::to_string(b[0]) + "." + std::to_string(b[1]) + "." + std::to_string(b[2]) + "." +
+           std::to_string(b[3]);
+  };
+  auto v6 = [&](std::array<std::uint8_t, 16>& b) {
+    std::string t;
+    for (int i = 0; i < 8; ++i) {
+      const std::uint8_t hi = octets[rnd(8)], lo = octets[rnd(8)];
+      b[static_cast<std::size_t>(2 * i)] = hi;
+      b[static_cast<std::size_t>(2 * i + 1)] = lo;
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "%x", (hi << 8) | lo);
+      t += (i ? ":" : "") + std::string(buf);
+    }
+    return t;
+  };
+  auto prefix_equal = [](const std::uint8_t* a, const std::uint8_t* b, int bits) {
+    for (int i = 0; i < bits; ++i) {
+      const int bit = 7 - i % 8;
+      if (((a[i / 8] >> bit) & 1) != ((b[i / 8] >> bit) & 1)) return false;
+    }
+    return true;
+  };
+  int in = 0, out = 0;
+  for (int round = 0; round < 400; ++round) {
+    eqlpp::compiler::CidrSet set;
+    std::vector<Net> nets;
+    for (auto n = 1 + rnd(5); n > 0; --n) {
+      Net net;
+      net.v6 = rnd(3) == 0;
+      std::string text = net.v6 ? v6(net.b) : v4(net.b);
+      const int max = net.v6 ? 128 : 32;
+      net.bits = rnd(4) == 0 ? max : static_cast<int>(rnd(static_cast<std::uint64_t>(max) + 1));
+      if (net.bits != (net.v6 ? 128 : 32) || rnd(2)) text += "/" + std::to_string(net.bits);
+      ASSERT_TRUE(set.add(text)) << text;
+      nets.push_back(net);
+    }
+    for (int k = 0; k < 50; ++k) {
+      std::array<std::uint8_t, 16> a{};
+      bool a6 = false, mapped = false;
+      std::string text;
+      switch (rnd(4)) {
+        case 0: text = v4(a); break;
+        case 1: {  // a network's own address with one bit flipped: near the prefix's edge
+          const Net& n = nets[rnd(nets.size())];
+          a = n.b;
+          const auto bit = rnd(n.v6 ? 128 : 32);
+          a[bit / 8] = static_cast<std::uint8_t>(a[bit / 8] ^ (0x80 >> (bit % 8)));
+          char buf[64];
+          if (n.v6) {
+            in6_addr six;
+            std::memcpy(&six, a.data(), 16);
+            inet_ntop(AF_INET6, &six, buf, sizeof buf);
+            a6 = true;
+          } else {
+            std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+          }
+          text = buf;
+          // inet_ntop writes some IPv6 addresses as ::ffff:a.b.c.d
+          if (n.v6 && text.rfind("::ffff:", 0) == 0 && text.find('.') != std::string::npos) {
+            mapped = true;
+            std::copy_n(a.begin() + 12, 4, a.begin());
+          }
+          break;
+        }
+        case 2:
+          text = v6(a);
+          a6 = true;
+          break;
+        default: {
+          std::array<std::uint8_t, 16> b{};
+          text = "::ffff:" + v4(b);
+          std::copy_n(b.begin(), 4, a.begin());
+          a6 = mapped = true;
+        }
+      }
+      bool expected = false;
+      for (const Net& n : nets) {
+        if (n.v6 && a6 && !mapped) expected |= prefix_equal(a.data(), n.b.data(), n.bits);
+        if (!n.v6 && (!a6 || mapped)) expected |= prefix_equal(a.data(), n.b.data(), n.bits);
+        if (n.v6 && mapped) {  // ::ffff:a.b.c.d is also an IPv6 address
+          std::array<std::uint8_t, 16> m{};
+          m[10] = m[11] = 0xff;
+          std::copy_n(a.begin(), 4, m.begin() + 12);
+          expected |= prefix_equal(m.data(), n.b.data(), n.bits);
+        }
+      }
+      ASSERT_EQ(set.contains(text), expected) << text;
+      (expected ? in : out)++;
+    }
+  }
+  EXPECT_GT(in, 2000);
+  EXPECT_GT(out, 2000);
 }
 
 namespace {
