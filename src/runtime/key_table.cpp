@@ -111,7 +111,9 @@ std::uint32_t KeyTable::get_or_create(const Key& k) {
   }
   Slot& ks = slots_[s];
   ks.used = true;
-  ks.st = shape_;
+  // A freed slot of this table keeps its emptied per-stage array
+  // (free_slot): only a new slot, or a shape with extra state, is copied.
+  if (ks.st.at.size() != shape_.at.size() || shape_.extra) ks.st = shape_;
   ks.key.assign(k);
   index_insert(s, h);
   ++live_keys_;
@@ -172,7 +174,12 @@ void KeyTable::free_slot(std::uint32_t s) {
     Key().swap(ks.key);
   else
     ks.key.clear();
-  ks.st = KeyState{};
+  // The state goes, but the per-stage array stays for the slot's next key
+  // (one allocation fewer per new key; its size is the rule's shape).
+  for (auto& p : ks.st.at) p.reset();
+  ks.st.bytes = 0;
+  ks.st.live = 0;
+  ks.st.extra.reset();
   ks.used = false;
   ++ks.gen;
   free_.push_back(s);

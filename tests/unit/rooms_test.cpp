@@ -119,6 +119,36 @@ TEST(KeyTable, EvictsTheLeastRecentlyUsedKeyAndCountsItsPartials) {
 // creates, finds and releases over a small key space (long runs, wrapped
 // runs, many erasures inside runs) agree with a reference map at every step,
 // and each slot still holds its own key.
+// A freed slot keeps its per-stage array for the next key, emptied: the
+// next key starts with the rule's shape and none of the old key's partials.
+TEST(KeyTable, AReusedSlotStartsEmptyInTheRulesShape) {
+  StateBudget budget(1 << 20);
+  eqlpp::runtime::KeyState shape;
+  shape.at.resize(2);
+  KeyTable t(budget, 8, shape, false);
+  const auto a = t.get_or_create(key_of("a"));
+  t.begin_partial(a);
+  eqlpp::runtime::Partial p;
+  p.events.emplace_back();
+  p.first_ts = 7;
+  t.state(a).at[1] = std::move(p);
+  t.charge(a, 100);
+  t.end_partial(a, eqlpp::runtime::PartialEnd::kExpired, 100);
+  t.release(a);
+  const auto b = t.get_or_create(key_of("b"));
+  ASSERT_EQ(b, a);  // the freed slot, reused
+  const auto& st = t.state(b);
+  ASSERT_EQ(st.at.size(), 2u);
+  EXPECT_FALSE(st.at[0].has_value());
+  EXPECT_FALSE(st.at[1].has_value());
+  EXPECT_EQ(st.live, 0u);
+  EXPECT_EQ(t.live_partials(), 0u);
+  // Its bytes are its key's alone, as those of a key in a new slot.
+  const auto c = t.get_or_create(key_of("c"));
+  ASSERT_NE(c, b);
+  EXPECT_EQ(t.state(b).bytes, t.state(c).bytes);
+}
+
 TEST(KeyTable, TheIndexAgreesWithAReferenceMapUnderChurn) {
   // Few keys held at once (max_keys evicts the rest) keep the index at 16
   // entries, where runs often wrap past its end; many make long runs.
