@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "util/flat_string_map.hpp"
+
 namespace eqlpp::ingest {
 
 namespace od = simdjson::ondemand;
@@ -29,7 +31,12 @@ struct JsonDecoder::Impl {
     FieldId tag = compiler::FieldTable::kNone;
     std::uint32_t tag_arr = 0;
     std::vector<std::pair<std::string, std::uint32_t>> kids;  // key segment -> node
+    // The same, hashed, for a node with more than kLinearKids kids (under
+    // all rules, `process` has over a hundred): built with the trie.
+    util::FlatStringMap<std::uint32_t> kid_index;
   };
+  // Up to this many kids a node is searched in order (a hash costs more).
+  static constexpr std::size_t kLinearKids = 8;
   std::vector<Node> nodes;
   const compiler::FieldTable* built_for = nullptr;
   std::uint64_t built_version = ~std::uint64_t{0};
@@ -62,7 +69,7 @@ struct JsonDecoder::Impl {
         std::size_t dot = path.find('.', start);
         std::string_view seg =
             path.substr(start, dot == std::string_view::npos ? dot : dot - start);
-        std::uint32_t next = find_kid(n, seg);
+        std::uint32_t next = find_kid_in_order(n, seg);  // (kid_index comes after)
         if (next == 0) {
           next = static_cast<std::uint32_t>(nodes.size());
           nodes[n].kids.emplace_back(std::string(seg), next);
@@ -83,12 +90,25 @@ struct JsonDecoder::Impl {
         nodes[n].tag_arr = t->array_index;
       }
     });
+    for (Node& node : nodes) {
+      node.kid_index = {};
+      if (node.kids.size() > kLinearKids)
+        for (const auto& [k, c] : node.kids) node.kid_index[k] = c;
+    }
     built_for = &fields;
     built_version = fields.version();
   }
 
   // The child of `n` for key segment `seg`, or 0 (the root is nobody's child).
   std::uint32_t find_kid(std::uint32_t n, std::string_view seg) const {
+    const Node& node = nodes[n];
+    if (node.kids.size() > kLinearKids) {
+      const std::uint32_t* c = node.kid_index.find(seg);
+      return c != nullptr ? *c : 0;
+    }
+    return find_kid_in_order(n, seg);
+  }
+  std::uint32_t find_kid_in_order(std::uint32_t n, std::string_view seg) const {
     for (const auto& [k, c] : nodes[n].kids)
       if (k.size() == seg.size() && std::memcmp(k.data(), seg.data(), seg.size()) == 0) return c;
     return 0;
@@ -96,8 +116,10 @@ struct JsonDecoder::Impl {
 
   // The node of `key` under `n`; a dotted key ("process.name") is followed
   // segment by segment, as Elasticsearch treats it like nested objects.
+  // A key segment has no dot: a key found whole needs no search for one.
   std::uint32_t descend(std::uint32_t n, std::string_view key) const {
-    if (key.find('.') == std::string_view::npos) return find_kid(n, key);
+    if (const std::uint32_t m = find_kid(n, key); m != 0) return m;
+    if (key.find('.') == std::string_view::npos) return 0;
     std::size_t start = 0;
     while (true) {
       std::size_t dot = key.find('.', start);
@@ -274,7 +296,7 @@ struct JsonDecoder::Impl {
       if (auto e = std::move(f).get(field)) return fail(e);
       std::string_view key;
       if (auto e = field.unescaped_key().get(key)) return fail(e);
-      std::uint32_t m = descend(n, key);
+      const std::uint32_t m = descend(n, key);
       if (m == 0) continue;  // not projected: the value is skipped unparsed
       const Node& node = nodes[m];
       od::value v = field.value();

@@ -62,6 +62,48 @@ TEST(JsonDecoder, ProjectionNestingArraysAndTypes) {
   EXPECT_EQ(r.values(f)[0].as_string(), "caf\xc3\xa9 \"q\"");
 }
 
+// A node with many projected kids (under all rules `process` has over a
+// hundred) is looked up by hash: every field is still found, written nested,
+// dotted or half of each, with escaped keys, and again after fields are added
+// (the trie is rebuilt).
+TEST(JsonDecoder, WideNodesFindEveryFieldNestedDottedOrEscaped) {
+  eqlpp::compiler::FieldTable t;
+  std::vector<eqlpp::FieldId> ids;
+  for (int i = 0; i < 40; ++i) ids.push_back(t.intern("process.f" + std::to_string(i)));
+  // Two fields under one kid of a wide node: the second finds the first's node.
+  const auto parent = t.intern("process.parent.name");
+  const auto parent_pid = t.intern("process.parent.pid");
+  eqlpp::ingest::JsonDecoder dec;
+  eqlpp::Record r;
+  auto check = [&](std::size_t fields) {
+    // Every third field dotted at the top level, the others in one nested
+    // object, some of those with an escaped key (\u0066 is 'f').
+    std::string nested = R"("parent.name":"p","parent":{"pid":7},"unread":{"f1":0})", dotted;
+    for (std::size_t i = 0; i < fields; ++i) {
+      const std::string n = std::to_string(i);
+      if (i % 3 == 0)
+        dotted += R"(,"process.f)" + n + R"(":)" + n;
+      else
+        nested += (i % 5 == 1 ? R"(,"\u0066)" : R"(,"f)") + n + R"(":)" + n;
+    }
+    const std::string line = R"({"process":{)" + nested + "}" + dotted + "}";
+    auto st = dec.decode(line, t, r);
+    ASSERT_TRUE(st.ok()) << st.message() << "\n" << line;
+    for (std::size_t i = 0; i < fields; ++i) {
+      ASSERT_EQ(r.values(ids[i]).size(), 1u) << "process.f" << i << " in " << line;
+      EXPECT_EQ(r.values(ids[i])[0].as_int(), static_cast<std::int64_t>(i));
+    }
+    ASSERT_EQ(r.values(parent).size(), 1u);
+    EXPECT_EQ(r.values(parent)[0].as_string(), "p");
+    ASSERT_EQ(r.values(parent_pid).size(), 1u);
+    EXPECT_EQ(r.values(parent_pid)[0].as_int(), 7);
+  };
+  check(40);
+  // Fields added after a decode: the trie (and its hashed kids) is rebuilt.
+  for (int i = 40; i < 60; ++i) ids.push_back(t.intern("process.f" + std::to_string(i)));
+  check(60);
+}
+
 TEST(JsonDecoder, MalformedInputIsAStatusNotACrash) {
   eqlpp::compiler::FieldTable t;
   t.intern("a");
