@@ -70,9 +70,10 @@ bool civil_to_seconds(int y, int mo, int d, int h, int mi, int sec, std::int64_t
 
 bool parse_timestamp_ns(std::string_view s, std::int64_t& ns) {
   if (s.empty()) return false;
-  // Epoch milliseconds as text.
-  bool numeric = true;
-  for (std::size_t i = 0; i < s.size(); ++i)
+  // Epoch milliseconds as text (a date's '-' after the year says it is not:
+  // the common case is decided without reading the whole string).
+  bool numeric = !(s.size() > 4 && s[4] == '-');
+  for (std::size_t i = 0; numeric && i < s.size(); ++i)
     if (!((s[i] >= '0' && s[i] <= '9') || (i == 0 && s[i] == '-') || s[i] == '.')) numeric = false;
   if (numeric) {
     std::string t(s);
