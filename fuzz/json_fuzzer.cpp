@@ -17,10 +17,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const eqlpp::Rule kEvent = *eqlpp::compile(
       "any where process.name : (\"cmd*\", \"*.exe\") or length(a.b) > 2 or cidrMatch(ip, "
       "\"10.0.0.0/8\")");
+  // More than eight fields under one object (`process`), so that the
+  // decoder's hashed lookup of a wide node's keys is fuzzed too.
+  static const eqlpp::Rule kWide = *eqlpp::compile(
+      "any where process.a == 1 or process.b == 1 or process.c == 1 or process.d == 1 or "
+      "process.e == 1 or process.f == 1 or process.g == 1 or process.h.i == 1 or "
+      "process.h.j == 1 or process.k == \"x\"");
   eqlpp::Engine engine(
       {.reorder_window = std::chrono::seconds(1), .max_time_ahead = std::chrono::hours(1)});
   engine.add_rule(kSeq);
   engine.add_rule(kEvent);
+  engine.add_rule(kWide);
   engine.on_alert([](const eqlpp::Alert& a) { (void)a.to_json(); });
   std::string_view all(reinterpret_cast<const char*>(data), size);
   // Several lines per input: state carries between them.
