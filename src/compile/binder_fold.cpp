@@ -5,6 +5,19 @@
 namespace eqlpp::compiler {
 
 std::unique_ptr<VExpr> Binder::fold(std::unique_ptr<VExpr> e, SourceSpan span) {
+  // A literal null argument folds the whole call to null, whatever the other
+  // arguments are (QL's FoldNull), unless the signature lets it default
+  // (number()'s base, indexOf's start). Evaluation would give null anyway.
+  if (e->kind == VExpr::Kind::kCall) {
+    const FnInfo& info = function_info(e->fn);
+    for (std::size_t i = 0; i < e->args.size(); ++i)
+      if (e->args[i]->kind == VExpr::Kind::kConst && e->args[i]->c.value.is_null() &&
+          !info.param(i).nullable) {
+        auto c = std::make_unique<VExpr>();
+        c->kind = VExpr::Kind::kConst;
+        return c;
+      }
+  }
   for (const auto& a : e->args)
     if (a->kind != VExpr::Kind::kConst) return e;
   Value out;
@@ -31,17 +44,7 @@ std::unique_ptr<VExpr> Binder::fold(std::unique_ptr<VExpr> e, SourceSpan span) {
       out = r ? Value(*r != e->negate) : Value();
       break;
     }
-    case VExpr::Kind::kCall: {
-      // A literal null argument folds the whole call to null (QL optimizer),
-      // unless the signature lets it default (number()'s base, indexOf's start).
-      bool null_arg = false;
-      const FnInfo& info = function_info(e->fn);
-      for (std::size_t i = 0; i < e->args.size(); ++i)
-        if (e->args[i]->c.value.is_null() && !info.param(i).nullable) null_arg = true;
-      if (null_arg) {
-        out = Value();
-        break;
-      }
+    case VExpr::Kind::kCall: {  // (a null argument was folded above)
       std::vector<Value> vals;
       for (const auto& a : e->args) vals.push_back(a->c.value);
       FnError err;

@@ -90,11 +90,9 @@ struct JsonDecoder::Impl {
         nodes[n].tag_arr = t->array_index;
       }
     });
-    for (Node& node : nodes) {
-      node.kid_index = {};
+    for (Node& node : nodes)  // (all new: nodes was reset above)
       if (node.kids.size() > kLinearKids)
         for (const auto& [k, c] : node.kids) node.kid_index[k] = c;
-    }
     built_for = &fields;
     built_version = fields.version();
   }

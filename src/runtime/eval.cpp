@@ -64,13 +64,10 @@ std::string json_array(std::span<const Value> values) {
 namespace {
 
 Value eval_call(const VExpr& e, EvalCtx& ctx, const Value* arg0) {
-  const compiler::FnInfo& info = compiler::function_info(e.fn);
   if (e.cidr) {
     // cidrMatch: the networks are constants, compiled into e.cidr; only the
     // address is evaluated (a rule may list dozens of networks). A null
-    // network still makes the result null, as in the general path below.
-    for (std::size_t i = 1; i < e.args.size(); ++i)
-      if (e.args[i]->c.value.is_null() && !info.param(i).nullable) return Value();
+    // network folded the call to null when it was bound (Binder::fold).
     const Value ip = arg0 ? *arg0 : eval_value(*e.args[0], ctx);
     if (!ip.is_string()) return Value();
     return Value(e.cidr->contains(ip.as_string()));
@@ -78,6 +75,7 @@ Value eval_call(const VExpr& e, EvalCtx& ctx, const Value* arg0) {
   std::array<Value, 8> small;
   std::vector<Value> big;
   Value* args = small.data();
+  const compiler::FnInfo& info = compiler::function_info(e.fn);
   if (e.args.size() > small.size()) {
     big.resize(e.args.size());
     args = big.data();

@@ -174,12 +174,7 @@ void KeyTable::free_slot(std::uint32_t s) {
     Key().swap(ks.key);
   else
     ks.key.clear();
-  // The state goes, but the per-stage array stays for the slot's next key
-  // (one allocation fewer per new key; its size is the rule's shape).
-  for (auto& p : ks.st.at) p.reset();
-  ks.st.bytes = 0;
-  ks.st.live = 0;
-  ks.st.extra.reset();
+  ks.st.clear();  // its per-stage array stays for the slot's next key
   ks.used = false;
   ++ks.gen;
   free_.push_back(s);

@@ -180,6 +180,16 @@ struct KeyState {
   // missing-event stages or `until`, a sample.
   std::unique_ptr<KeyExtra> extra;
 
+  /// Empties the state for its slot's next key: the partials, counts and
+  /// extra state go, the per-stage array's storage stays (its size is the
+  /// rule's shape).
+  void clear() noexcept {
+    for (auto& p : at) p.reset();
+    bytes = 0;
+    live = 0;
+    extra.reset();
+  }
+
   /// The extra state, for a rule whose shape has it.
   KeyExtra& x() noexcept { return *extra; }
   const KeyExtra& x() const noexcept { return *extra; }

@@ -326,19 +326,24 @@ bool ref_glob(std::string_view p, std::string_view s) {
   }
   return p[0] == s[0] && ref_glob(p.substr(1), s.substr(1));
 }
+
+// A small deterministic generator for the property tests: rnd(n) is in [0, n).
+struct XorShift {
+  std::uint64_t x;
+  std::uint64_t operator()(std::uint64_t n) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x % n;
+  }
+};
 }  // namespace
 
 TEST(Glob, QuickRejectsAgreeWithAReferenceMatcher) {
   // Random patterns and values over a small alphabet with a 2-byte code point,
   // so prefixes, suffixes and leading '?'s collide often.
   const char* atoms[] = {"a", "b", ":", "\\", "\xc3\xa9"};
-  std::uint64_t x = 88172645463325252ull;
-  auto rnd = [&](std::uint64_t n) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x % n;
-  };
+  XorShift rnd{88172645463325252ull};
   int checked = 0;
   for (int i = 0; i < 20000; ++i) {
     std::string p, s;
@@ -360,13 +365,7 @@ TEST(Glob, QuickRejectsAgreeWithAReferenceMatcher) {
 // IPv6 networks, and an IPv4-mapped IPv6 address (::ffff:a.b.c.d) with the
 // IPv4 networks as a.b.c.d; an IPv4 address is in no IPv6 network.
 TEST(Matchers, CidrSetAgreesWithABitwiseReference) {
-  std::uint64_t x = 0x9E3779B97F4A7C15ull;
-  auto rnd = [&](std::uint64_t n) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x % n;
-  };
+  XorShift rnd{0x9E3779B97F4A7C15ull};
   struct Net {
     std::array<std::uint8_t, 16> b{};
     int bits = 0;
@@ -479,6 +478,8 @@ TEST(Functions, NullArgumentsFoldAndEvaluateAlike) {
   EXPECT_EQ(match("indexOf(\"abcb\", \"b\", null) == 1", ""), 1);            // folded
   EXPECT_EQ(match("indexOf(s, \"b\", nothing) == 1", "\"s\":\"abcb\""), 1);  // evaluated
   EXPECT_EQ(match("number(\"42\", null) == 42", ""), 1);
+  EXPECT_EQ(match("cidrMatch(ip, \"10.0.0.0/8\", null) == null", "\"ip\":\"10.1.2.3\""),
+            1);  // folded, though `ip` is a field
   EXPECT_EQ(match("number(s, nothing) == 42", "\"s\":\"42\""), 1);
   EXPECT_EQ(match("substring(\"abc\", 1, null) == \"bc\"", ""), 0);  // null: not true
   EXPECT_EQ(match("substring(s, 1, nothing) == \"bc\"", "\"s\":\"abc\""), 0);
