@@ -82,7 +82,7 @@ struct RuleRuntime {
   /// Why the dispatcher did not give the event to this rule (the trace).
   [[nodiscard]] std::string not_dispatched_note(std::span<const Value> seen_categories,
                                                 const std::string& category_field) const {
-    if (!index_fields.empty())
+    if (!index_fields.empty() && reads_category(seen_categories))
       return "no stage can match: each requires one of its listed values of " + index_fields +
              ", and the event has none";
     std::string seen = "[";
@@ -340,7 +340,10 @@ class EngineImpl {
     for (std::uint32_t i = 0; i < rules.size(); ++i) {
       RuleRuntime& rr = *rules[i];
       if (dispatcher.selected(i) || !rr.tracer.active()) continue;
-      if (rr.index_fields.empty() && (!rr.gated || !rr.reads_category(r.values(cat_field)))) {
+      // An event of a category no stage reads is not dispatched whatever
+      // the index holds: the category is the reason the trace gives.
+      const bool category = rr.reads_category(r.values(cat_field));
+      if (!category || (rr.index_fields.empty() && !rr.gated)) {
         rr.tracer.not_dispatched(
             ev, rr.not_dispatched_note(r.values(cat_field), opts.event_category_field));
         continue;

@@ -592,8 +592,9 @@ TEST(Dispatcher, SecondGroupsConfirm) {
 
 // A rule whose only key is on a field with few values per stream
 // (event.dataset) is indexed by it, where it would otherwise take every
-// event; one whose only condition is on a field most events share
-// (host.os.type) stays with the category dispatch.
+// event; so is one whose only condition is on a field most events share
+// (host.os.type): a Windows rule then skips the Linux and macOS events of
+// its category. Either kind of key loses to any other conjunct's.
 TEST(Dispatcher, KeysOfLastResort) {
   eqlpp::compiler::FieldTable fields;
   eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
@@ -604,21 +605,63 @@ TEST(Dispatcher, KeysOfLastResort) {
   };
   using S = eqlpp::runtime::Dispatcher::Selection;
   const std::vector<S> how = add_all(d, fields, rules);
-  EXPECT_EQ(how, (std::vector<S>{S::kIndex, S::kCategory, S::kIndex}));
+  EXPECT_EQ(how, (std::vector<S>{S::kIndex, S::kIndex, S::kIndex}));
   // Rule 2 is selected by process.name, the better key, not event.action.
   EXPECT_NE(rules[2].explain().find("process.name"), std::string::npos) << rules[2].explain();
   eqlpp::runtime::EvalCtx ctx;
-  auto select = [&](const std::string& dataset, const std::string& action) {
+  auto select = [&](const std::string& dataset, const std::string& action,
+                    const std::string& os = "windows", const std::string& name = "y.exe") {
     eqlpp::Record r;
     ctx.new_event();
     r.add(fields.intern("event.category"), eqlpp::Value("process"));
     r.add(fields.intern("event.dataset"), eqlpp::Value(dataset));
     r.add(fields.intern("event.action"), eqlpp::Value(action));
-    r.add(fields.intern("process.name"), eqlpp::Value("y.exe"));
+    r.add(fields.intern("host.os.type"), eqlpp::Value(os));
+    r.add(fields.intern("process.name"), eqlpp::Value(name));
     return d.select(r, ctx);
   };
-  EXPECT_EQ(select("endpoint.events.process", "start"), (std::vector<std::uint32_t>{1}));
-  EXPECT_EQ(select("aws.cloudtrail", "start"), (std::vector<std::uint32_t>{0, 1}));
+  using V = std::vector<std::uint32_t>;
+  EXPECT_EQ(select("endpoint.events.process", "start"), V{1});
+  EXPECT_EQ(select("aws.cloudtrail", "start"), (V{0, 1}));
+  EXPECT_EQ(select("endpoint.events.process", "start", "linux"), V{});
+  EXPECT_EQ(select("aws.cloudtrail", "start", "macos", "X.EXE"), (V{0, 2}));
+}
+
+// A condition on a field most events share is a key only when nothing
+// better is there, and a rule keyed by one is still dispatched by category
+// too: a rule's `event.type == "end"` keeps it from every process start, not
+// from the category test.
+TEST(Dispatcher, SharedFieldKeysSelectByValueAndCategory) {
+  eqlpp::compiler::FieldTable fields;
+  eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
+  std::vector<eqlpp::Rule> rules = {
+      rule(R"(process where event.type == "end" and host.os.type == "windows")"),
+      rule(R"(process where event.type == "end" and process.name == "a.exe")"),
+      rule(R"(file where event.type in ("deletion", "change"))"),
+  };
+  using S = eqlpp::runtime::Dispatcher::Selection;
+  EXPECT_EQ(add_all(d, fields, rules), (std::vector<S>{S::kIndex, S::kIndex, S::kIndex}));
+  EXPECT_NE(rules[1].explain().find("process.name"), std::string::npos) << rules[1].explain();
+  EXPECT_EQ(rules[1].explain().find("event.type in"), std::string::npos) << rules[1].explain();
+  eqlpp::runtime::EvalCtx ctx;
+  auto select = [&](const std::string& category, const std::string& type, const std::string& os,
+                    const std::string& name) {
+    eqlpp::Record r;
+    ctx.new_event();
+    r.add(fields.intern("event.category"), eqlpp::Value(category));
+    r.add(fields.intern("event.type"), eqlpp::Value(type));
+    r.add(fields.intern("host.os.type"), eqlpp::Value(os));
+    r.add(fields.intern("process.name"), eqlpp::Value(name));
+    return d.select(r, ctx);
+  };
+  using V = std::vector<std::uint32_t>;
+  EXPECT_EQ(select("process", "start", "windows", "b.exe"), V{});
+  EXPECT_EQ(select("process", "start", "windows", "a.exe"), V{1});  // keyed by its name only
+  EXPECT_EQ(select("process", "end", "windows", "b.exe"), V{0});
+  EXPECT_EQ(select("process", "end", "linux", "a.exe"), (V{0, 1}));
+  EXPECT_EQ(select("file", "end", "windows", "a.exe"), V{});
+  EXPECT_EQ(select("file", "change", "windows", "a.exe"), V{2});
+  EXPECT_EQ(select("process", "deletion", "windows", "b.exe"), V{});
 }
 
 // A sequence's stages after the first positive one act only on state a
