@@ -47,20 +47,19 @@ struct WildcardSet::SetHolder {
 };
 
 Glob::Glob(std::string pattern) : pattern_(std::move(pattern)) {
-  // Quick rejects for the common `?:\\dir\\*\\name.exe` shapes: the literal
-  // after the last '*' must end the value, and the literal that follows the
-  // leading '?'s of the first segment must come right after that many code points.
-  const std::string& p = pattern_;
-  std::size_t last_star = p.rfind('*');
-  if (last_star != std::string::npos) {
-    std::string_view tail = std::string_view(p).substr(last_star + 1);
-    if (tail.find('?') == std::string_view::npos) suffix_ = std::string(tail);
-    std::string_view first = std::string_view(p).substr(0, p.find('*'));
-    while (lead_any_ < first.size() && first[lead_any_] == '?') ++lead_any_;
-    std::string_view lit = first.substr(lead_any_);
-    if (lit.find('?') == std::string_view::npos) prefix_ = std::string(lit);
-    if (prefix_.size() >= 4) std::memcpy(&head_, prefix_.data(), 4);
-  }
+  // Quick rejects for the common `?:\\dir\\*\\name.exe` and
+  // `?:\\Windows\\System32\\name.exe` shapes: the literal after the last
+  // wildcard must end the value, and the literal between the leading '?'s and
+  // the next wildcard must come right after that many code points. (A
+  // pattern here has a wildcard: one without is an exact value.)
+  const std::string_view p = pattern_;
+  while (lead_any_ < p.size() && p[lead_any_] == '?') ++lead_any_;
+  const std::size_t next = p.find_first_of("*?", lead_any_);
+  prefix_ =
+      std::string(p.substr(lead_any_, next == std::string_view::npos ? p.npos : next - lead_any_));
+  const std::size_t last = p.find_last_of("*?");
+  if (last != std::string_view::npos) suffix_ = std::string(p.substr(last + 1));
+  if (prefix_.size() >= 4) std::memcpy(&head_, prefix_.data(), 4);
 }
 
 namespace {
