@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
 
 #include "compile/matchers.hpp"
 #include "util/utf8.hpp"
@@ -41,8 +42,30 @@ std::string glob_to_re2(std::string_view p) {
 
 }  // namespace
 
+// The RE2::Set of a large list, compiled when the list is first matched: a
+// rule set holds hundreds of such lists, most of which a stream never
+// reaches past the rule index and the literal prefilter, and compiling them
+// was a fifth of loading all of Elastic's rules (bench/README.md). Matching
+// may run on several threads at once (rules are shared between engines):
+// std::call_once makes the first caller compile and the others wait.
 struct WildcardSet::SetHolder {
-  explicit SetHolder(std::unique_ptr<RE2::Set> s) : set(std::move(s)) {}
+  explicit SetHolder(std::vector<std::string> g) : globs(std::move(g)) {}
+  // The set, or null when RE2 cannot compile it (the linear matchers serve).
+  const RE2::Set* get() {
+    std::call_once(once, [this] {
+      RE2::Options o;
+      o.set_log_errors(false);
+      o.set_max_mem(64 << 20);
+      auto s = std::make_unique<RE2::Set>(o, RE2::ANCHOR_BOTH);
+      bool ok = true;
+      for (const auto& g : globs) ok = ok && s->Add(glob_to_re2(g), nullptr) >= 0;
+      if (ok && s->Compile()) set = std::move(s);
+      std::vector<std::string>().swap(globs);
+    });
+    return set.get();
+  }
+  std::once_flag once;
+  std::vector<std::string> globs;  // until compiled
   std::unique_ptr<RE2::Set> set;
 };
 
@@ -163,23 +186,18 @@ WildcardSet::WildcardSet(const std::vector<std::string>& patterns, bool insensit
     }
     general.push_back(std::move(p));
   }
-  // Many non-exact patterns: one RE2::Set matches them all in one linear pass.
-  // The linear lists stay as the fallback should the DFA run out of memory.
+  // Many non-exact patterns: one RE2::Set matches them all in one linear pass
+  // (compiled at the first match). The linear lists stay as the fallback
+  // should RE2 fail to compile it or its DFA run out of memory.
   std::size_t non_exact = prefixes_.size() + suffixes_.size() + contains_.size() + general.size();
   if (non_exact > 16) {
-    RE2::Options o;
-    o.set_log_errors(false);
-    o.set_max_mem(64 << 20);
-    auto set = std::make_unique<RE2::Set>(o, RE2::ANCHOR_BOTH);
-    bool ok = true;
-    auto add = [&](const std::string& glob) {
-      ok = ok && set->Add(glob_to_re2(glob), nullptr) >= 0;
-    };
-    for (const auto& p : prefixes_) add(p + "*");
-    for (const auto& x : suffixes_) add("*" + x);
-    for (const auto& c : contains_) add("*" + c + "*");
-    for (const auto& g : general) add(g);
-    if (ok && set->Compile()) set_ = std::make_unique<SetHolder>(std::move(set));
+    std::vector<std::string> globs;
+    globs.reserve(non_exact);
+    for (const auto& p : prefixes_) globs.push_back(p + "*");
+    for (const auto& x : suffixes_) globs.push_back("*" + x);
+    for (const auto& c : contains_) globs.push_back("*" + c + "*");
+    for (const auto& g : general) globs.push_back(g);
+    set_ = std::make_unique<SetHolder>(std::move(globs));
   }
   for (auto& g : general) globs_.emplace_back(std::move(g));
 }
@@ -188,10 +206,10 @@ WildcardSet::~WildcardSet() = default;
 
 bool WildcardSet::match(std::string_view v) const {
   if (!exact_.empty() && exact_.contains(v)) return true;
-  if (set_) {
+  if (const RE2::Set* set = set_ ? set_->get() : nullptr) {
     RE2::Set::ErrorInfo info{};
     std::vector<int>* none = nullptr;
-    if (set_->set->Match(re2::StringPiece(v.data(), v.size()), none, &info)) return true;
+    if (set->Match(re2::StringPiece(v.data(), v.size()), none, &info)) return true;
     if (info.kind == RE2::Set::kNoError || info.kind == RE2::Set::kInconsistent) return false;
     // The DFA ran out of memory: fall back to the linear matchers below.
   }

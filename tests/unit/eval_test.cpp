@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <thread>
 
 #include "compile/matchers.hpp"
 #include "eqlpp/eqlpp.hpp"
@@ -358,6 +359,47 @@ TEST(Glob, QuickRejectsAgreeWithAReferenceMatcher) {
     ++checked;
   }
   EXPECT_GT(checked, 15000);
+}
+
+// A large list's RE2::Set is compiled at its first match. Threads that
+// match one list at once from the start (rules are shared between engines)
+// all get the answers of a reference matcher; under ThreadSanitizer (CI)
+// this also checks that the compile is not a data race.
+TEST(Matchers, ALargeListCompiledAtFirstMatchAgreesAcrossThreads) {
+  const char* atoms[] = {"a", "b", ":", "\\", "\xc3\xa9"};
+  XorShift rnd{0x2545F4914F6CDD1Dull};
+  std::vector<std::string> pats;
+  while (pats.size() < 48) {
+    std::string p = atoms[rnd(5)];  // a literal first: few patterns match everything
+    for (auto n = 2 + rnd(4); n > 0; --n) {
+      auto k = rnd(9);
+      p += k >= 7 ? (k == 7 ? "*" : "?") : atoms[k % 5];
+    }
+    pats.push_back(p);
+  }
+  std::vector<std::string> values;
+  std::vector<char> expected;
+  for (int i = 0; i < 400; ++i) {
+    std::string v;
+    for (auto n = rnd(7); n > 0; --n) v += atoms[rnd(5)];
+    bool any = false;
+    for (const auto& p : pats) any = any || ref_glob(p, v);
+    values.push_back(v);
+    expected.push_back(any ? 1 : 0);
+  }
+  ASSERT_GT(std::count(expected.begin(), expected.end(), 1), 40);
+  ASSERT_GT(std::count(expected.begin(), expected.end(), 0), 40);
+  const eqlpp::compiler::WildcardSet set(pats, false);
+  ASSERT_NE(set.describe().find("re2-set"), std::string::npos) << set.describe();
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (std::size_t i = 0; i < values.size(); ++i)
+        if (set.match(values[i]) != (expected[i] != 0)) ++wrong[static_cast<std::size_t>(t)];
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
 }
 
 // CidrSet against a bit-by-bit reference: an IPv4 address is in an IPv4
