@@ -2,6 +2,7 @@
 // Rule loading: TOML (detection and Endpoint layouts), NDJSON, .eql, directories.
 #include <gtest/gtest.h>
 
+#include <climits>
 #include <fstream>
 #include <sstream>
 
@@ -108,6 +109,46 @@ TEST(Loader, EndpointLayoutNdjsonAndEql) {
   auto eq = eqlpp::load_rules_from_text("dir/my_rule.eql", "process where a == 1");
   ASSERT_EQ(eq.rules.size(), 1u);
   EXPECT_EQ(eq.rules[0].metadata().name, "my_rule");
+}
+
+// NDJSON metadata as Kibana exports and the corpus write it, and the odd
+// forms: a key given twice counts by its last value; numbers as integers,
+// unsigned, fractions or strings; a threat entry whose technique is not an
+// object still counts as a technique with no reference.
+TEST(Loader, NdjsonMetadataForms) {
+  auto nd = eqlpp::load_rules_from_text(
+      "rules.ndjson",
+      R"({"name":"first","name":"a","rule_id":"1","query":"process where true","risk_score":47.9,)"
+      R"("version":109,"tags":["x",1,"y"],"index":["logs-*"],"building_block_type":"default",)"
+      R"("threat":[{"framework":"MITRE ATT&CK","tactic":{"id":"TA1","name":"T","reference":"r"},)"
+      R"("technique":[{"id":"T1","name":"n","subtechnique":[{"id":"T1.1"}]},"odd"]},7]})"
+      "\n"
+      R"({"name":"b","id":"2","query":"file where true","version":"1.0.4",)"
+      R"("risk_score":18446744073709551615,"building_block":false})"
+      "\n"
+      R"({"name":"c","rule_id":"3","query":"file where true","version":18446744073709551615})"
+      "\n");
+  ASSERT_EQ(nd.rules.size(), 3u) << nd.diagnostics.render();
+  const auto& a = nd.rules[0].metadata();
+  EXPECT_EQ(a.name, "a");
+  EXPECT_EQ(a.risk_score, 47);
+  EXPECT_EQ(a.version, "109");
+  EXPECT_EQ(a.tags, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(a.index, (std::vector<std::string>{"logs-*"}));
+  EXPECT_TRUE(a.building_block);
+  ASSERT_EQ(a.threat.size(), 1u);  // 7 is not a threat entry
+  EXPECT_EQ(a.threat[0].tactic.id, "TA1");
+  ASSERT_EQ(a.threat[0].techniques.size(), 2u);
+  EXPECT_EQ(a.threat[0].techniques[0].ref.id, "T1");
+  ASSERT_EQ(a.threat[0].techniques[0].subtechniques.size(), 1u);
+  EXPECT_EQ(a.threat[0].techniques[0].subtechniques[0].id, "T1.1");
+  EXPECT_EQ(a.threat[0].techniques[1].ref.id, "");
+  const auto& b = nd.rules[1].metadata();
+  EXPECT_EQ(b.id, "2");  // Endpoint rules: id
+  EXPECT_EQ(b.version, "1.0.4");
+  EXPECT_EQ(b.risk_score, INT_MAX);  // saturated
+  EXPECT_FALSE(b.building_block);
+  EXPECT_EQ(nd.rules[2].metadata().version, "18446744073709551615");
 }
 
 TEST(Loader, MissingPathIsADiagnostic) {
