@@ -51,22 +51,25 @@ bool plain_ident(const std::string& s) {
       "with", "maxspan", "until", "any", "true", "false", "null",  "of",       "join",   "runs"};
   // A keyword in any case: the parser reads `runS` as a mis-cased keyword, so
   // it needs backquotes as much as `runs` does.
-  std::string lower = util::ascii_fold(s);
-  for (auto* k : kw)
-    if (lower == k) return false;
+  if (s.size() > 8) return true;  // longer than any keyword
+  for (const char* k : kw)
+    if (util::ascii_iequals(s, k)) return false;
   return true;
 }
 
-std::string quote_ident(const std::string& s) {
-  if (plain_ident(s)) return s;
-  std::string out = "`";
+void quote_ident_to(const std::string& s, std::string& out) {
+  if (plain_ident(s)) {
+    out += s;
+    return;
+  }
+  out += '`';
   for (char c : s) {
     if (c == '`')
       out += "``";
     else
       out += c;
   }
-  return out + "`";
+  out += '`';
 }
 
 }  // namespace
@@ -96,14 +99,18 @@ std::string literal_text(const Literal& l) {
   }
 }
 
-std::string field_text(const Node& n) {
-  std::string out;
+void field_text_to(const Node& n, std::string& out) {
   if (n.optional) out += '?';
   if (!n.name.empty()) out += n.name;  // $variable
   for (std::size_t i = 0; i < n.path.size(); ++i) {
     if (i || !n.name.empty()) out += '.';
-    out += quote_ident(n.path[i]);
+    quote_ident_to(n.path[i], out);
   }
+}
+
+std::string field_text(const Node& n) {
+  std::string out;
+  field_text_to(n, out);
   return out;
 }
 
@@ -121,51 +128,69 @@ int prec(const Node& n) {
   }
 }
 
-std::string event_query_text(const EventQuery& q);
+void event_query_text_to(const EventQuery& q, std::string& out);
+void print_to(const Node& n, std::string& out);
 
-std::string wrap(const Node& child, int min_prec) {
-  std::string s = print(child);
-  if (prec(child) < min_prec) return "(" + s + ")";
-  return s;
+// `child`, parenthesised when it binds looser than `min_prec`.
+void wrap_to(const Node& child, int min_prec, std::string& out) {
+  const bool paren = prec(child) < min_prec;
+  if (paren) out += '(';
+  print_to(child, out);
+  if (paren) out += ')';
 }
 
-}  // namespace
-
-std::string print(const Node& n) {
+// Appends the canonical text of `n` (one buffer for a whole query: printing
+// each subtree into a string of its own copied every level's text again).
+void print_to(const Node& n, std::string& out) {
   switch (n.kind) {
-    case NodeKind::kLiteral: return literal_text(n.lit);
-    case NodeKind::kField: return field_text(n);
-    case NodeKind::kCall: {
-      std::string out = n.name + (n.insensitive ? "~(" : "(");
+    case NodeKind::kLiteral: out += literal_text(n.lit); return;
+    case NodeKind::kField: field_text_to(n, out); return;
+    case NodeKind::kCall:
+      out += n.name;
+      out += n.insensitive ? "~(" : "(";
       for (std::size_t i = 0; i < n.children.size(); ++i) {
         if (i) out += ", ";
-        out += print(*n.children[i]);
+        print_to(*n.children[i], out);
       }
-      return out + ")";
-    }
+      out += ')';
+      return;
     case NodeKind::kNeg:
       // "--x" re-parses as -(-x): no parentheses, so printing never deepens the tree.
-      return "-" + wrap(*n.children[0], 7);
+      out += '-';
+      wrap_to(*n.children[0], 7, out);
+      return;
     case NodeKind::kArith: {
-      int p = prec(n);
-      return wrap(*n.children[0], p) + " " + op_text(n.arith) + " " + wrap(*n.children[1], p + 1);
+      const int p = prec(n);
+      wrap_to(*n.children[0], p, out);
+      out += ' ';
+      out += op_text(n.arith);
+      out += ' ';
+      wrap_to(*n.children[1], p + 1, out);
+      return;
     }
     case NodeKind::kCompare:
-      return wrap(*n.children[0], 5) + " " + op_text(n.cmp) + " " + wrap(*n.children[1], 5);
+      wrap_to(*n.children[0], 5, out);
+      out += ' ';
+      out += op_text(n.cmp);
+      out += ' ';
+      wrap_to(*n.children[1], 5, out);
+      return;
     case NodeKind::kAnd:
     case NodeKind::kOr: {
-      std::string out;
-      int p = prec(n);
+      const int p = prec(n);
       for (std::size_t i = 0; i < n.children.size(); ++i) {
         if (i) out += n.kind == NodeKind::kAnd ? " and " : " or ";
-        out += wrap(*n.children[i], p + 1);
+        wrap_to(*n.children[i], p + 1, out);
       }
-      return out;
+      return;
     }
-    case NodeKind::kNot: return "not " + wrap(*n.children[0], 3);
+    case NodeKind::kNot:
+      out += "not ";
+      wrap_to(*n.children[0], 3, out);
+      return;
     case NodeKind::kIn:
-    case NodeKind::kMatch: {
-      std::string out = wrap(*n.children[0], 9);
+    case NodeKind::kMatch:
+      wrap_to(*n.children[0], 9, out);
       if (n.kind == NodeKind::kIn) {
         out += n.negated ? " not in" : " in";
         if (n.insensitive) out += "~";
@@ -178,53 +203,76 @@ std::string print(const Node& n) {
       out += " (";
       for (std::size_t i = 1; i < n.children.size(); ++i) {
         if (i > 1) out += ", ";
-        out += wrap(*n.children[i], 7);
+        wrap_to(*n.children[i], 7, out);
       }
-      return out + ")";
-    }
-    case NodeKind::kLineage: return n.lineage + " of [" + event_query_text(*n.lineage_query) + "]";
+      out += ')';
+      return;
+    case NodeKind::kLineage:
+      out += n.lineage;
+      out += " of [";
+      event_query_text_to(*n.lineage_query, out);
+      out += ']';
+      return;
   }
-  return "";
 }
 
-namespace {
-
-std::string event_query_text(const EventQuery& q) {
-  std::string cat =
-      q.category_is_string ? quote_string(q.category) : (q.any ? "any" : quote_ident(q.category));
-  return cat + " where " + print(*q.condition);
+void event_query_text_to(const EventQuery& q, std::string& out) {
+  if (q.category_is_string)
+    out += quote_string(q.category);
+  else if (q.any)
+    out += "any";
+  else
+    quote_ident_to(q.category, out);
+  out += " where ";
+  print_to(*q.condition, out);
 }
 
-std::string keys_text(const std::vector<NodePtr>& keys) {
-  std::string out;
+void keys_text_to(const std::vector<NodePtr>& keys, std::string& out) {
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (i) out += ", ";
-    out += print(*keys[i]);
+    print_to(*keys[i], out);
   }
-  return out;
 }
 
-std::string stage_text(const Stage& s) {
-  std::string out = s.missing ? "![" : "[";
-  out += event_query_text(s.query) + "]";
+void stage_text_to(const Stage& s, std::string& out) {
+  out += s.missing ? "![" : "[";
+  event_query_text_to(s.query, out);
+  out += ']';
   if (!s.alias.empty()) out += " as " + s.alias;
-  if (!s.keys.empty()) out += " by " + keys_text(s.keys);
+  if (!s.keys.empty()) {
+    out += " by ";
+    keys_text_to(s.keys, out);
+  }
   if (s.runs != 1) out += " with runs=" + std::to_string(s.runs);
-  return out;
 }
 
 }  // namespace
 
+std::string print(const Node& n) {
+  std::string out;
+  print_to(n, out);
+  return out;
+}
+
 std::string print(const Query& q) {
   std::string out;
   if (q.kind == QueryKind::kEvent) {
-    out = event_query_text(q.event);
+    event_query_text_to(q.event, out);
   } else {
     out = q.kind == QueryKind::kSequence ? "sequence" : "sample";
-    if (!q.shared_keys.empty()) out += " by " + keys_text(q.shared_keys);
+    if (!q.shared_keys.empty()) {
+      out += " by ";
+      keys_text_to(q.shared_keys, out);
+    }
     if (q.maxspan_ms) out += " with maxspan=" + q.maxspan_text;
-    for (const auto& s : q.stages) out += "\n  " + stage_text(s);
-    if (q.until) out += "\nuntil " + stage_text(*q.until);
+    for (const auto& s : q.stages) {
+      out += "\n  ";
+      stage_text_to(s, out);
+    }
+    if (q.until) {
+      out += "\nuntil ";
+      stage_text_to(*q.until, out);
+    }
   }
   for (const auto& p : q.pipes) out += " | " + p.name + " " + std::to_string(p.count);
   return out;
