@@ -68,17 +68,23 @@ void LeafPrefilter::add(std::uint32_t rule, const detail::CompiledRule& plan,
 void LeafPrefilter::choose_pieces() {
   std::vector<std::vector<std::uint32_t>> uses(groups_.size(),
                                                std::vector<std::uint32_t>(kBits, 0));
-  std::vector<std::uint16_t> seen;
+  // Per group, the last literal (numbered from 1) that counted each bit: a
+  // literal counts a bit once, however often its pieces hash to it.
+  std::vector<std::vector<std::uint32_t>> counted(groups_.size(),
+                                                  std::vector<std::uint32_t>(kBits, 0));
+  std::uint32_t literal = 0;
   std::vector<std::vector<std::string>> literals;
   for (const Condition& c : conditions_) literals.push_back(c.set->required_fragments());
   for (std::size_t ci = 0; ci < conditions_.size(); ++ci)
     for (const auto& lit : literals[ci]) {
       const Condition& c = conditions_[ci];
-      seen.clear();
-      for (std::size_t i = 0; i + kPiece <= lit.size(); ++i) seen.push_back(piece_bit(&lit[i]));
-      std::sort(seen.begin(), seen.end());
-      seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-      for (std::uint16_t b : seen) ++uses[c.group][b];
+      ++literal;
+      for (std::size_t i = 0; i + kPiece <= lit.size(); ++i) {
+        const std::uint16_t b = piece_bit(&lit[i]);
+        if (counted[c.group][b] == literal) continue;
+        counted[c.group][b] = literal;
+        ++uses[c.group][b];
+      }
     }
   pieces_.clear();
   std::vector<std::uint16_t> bits;
@@ -116,7 +122,11 @@ void LeafPrefilter::forget_events() {
 void LeafPrefilter::fill(Group& g, const Record& r, EvalCtx& ctx) {
   g.filled = ctx.event;
   g.all = false;
-  g.bits.fill(0);
+  // Only the words the last event set are cleared (a value of a few dozen
+  // bytes sets a few dozen of the 128): zeroing the whole 1 KB filter was
+  // most of a fill.
+  for (const std::uint16_t w : g.dirty) g.bits[w] = 0;
+  g.dirty.clear();
   for (const Value& v : r.values(g.field)) {
     if (!v.is_string()) {  // matched as its text: no skipping
       g.all = true;
@@ -125,7 +135,9 @@ void LeafPrefilter::fill(Group& g, const Record& r, EvalCtx& ctx) {
     const std::string_view text = g.folded ? ctx.folded_field_value(v.as_string()) : v.as_string();
     for (std::size_t i = 0; i + kPiece <= text.size(); ++i) {
       const std::uint16_t b = piece_bit(text.data() + i);
-      g.bits[b >> 6] |= std::uint64_t{1} << (b & 63);
+      std::uint64_t& word = g.bits[b >> 6];
+      if (word == 0) g.dirty.push_back(static_cast<std::uint16_t>(b >> 6));
+      word |= std::uint64_t{1} << (b & 63);
     }
   }
 }

@@ -65,9 +65,10 @@ class LeafPrefilter {
     FieldId field = 0;
     bool folded = false;
     std::array<std::uint64_t, kBits / 64> bits{};
-    std::uint32_t filled = 0;  // the event (EvalCtx::event) whose values `bits` holds
-    std::uint32_t asked = 0;   // the event whose first question was answered without `bits`
-    bool all = false;          // that event: a value is not a string, every condition may match
+    std::vector<std::uint16_t> dirty;  // the words of `bits` not zero, each once
+    std::uint32_t filled = 0;          // the event (EvalCtx::event) whose values `bits` holds
+    std::uint32_t asked = 0;           // the event whose first question was answered without `bits`
+    bool all = false;  // that event: a value is not a string, every condition may match
   };
   struct Condition {
     std::uint32_t group = 0;

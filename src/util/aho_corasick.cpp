@@ -82,7 +82,9 @@ bool AhoCorasick::build(const std::vector<std::string>& literals, std::size_t ma
     out_at_.push_back(static_cast<std::uint32_t>(out_.size()));
     out_.insert(out_.end(), o.begin(), o.end());
   }
-  for (std::uint32_t& t : next) t = t * classes | (out[t].empty() ? 0 : kReports);
+  std::vector<std::uint32_t> reports(out.size());  // kReports for a state that reports
+  for (std::size_t t = 0; t < out.size(); ++t) reports[t] = out[t].empty() ? 0 : kReports;
+  for (std::uint32_t& t : next) t = t * classes | reports[t];
   next_ = std::move(next);
   out_at_.push_back(static_cast<std::uint32_t>(out_.size()));
   classes_ = classes;
