@@ -59,6 +59,10 @@ class Glob {
  public:
   explicit Glob(std::string pattern);
   [[nodiscard]] bool match(std::string_view s) const noexcept;
+  /// Whether the pattern begins or ends with a literal, so that most values
+  /// are rejected by comparing a few bytes at a fixed place.
+  [[nodiscard]] bool anchored() const noexcept { return !prefix_.empty() || !suffix_.empty(); }
+  [[nodiscard]] const std::string& pattern() const noexcept { return pattern_; }
 
  private:
   std::string pattern_;
@@ -67,9 +71,11 @@ class Glob {
   std::uint32_t head_ = 0;       // prefix_'s first four bytes, when it has four
 };
 
-/// A list of wildcard patterns matched in one pass: exact values in a hash
-/// set, `lit*`, `*lit` and `*lit*` shapes by direct comparison, the rest by
-/// linear-time glob matching or one RE2::Set for large lists.
+/// A list of wildcard patterns: exact values in a hash set; `lit*` and
+/// `*lit` by comparison (by length in hash sets for long lists); globs that
+/// begin or end with a literal by linear-time glob matching after a
+/// quick reject; `*lit*` and globs that do neither by search, or one
+/// RE2::Set when there are more than kLinearSearches of them.
 class WildcardSet {
  public:
   WildcardSet(const std::vector<std::string>& patterns, bool insensitive);
@@ -82,7 +88,8 @@ class WildcardSet {
   /// True when every pattern is a plain value (no wildcard): match() is then
   /// exactly membership in exact_values() (folded when insensitive).
   [[nodiscard]] bool exact_only() const noexcept {
-    return prefixes_.empty() && suffixes_.empty() && contains_.empty() && globs_.empty() && !set_;
+    return prefixes_.empty() && suffixes_.empty() && contains_.empty() && globs_.empty() &&
+           unanchored_.empty();
   }
   [[nodiscard]] std::vector<std::string_view> exact_values() const { return exact_.keys(); }
   [[nodiscard]] bool insensitive() const noexcept { return insensitive_; }
@@ -96,12 +103,21 @@ class WildcardSet {
   void append_key(std::string& out) const;
 
  private:
+  static constexpr std::size_t kLinearAffixes = 8;    // more: grouped by length
+  static constexpr std::size_t kLinearSearches = 16;  // more: one RE2::Set
+  static constexpr std::size_t kSetMinValue = 256;    // shorter values: searched one by one
+  struct AffixGroup {
+    std::size_t length = 0;
+    util::FlatStringSet set;
+  };
   bool insensitive_;
   std::vector<std::string> patterns_;  // as matched (folded when insensitive)
   std::size_t total_ = 0;
   util::FlatStringSet exact_;
   std::vector<std::string> prefixes_, suffixes_, contains_;
-  std::vector<Glob> globs_;
+  std::vector<AffixGroup> prefix_groups_, suffix_groups_;  // empty: matched one by one
+  std::vector<Glob> globs_;                                // anchored()
+  std::vector<Glob> unanchored_;                           // searched: `*a*b*`
   struct SetHolder;
   std::unique_ptr<SetHolder> set_;
 };

@@ -186,41 +186,68 @@ WildcardSet::WildcardSet(const std::vector<std::string>& patterns, bool insensit
     }
     general.push_back(std::move(p));
   }
-  // Many non-exact patterns: one RE2::Set matches them all in one linear pass
-  // (compiled at the first match). The linear lists stay as the fallback
-  // should RE2 fail to compile it or its DFA run out of memory.
-  std::size_t non_exact = prefixes_.size() + suffixes_.size() + contains_.size() + general.size();
-  if (non_exact > 16) {
+  for (auto& g : general) {
+    Glob glob(std::move(g));
+    (glob.anchored() ? globs_ : unanchored_).push_back(std::move(glob));
+  }
+  // Prefixes and suffixes by length: one hash lookup per length a list has,
+  // not one comparison per pattern (a list may have a hundred `*.domain`).
+  auto by_length = [](const std::vector<std::string>& affixes, std::vector<AffixGroup>& out) {
+    if (affixes.size() <= kLinearAffixes) return;
+    for (const auto& a : affixes) {
+      auto it = std::find_if(out.begin(), out.end(),
+                             [&](const AffixGroup& g) { return g.length == a.size(); });
+      if (it == out.end()) it = out.insert(out.end(), AffixGroup{a.size(), {}});
+      it->set.insert(a);
+    }
+  };
+  by_length(prefixes_, prefix_groups_);
+  by_length(suffixes_, suffix_groups_);
+  // Patterns that must be searched for anywhere in a value (`*lit*`, and
+  // globs that neither begin nor end with a literal): many of them are one
+  // RE2::Set, one pass over the value (compiled at the first match). The
+  // other shapes stay linear, each rejected by a literal at a fixed place.
+  // The linear lists stay as the fallback should RE2 fail to compile the
+  // set or its DFA run out of memory.
+  if (contains_.size() + unanchored_.size() > kLinearSearches) {
     std::vector<std::string> globs;
-    globs.reserve(non_exact);
-    for (const auto& p : prefixes_) globs.push_back(p + "*");
-    for (const auto& x : suffixes_) globs.push_back("*" + x);
     for (const auto& c : contains_) globs.push_back("*" + c + "*");
-    for (const auto& g : general) globs.push_back(g);
+    for (const auto& g : unanchored_) globs.push_back(g.pattern());
     set_ = std::make_unique<SetHolder>(std::move(globs));
   }
-  for (auto& g : general) globs_.emplace_back(std::move(g));
 }
 
 WildcardSet::~WildcardSet() = default;
 
 bool WildcardSet::match(std::string_view v) const {
   if (!exact_.empty() && exact_.contains(v)) return true;
-  if (const RE2::Set* set = set_ ? set_->get() : nullptr) {
+  if (prefix_groups_.empty()) {
+    for (const auto& p : prefixes_)
+      if (v.size() >= p.size() && same_bytes(v.data(), p.data(), p.size())) return true;
+  } else {
+    for (const auto& g : prefix_groups_)
+      if (v.size() >= g.length && g.set.contains(v.substr(0, g.length))) return true;
+  }
+  if (suffix_groups_.empty()) {
+    for (const auto& s : suffixes_)
+      if (v.size() >= s.size() && same_bytes(v.data() + v.size() - s.size(), s.data(), s.size()))
+        return true;
+  } else {
+    for (const auto& g : suffix_groups_)
+      if (v.size() >= g.length && g.set.contains(v.substr(v.size() - g.length))) return true;
+  }
+  for (const auto& g : globs_)
+    if (g.match(v)) return true;
+  if (const RE2::Set* set = set_ && v.size() >= kSetMinValue ? set_->get() : nullptr) {
     RE2::Set::ErrorInfo info{};
     std::vector<int>* none = nullptr;
     if (set->Match(re2::StringPiece(v.data(), v.size()), none, &info)) return true;
     if (info.kind == RE2::Set::kNoError || info.kind == RE2::Set::kInconsistent) return false;
     // The DFA ran out of memory: fall back to the linear matchers below.
   }
-  for (const auto& p : prefixes_)
-    if (v.size() >= p.size() && same_bytes(v.data(), p.data(), p.size())) return true;
-  for (const auto& s : suffixes_)
-    if (v.size() >= s.size() && same_bytes(v.data() + v.size() - s.size(), s.data(), s.size()))
-      return true;
   for (const auto& c : contains_)
     if (v.find(c) != std::string_view::npos) return true;
-  for (const auto& g : globs_)
+  for (const auto& g : unanchored_)
     if (g.match(v)) return true;
   return false;
 }
@@ -231,10 +258,11 @@ std::string WildcardSet::describe() const {
   out += "(" + std::to_string(total_) + " patterns: " + std::to_string(exact_.size()) + " exact, " +
          std::to_string(prefixes_.size()) + " prefix, " + std::to_string(suffixes_.size()) +
          " suffix, " + std::to_string(contains_.size()) + " contains, ";
+  out += std::to_string(globs_.size() + unanchored_.size()) + " glob";
   if (set_)
-    out += "re2-set for the rest)";
-  else
-    out += std::to_string(globs_.size()) + " glob)";
+    out += "; re2-set for the " + std::to_string(contains_.size() + unanchored_.size()) +
+           " searched anywhere";
+  out += ")";
   return out;
 }
 
