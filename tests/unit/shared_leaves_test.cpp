@@ -338,6 +338,6 @@ TEST(LeafPrefilter, NumbersAndMultipleValues) {
   EXPECT_FALSE(may({eqlpp::Value("abcd")}));
   EXPECT_TRUE(may({eqlpp::Value("a12345b")}));
   EXPECT_FALSE(may({eqlpp::Value("xyz"), eqlpp::Value("1x2x3x4x5")}));
-  EXPECT_TRUE(may({eqlpp::Value(std::int64_t{9123456})}));             // its text may match
+  EXPECT_TRUE(may({eqlpp::Value(std::int64_t{9123456})}));  // its text may match
   EXPECT_FALSE(may({}));
 }
