@@ -32,15 +32,20 @@ inline bool internal_field(std::string_view path) { return !path.empty() && path
 /// ("stage 0 alias: process.name").
 inline std::string display_field(std::string_view path) {
   if (!internal_field(path)) return std::string(path);
-  if (path.substr(0, kAliasPrefix.size()) == kAliasPrefix) {
+  if (path.starts_with(kAliasPrefix)) {
     std::string_view rest = path.substr(kAliasPrefix.size());
     const std::size_t colon = rest.find(':');
-    return "stage " + std::string(rest.substr(0, colon)) +
-           " alias: " + std::string(rest.substr(colon + 1));
+    if (colon != std::string_view::npos)
+      return "stage " + std::string(rest.substr(0, colon)) +
+             " alias: " + std::string(rest.substr(colon + 1));
   }
-  if (path.substr(0, kElementsPrefix.size()) == kElementsPrefix)
+  if (path.starts_with(kElementsPrefix))
     return "elements of " + std::string(path.substr(kElementsPrefix.size()));
-  return "element of " + std::string(path.substr(kTagPrefix.size()));
+  if (path.starts_with(kTagPrefix))
+    return "element of " + std::string(path.substr(kTagPrefix.size()));
+  // A query's own field whose name begins with \x01 (a backquoted name can
+  // hold any byte): shown as written. No event field has such a name.
+  return std::string(path);
 }
 
 class FieldTable {

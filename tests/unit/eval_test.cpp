@@ -268,6 +268,25 @@ TEST(Compile, ConstantsFoldAndNotPushesDown) {
   EXPECT_EQ(plan.find("1 + 1"), std::string::npos) << plan;
 }
 
+// A backquoted field name may hold any byte, \x01 (the prefix of the
+// engine's internal fields) too: explain shows it as written instead of
+// reading it as an internal name (a fuzzer found explain() throwing
+// std::out_of_range on `\x01\x03`.xl).
+TEST(Explain, AFieldNamedLikeAnInternalOneIsShownAsWritten) {
+  for (const char* q : {"any where `\x01\x03`.xl == 1",
+                        "any where `\x01"
+                        "alias:`.x == 1",
+                        "any where `\x01` == 1"}) {
+    auto r = eqlpp::compile(q);
+    ASSERT_TRUE(r.ok()) << q;
+    std::string plan;
+    EXPECT_NO_THROW(plan = r->explain()) << q;
+    EXPECT_NE(plan.find("== 1"), std::string::npos) << plan;
+    auto again = eqlpp::compile(r->canonical_query());
+    EXPECT_TRUE(again.ok()) << r->canonical_query();
+  }
+}
+
 TEST(Matchers, WildcardSetShapesAndLargeLists) {
   using eqlpp::compiler::WildcardSet;
   std::vector<std::string> pats = {"exact", "pre*", "*suf", "*mid*", "a?c*d"};
