@@ -110,6 +110,8 @@ class WildcardSet {
     std::size_t length = 0;
     util::FlatStringSet set;
   };
+  static bool match_affix(std::string_view v, const std::vector<std::string>& affixes,
+                          const std::vector<AffixGroup>& groups, bool at_end);
   bool insensitive_;
   std::vector<std::string> patterns_;  // as matched (folded when insensitive)
   std::size_t total_ = 0;

@@ -219,23 +219,27 @@ WildcardSet::WildcardSet(const std::vector<std::string>& patterns, bool insensit
 
 WildcardSet::~WildcardSet() = default;
 
+// Whether `v` begins (or, `at_end`, ends) with one of `affixes`: compared
+// one by one, or looked up by length when they are grouped.
+bool WildcardSet::match_affix(std::string_view v, const std::vector<std::string>& affixes,
+                              const std::vector<AffixGroup>& groups, bool at_end) {
+  auto part = [&](std::size_t n) { return at_end ? v.substr(v.size() - n) : v.substr(0, n); };
+  if (groups.empty()) {
+    for (const auto& a : affixes)
+      if (v.size() >= a.size() && same_bytes(part(a.size()).data(), a.data(), a.size()))
+        return true;
+    return false;
+  }
+  for (const auto& g : groups)
+    if (v.size() >= g.length && g.set.contains(part(g.length))) return true;
+  return false;
+}
+
 bool WildcardSet::match(std::string_view v) const {
   if (!exact_.empty() && exact_.contains(v)) return true;
-  if (prefix_groups_.empty()) {
-    for (const auto& p : prefixes_)
-      if (v.size() >= p.size() && same_bytes(v.data(), p.data(), p.size())) return true;
-  } else {
-    for (const auto& g : prefix_groups_)
-      if (v.size() >= g.length && g.set.contains(v.substr(0, g.length))) return true;
-  }
-  if (suffix_groups_.empty()) {
-    for (const auto& s : suffixes_)
-      if (v.size() >= s.size() && same_bytes(v.data() + v.size() - s.size(), s.data(), s.size()))
-        return true;
-  } else {
-    for (const auto& g : suffix_groups_)
-      if (v.size() >= g.length && g.set.contains(v.substr(v.size() - g.length))) return true;
-  }
+  if (match_affix(v, prefixes_, prefix_groups_, false) ||
+      match_affix(v, suffixes_, suffix_groups_, true))
+    return true;
   for (const auto& g : globs_)
     if (g.match(v)) return true;
   if (const RE2::Set* set = set_ && v.size() >= kSetMinValue ? set_->get() : nullptr) {

@@ -294,6 +294,12 @@ class Loader {
       if (field.key == key) found = field.value;
     return found;
   }
+  static std::optional<simdjson::dom::array> jarray(JObject o, std::string_view key) {
+    simdjson::dom::array a;
+    const auto e = jfield(o, key);
+    if (!e || e->get_array().get(a) != simdjson::SUCCESS) return std::nullopt;
+    return a;
+  }
   static std::string jstr(JElement e) {
     std::string_view s;
     if (e.get_string().get(s) != simdjson::SUCCESS) return {};
@@ -378,33 +384,27 @@ class Loader {
       }
       if (jfield(j, "building_block_type")) meta.building_block = true;
       auto strings = [&](std::string_view key, std::vector<std::string>& out) {
-        simdjson::dom::array a;
-        if (auto e = jfield(j, key); !e || e->get_array().get(a) != simdjson::SUCCESS) return;
-        for (JElement v : a)
-          if (v.is_string()) out.push_back(jstr(v));
+        if (auto a = jarray(j, key))
+          for (JElement v : *a)
+            if (v.is_string()) out.push_back(jstr(v));
       };
       strings("tags", meta.tags);
       strings("index", meta.index);
-      simdjson::dom::array threats;
-      if (auto e = jfield(j, "threat"); e && e->get_array().get(threats) == simdjson::SUCCESS) {
-        for (JElement thv : threats) {
+      if (auto threats = jarray(j, "threat")) {
+        for (JElement thv : *threats) {
           JObject th;
           if (thv.get_object().get(th) != simdjson::SUCCESS) continue;
           ThreatEntry te;
           te.framework = jstr(th, "framework");
           if (auto tactic = jfield(th, "tactic")) te.tactic = jref(*tactic);
-          simdjson::dom::array techs;
-          if (auto tt = jfield(th, "technique");
-              tt && tt->get_array().get(techs) == simdjson::SUCCESS) {
-            for (JElement tech : techs) {
+          if (auto techs = jarray(th, "technique")) {
+            for (JElement tech : *techs) {
               ThreatEntry::Technique x;
               x.ref = jref(tech);
               JObject to;
-              simdjson::dom::array subs;
               if (tech.get_object().get(to) == simdjson::SUCCESS)
-                if (auto st = jfield(to, "subtechnique");
-                    st && st->get_array().get(subs) == simdjson::SUCCESS)
-                  for (JElement sub : subs) x.subtechniques.push_back(jref(sub));
+                if (auto subs = jarray(to, "subtechnique"))
+                  for (JElement sub : *subs) x.subtechniques.push_back(jref(sub));
               te.techniques.push_back(std::move(x));
             }
           }

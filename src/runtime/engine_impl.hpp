@@ -79,12 +79,12 @@ struct RuleRuntime {
     return false;
   }
 
-  /// Why the dispatcher did not give the event to this rule (the trace).
+  /// Why the dispatcher did not give the event to this rule (the trace):
+  /// none of its stages reads the event's category. (A rule the index
+  /// skipped is run traced instead, so that its trace names the condition
+  /// that rejects each stage.)
   [[nodiscard]] std::string not_dispatched_note(std::span<const Value> seen_categories,
                                                 const std::string& category_field) const {
-    if (!index_fields.empty() && reads_category(seen_categories))
-      return "no stage can match: each requires one of its listed values of " + index_fields +
-             ", and the event has none";
     std::string seen = "[";
     for (std::size_t i = 0; i < seen_categories.size(); ++i)
       seen += (i ? "," : "") + seen_categories[i].to_json();
@@ -342,8 +342,7 @@ class EngineImpl {
       if (dispatcher.selected(i) || !rr.tracer.active()) continue;
       // An event of a category no stage reads is not dispatched whatever
       // the index holds: the category is the reason the trace gives.
-      const bool category = rr.reads_category(r.values(cat_field));
-      if (!category || (rr.index_fields.empty() && !rr.gated)) {
+      if (!rr.reads_category(r.values(cat_field)) || (rr.index_fields.empty() && !rr.gated)) {
         rr.tracer.not_dispatched(
             ev, rr.not_dispatched_note(r.values(cat_field), opts.event_category_field));
         continue;

@@ -68,10 +68,9 @@ void LeafPrefilter::add(std::uint32_t rule, const detail::CompiledRule& plan,
 void LeafPrefilter::choose_pieces() {
   std::vector<std::vector<std::uint32_t>> uses(groups_.size(),
                                                std::vector<std::uint32_t>(kBits, 0));
-  // Per group, the last literal (numbered from 1) that counted each bit: a
-  // literal counts a bit once, however often its pieces hash to it.
-  std::vector<std::vector<std::uint32_t>> counted(groups_.size(),
-                                                  std::vector<std::uint32_t>(kBits, 0));
+  // The last literal (numbered from 1, across every group) that counted
+  // each bit: a literal counts a bit once, however often its pieces hash to it.
+  std::vector<std::uint32_t> counted(kBits, 0);
   std::uint32_t literal = 0;
   std::vector<std::vector<std::string>> literals;
   for (const Condition& c : conditions_) literals.push_back(c.set->required_fragments());
@@ -81,8 +80,8 @@ void LeafPrefilter::choose_pieces() {
       ++literal;
       for (std::size_t i = 0; i + kPiece <= lit.size(); ++i) {
         const std::uint16_t b = piece_bit(&lit[i]);
-        if (counted[c.group][b] == literal) continue;
-        counted[c.group][b] = literal;
+        if (counted[b] == literal) continue;
+        counted[b] = literal;
         ++uses[c.group][b];
       }
     }
