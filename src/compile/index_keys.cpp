@@ -84,12 +84,23 @@ constexpr double kWeakKey = 1e6;
 // more than the field's place in kSharedFields.
 constexpr double kSharedKey = 1e9;
 
+// A substring key with a value this short or shorter (":\\" of `?:\\*`)
+// is found in most values of its field: it prunes little, like a key of a
+// field with few values.
+constexpr std::size_t kShortFragment = 3;
+
+bool short_fragment(const IndexKey& key) {
+  return key.substring && std::any_of(key.values.begin(), key.values.end(),
+                                      [](const auto& v) { return v.size() <= kShortFragment; });
+}
+
 // Fewer values is better; a substring scan costs more than a lookup.
 double key_score(const std::vector<IndexKey>& keys, const detail::CompiledRule& plan) {
   double score = 0;
   for (const auto& key : keys)
     score += static_cast<double>(key.values.size()) * (key.substring ? 4 : 1) +
-             (key.substring ? 100 : 0) + (low_cardinality(plan.fields[key.slot]) ? kWeakKey : 0) +
+             (key.substring ? 100 : 0) +
+             (low_cardinality(plan.fields[key.slot]) || short_fragment(key) ? kWeakKey : 0) +
              (shared_by_most(plan.fields[key.slot])
                   ? kSharedKey * static_cast<double>(1 + shared_rank(plan.fields[key.slot]))
                   : 0);
@@ -150,6 +161,11 @@ bool node_keys(const PNode& p, const detail::CompiledRule& plan, std::vector<Ind
       for (auto& k : cs[best].keys) out.push_back(std::move(k));
       return true;
     }
+    case K::kArraySearch:
+      // True for some element, whose values of a field read inside are
+      // among the event's values of that field (the decoder adds every
+      // element's): the condition's keys hold for the event.
+      return node_keys(*p.children[0], plan, out);
     default: {
       IndexKey k;
       if (!leaf_key(p, k)) return false;

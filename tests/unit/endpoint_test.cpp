@@ -6,6 +6,7 @@
 // the condition holds for one element, `$var.f` reading that element's f.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "eqlpp/eqlpp.hpp"
@@ -75,6 +76,70 @@ TEST(ArraySearch, ScalarsNestedObjectsAndTheRestOfTheEvent) {
   EXPECT_EQ(run(R"(_arraysearch(a, $e, $e.x == 1 and _arraysearch(b, $f, $f.y == $e.z)))",
                 R"(,"a":[{"x":1,"z":5}],"b":[{"y":4},{"y":5}])"),
             1);
+}
+
+// The rule index reads through `_arraysearch`: an element that satisfies the
+// condition has its values among the event's values of the same field, so
+// the condition's keys are the rule's (a rule of Endpoint's call-stack
+// checks is not evaluated on events whose stack lacks its byte patterns).
+// `not _arraysearch` has none. Index on and off give the same alerts.
+TEST(ArraySearch, SelectedByTheIndexThroughItsCondition) {
+  const std::string searched =
+      R"(any where _arraysearch(process.thread.Ext.call_stack, $e,
+           $e.callsite_leading_bytes : ("*4c8bd10f05", "*4989ca0f05") and
+           $e.symbol_info : "*ntdll*"))";
+  const std::string negated =
+      R"(any where not _arraysearch(process.thread.Ext.call_stack, $e,
+           $e.callsite_leading_bytes : "*0f05"))";
+  auto sr = eqlpp::compile(searched, eqlpp::RuleMetadata{}, endpoint(), "<q>");
+  auto nr = eqlpp::compile(negated, eqlpp::RuleMetadata{}, endpoint(), "<q>");
+  ASSERT_TRUE(sr.ok() && nr.ok());
+  EXPECT_NE(sr->explain().find("rule index: every stage requires one of\n"
+                               "  process.thread.Ext.call_stack.symbol_info contains~ one of "
+                               "[\"ntdll\"]"),
+            std::string::npos)
+      << sr->explain();
+  EXPECT_NE(nr->explain().find("rule index: none (dispatched by category)"), std::string::npos)
+      << nr->explain();
+  auto frame = [](const char* bytes, const char* symbol) {
+    return std::string(R"({"callsite_leading_bytes":")") + bytes + R"(","symbol_info":")" + symbol +
+           R"("})";
+  };
+  const std::vector<std::string> stacks = {
+      "[" + frame("4C8BD10F05", "NTDLL.dll!NtOpenProcess") + "]",
+      // The bytes in one frame, ntdll in another: not one element.
+      "[" + frame("4989ca0f05", "kernel32.dll") + "," + frame("00", "ntdll.dll") + "]",
+      "[" + frame("00", "kernelbase.dll") + "," + frame("4989ca0f05", "x!ntdll") + "]",
+      "[" + frame("00", "kernelbase.dll") + "]",
+      "[]",
+  };
+  for (bool index : {true, false}) {
+    eqlpp::EngineOptions o;
+    o.index_rules = index;
+    eqlpp::Engine e(o);
+    e.add_rule(*sr);
+    e.add_rule(*nr);
+    std::vector<std::pair<std::size_t, std::int64_t>> alerts;  // rule, event time
+    e.on_alert([&](const eqlpp::Alert& a) {
+      alerts.emplace_back(a.rule.query() == searched ? 0 : 1, a.first_timestamp);
+    });
+    for (std::size_t i = 0; i < stacks.size(); ++i) {
+      auto st = e.push_json(R"({"@timestamp":)" + std::to_string(i + 1) +
+                            R"(,"event":{"category":"process"},"process":{"thread":{"Ext":{)" +
+                            R"("call_stack":)" + stacks[i] + "}}}}");
+      ASSERT_TRUE(st.ok()) << st.message();
+    }
+    e.finish();
+    std::sort(alerts.begin(), alerts.end());
+    const std::vector<std::pair<std::size_t, std::int64_t>> want = {
+        {0, 1'000'000}, {0, 3'000'000}, {1, 4'000'000}, {1, 5'000'000}};
+    EXPECT_EQ(alerts, want) << (index ? "index on" : "index off");
+    ASSERT_EQ(e.stats().rules.size(), 2u);
+    // Indexed: the searched rule only on the three stacks with "ntdll" in a
+    // symbol; the negated one on every event either way.
+    EXPECT_EQ(e.stats().rules[0].evaluations, index ? 3u : 5u);
+    EXPECT_EQ(e.stats().rules[1].evaluations, 5u);
+  }
 }
 
 TEST(ArraySearch, IsEndpointOnly) {

@@ -627,6 +627,44 @@ TEST(Dispatcher, KeysOfLastResort) {
   EXPECT_EQ(select("aws.cloudtrail", "start", "macos", "X.EXE"), (V{0, 2}));
 }
 
+// A substring key with a fragment of three bytes or fewer (":\\" of
+// `?:\\*`, in most Windows paths) prunes little: any other conjunct's key is
+// taken before it, and it is still a key when there is no other.
+TEST(Dispatcher, ShortFragmentsAreKeysOfLastResort) {
+  eqlpp::compiler::FieldTable fields;
+  eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
+  std::vector<eqlpp::Rule> rules = {
+      rule(R"(process where process.executable : "?:\\*" and user.id like "S-1-5-21*")"),
+      rule(R"(process where process.executable : ("?:\\*", "\\Device\\Mup*"))"),
+      // Four bytes is no longer short: the fewer values win.
+      rule(
+          R"(process where process.executable : "*.exe" and user.id like ("S-1-5-21*", "S-1-12-*"))"),
+  };
+  using S = eqlpp::runtime::Dispatcher::Selection;
+  EXPECT_EQ(add_all(d, fields, rules), (std::vector<S>{S::kIndex, S::kIndex, S::kIndex}));
+  EXPECT_NE(rules[0].explain().find("requires one of\n  user.id contains one of [\"S-1-5-21\"]"),
+            std::string::npos)
+      << rules[0].explain();
+  EXPECT_NE(rules[2].explain().find("requires one of\n  process.executable contains~ one of"),
+            std::string::npos)
+      << rules[2].explain();
+  eqlpp::runtime::EvalCtx ctx;
+  auto select = [&](const std::string& exe, const std::string& user) {
+    eqlpp::Record r;
+    ctx.new_event();
+    r.add(fields.intern("event.category"), eqlpp::Value("process"));
+    r.add(fields.intern("process.executable"), eqlpp::Value(exe));
+    r.add(fields.intern("user.id"), eqlpp::Value(user));
+    return d.select(r, ctx);
+  };
+  using V = std::vector<std::uint32_t>;
+  // Rule 0 needs its user; rule 2 too, its second group (user.id is indexed anyway).
+  EXPECT_EQ(select("C:\\Windows\\x.exe", "S-1-5-18"), V{1});
+  EXPECT_EQ(select("C:\\Windows\\x.exe", "S-1-12-1-7"), (V{1, 2}));
+  EXPECT_EQ(select("C:\\Windows\\x.exe", "S-1-5-21-7"), (V{0, 1, 2}));
+  EXPECT_EQ(select("/usr/bin/x", "S-1-5-21-7"), V{0});  // no ":\\", no ".exe"
+}
+
 // A condition on a field most events share is a key only when nothing
 // better is there, and a rule keyed by one is still dispatched by category
 // too: a rule's `event.type == "end"` keeps it from every process start, not
