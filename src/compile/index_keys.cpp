@@ -25,6 +25,9 @@ bool leaf_key(const PNode& p, IndexKey& out) {
       // Patterns: a matching value contains each pattern's longest literal run.
       out = {p.slot, p.wild->insensitive(), true, p.wild->required_fragments()};
       return !out.values.empty();
+    case K::kRegex:  // a match contains one of the prefilter's literals, in some case
+      out = {p.slot, true, true, p.regex->required_fragments()};
+      return !out.values.empty();
     case K::kCompare:  // `==` on strings is byte equality
       if (p.cmp != CmpOp::kEq || !p.c.value.is_string()) return false;
       out = {p.slot, false, false, {std::string(p.c.value.as_string())}};

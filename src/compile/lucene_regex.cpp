@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // Regular expressions (`regex`): Lucene syntax translated to RE2, and regex sets
 // (compile/matchers.hpp).
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 #include <re2/set.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "compile/matchers.hpp"
 #include "util/utf8.hpp"
@@ -262,6 +264,47 @@ bool lucene_to_re2(std::string_view lucene, bool insensitive, std::string& out,
 RegexSet::RegexSet() = default;
 RegexSet::~RegexSet() = default;
 
+namespace {
+
+// The atoms of RE2's prefilter of one pattern (RegexSet::required_fragments),
+// or nothing when a match need not contain any of them.
+std::optional<std::vector<std::string>> prefilter_atoms(const std::string& source, const RE2& re) {
+  // A pattern written with a letter beyond ASCII could have an ASCII atom
+  // (RE2 lower-cases the Kelvin sign to 'k') that the ASCII-folded value
+  // lacks. (The translation itself writes only ASCII.)
+  for (const char c : source)
+    if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+  re2::FilteredRE2 filter(RegexSet::kMinFragment);
+  int id = 0;
+  if (filter.Add(re.pattern(), re.options(), &id) != RE2::NoError) return std::nullopt;
+  std::vector<std::string> atoms;
+  filter.Compile(&atoms);
+  // The prefilter is an and-or tree of the atoms; a pattern it cannot
+  // filter passes with none of them, and then no literal is required.
+  // Otherwise a match implies the tree, which implies one atom.
+  std::vector<int> passed;
+  filter.AllPotentials({}, &passed);
+  if (atoms.empty() || !passed.empty()) return std::nullopt;
+  for (const auto& a : atoms)
+    for (const char c : a)
+      if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+  // An atom without which the tree fails is in every match by itself
+  // (`http.*://` needs both): the longest such one suffices.
+  std::size_t best = atoms.size();
+  std::vector<int> others;
+  for (std::size_t i = 0; i < atoms.size(); ++i) {
+    others.clear();
+    for (std::size_t j = 0; j < atoms.size(); ++j)
+      if (j != i) others.push_back(static_cast<int>(j));
+    filter.AllPotentials(others, &passed);
+    if (passed.empty() && (best == atoms.size() || atoms[i].size() > atoms[best].size())) best = i;
+  }
+  if (best != atoms.size()) return std::vector<std::string>{atoms[best]};
+  return atoms;
+}
+
+}  // namespace
+
 bool RegexSet::add(const std::string& lucene, bool insensitive, std::string& error) {
   std::string text;
   if (!lucene_to_re2(lucene, insensitive, text, error)) return false;
@@ -273,6 +316,7 @@ bool RegexSet::add(const std::string& lucene, bool insensitive, std::string& err
     error = "the regular expression cannot be compiled: " + re->error();
     return false;
   }
+  atoms_.push_back(prefilter_atoms(lucene, *re));
   res_.push_back(std::move(re));
   source_.push_back(lucene);
   re2_text_.push_back(std::move(text));
@@ -284,6 +328,17 @@ bool RegexSet::match(std::string_view value) const {
   for (const auto& re : res_)
     if (RE2::FullMatch(sp, *re)) return true;
   return false;
+}
+
+std::vector<std::string> RegexSet::required_fragments() const {
+  std::vector<std::string> out;
+  for (const auto& atoms : atoms_) {
+    if (!atoms) return {};
+    out.insert(out.end(), atoms->begin(), atoms->end());
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 void RegexSet::append_key(std::string& out) const {

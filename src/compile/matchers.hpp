@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -135,6 +136,14 @@ class RegexSet {
   /// Adds a pattern; on failure returns false and sets `error`.
   bool add(const std::string& lucene, bool insensitive, std::string& error);
   [[nodiscard]] bool match(std::string_view value) const;
+  /// Literals one of which every matching value contains, in lower case,
+  /// for a search of the ASCII-folded value (the rule index's substring
+  /// keys): the atoms of RE2's prefilter (re2::FilteredRE2) of each
+  /// pattern, of at least kMinFragment bytes. Empty when some pattern has
+  /// none (`.*`, or only shorter ones), or a pattern is not ASCII (RE2
+  /// lower-cases atoms by Unicode, the folded value is folded by ASCII).
+  [[nodiscard]] std::vector<std::string> required_fragments() const;
+  static constexpr int kMinFragment = 3;
   [[nodiscard]] std::string describe() const;
   /// Appends what decides match() (the RE2 patterns, sorted).
   void append_key(std::string& out) const;
@@ -142,6 +151,9 @@ class RegexSet {
  private:
   std::vector<std::unique_ptr<re2::RE2>> res_;
   std::vector<std::string> source_, re2_text_;
+  // Per pattern: its prefilter's atoms (computed once, at add()), or
+  // nothing when it has none.
+  std::vector<std::optional<std::vector<std::string>>> atoms_;
 };
 
 /// Translates Lucene regexp syntax (all optional operators enabled, as

@@ -627,6 +627,65 @@ TEST(Dispatcher, KeysOfLastResort) {
   EXPECT_EQ(select("aws.cloudtrail", "start", "macos", "X.EXE"), (V{0, 2}));
 }
 
+// A regex selects a rule by the literals of RE2's prefilter (one of them is
+// in every match), searched in the folded value whether or not the regex
+// folds case. A pattern with no such literal, or written with letters beyond
+// ASCII (RE2 lower-cases the Kelvin sign to 'k', ASCII folding does not),
+// leaves the rule to its category.
+TEST(Dispatcher, SelectsByRegexLiterals) {
+  eqlpp::compiler::FieldTable fields;
+  eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
+  std::vector<eqlpp::Rule> rules = {
+      rule(R"(process where process.command_line regex ".*[ ]{20,}.*")"),
+      rule(R"(process where process.name regex "CMD\\.exe")"),
+      rule(R"(process where process.name regex~ "(power|pwsh)shell.*")"),
+      rule(R"(process where process.name regex ".*")"),
+      rule("process where process.name regex \"\u212Aernel.*\""),
+      // Both literals are needed: the longer alone is the key.
+      rule(R"(process where process.command_line regex "[Hh][Tt][Tt][Pp][sS]?://.*")"),
+  };
+  using S = eqlpp::runtime::Dispatcher::Selection;
+  EXPECT_EQ(add_all(d, fields, rules), (std::vector<S>{S::kIndex, S::kIndex, S::kIndex,
+                                                       S::kCategory, S::kCategory, S::kIndex}));
+  EXPECT_NE(rules[5].explain().find("requires one of\n  process.command_line contains~ one of "
+                                    "[\"http\"]\n"),
+            std::string::npos)
+      << rules[5].explain();
+  EXPECT_NE(rules[1].explain().find("process.name contains~ one of [\"cmd.exe\"]"),
+            std::string::npos)
+      << rules[1].explain();
+  eqlpp::runtime::EvalCtx ctx;
+  auto select = [&](const std::string& name, const std::string& cmd) {
+    eqlpp::Record r;
+    ctx.new_event();
+    r.add(fields.intern("event.category"), eqlpp::Value("process"));
+    r.add(fields.intern("process.name"), eqlpp::Value(name));
+    r.add(fields.intern("process.command_line"), eqlpp::Value(cmd));
+    return d.select(r, ctx);
+  };
+  using V = std::vector<std::uint32_t>;
+  EXPECT_EQ(select("x.exe", "a b"), (V{3, 4}));
+  EXPECT_EQ(select("x.exe", "see HTTPS://x"), (V{3, 4, 5}));
+  EXPECT_EQ(select("x.exe", "see ftp://x"), (V{3, 4}));
+  EXPECT_EQ(select("x.exe", "a" + std::string(20, ' ') + "b"), (V{0, 3, 4}));
+  EXPECT_EQ(select("x.exe", "a" + std::string(18, ' ') + "b"), (V{3, 4}));
+  EXPECT_EQ(select("CMD.exe", ""), (V{1, 3, 4}));
+  EXPECT_EQ(select("cmd.EXE", ""), (V{1, 3, 4}));  // a candidate; the regex decides
+  EXPECT_EQ(select("PowerShell.exe", ""), (V{2, 3, 4}));
+  EXPECT_EQ(select("PWSHSHELL", ""), (V{2, 3, 4}));
+  EXPECT_EQ(select("pwsh.exe", ""), (V{3, 4}));
+  // The Kelvin sign's rule still matches its event (it is not indexed).
+  eqlpp::Engine e;
+  e.add_rule(rules[4]);
+  std::size_t alerts = 0;
+  e.on_alert([&](const eqlpp::Alert&) { ++alerts; });
+  ASSERT_TRUE(e.push_json(R"({"@timestamp":1,"event":{"category":"process"},)"
+                          "\"process\":{\"name\":\"\u212Aernel32\"}}")
+                  .ok());
+  e.finish();
+  EXPECT_EQ(alerts, 1u);
+}
+
 // A substring key with a fragment of three bytes or fewer (":\\" of
 // `?:\\*`, in most Windows paths) prunes little: any other conjunct's key is
 // taken before it, and it is still a key when there is no other.
