@@ -159,6 +159,10 @@ std::string explain(const detail::CompiledRule& r) {
                        const std::string& indent) {
     for (const auto& k : ks) {
       if (k.second != second) continue;
+      if (k.present) {
+        out += indent + r.fields[k.slot] + " has a value\n";
+        continue;
+      }
       out += indent + r.fields[k.slot] +
              (k.substring ? (k.insensitive ? " contains~ one of [" : " contains one of [")
                           : (k.insensitive ? " in~ [" : " in ["));

@@ -6,11 +6,10 @@
 namespace eqlpp::compiler {
 namespace {
 
-// The key of a leaf condition, when it has one: an event none of whose values
-// of that field is listed cannot satisfy it.
-bool leaf_key(const PNode& p, IndexKey& out) {
+// The key of a leaf condition by its values, when it has one: an event none
+// of whose values of that field is listed cannot satisfy it.
+bool value_key(const PNode& p, IndexKey& out) {
   using K = PNode::Kind;
-  if (!p.operand_is_field) return false;
   switch (p.kind) {
     case K::kIn:  // a string value v is in the set iff (folded) v is a string key
       out = {p.slot, p.in->insensitive(), false, p.in->string_keys()};
@@ -31,6 +30,32 @@ bool leaf_key(const PNode& p, IndexKey& out) {
     case K::kCompare:  // `==` on strings is byte equality
       if (p.cmp != CmpOp::kEq || !p.c.value.is_string()) return false;
       out = {p.slot, false, false, {std::string(p.c.value.as_string())}};
+      return true;
+    default: return false;
+  }
+}
+
+// The key of a leaf condition on a field: by its values, else the field's
+// presence, for the leaves that test each of the field's values and are
+// false when it has none (runtime/eval.cpp, any_operand). `field != v` is a
+// `not` (true on a missing field) and `field == null` a kIsNull: neither is
+// a leaf here.
+bool leaf_key(const PNode& p, IndexKey& out) {
+  using K = PNode::Kind;
+  if (!p.operand_is_field) return false;
+  if (value_key(p, out)) return true;
+  switch (p.kind) {
+    case K::kCompare:
+    case K::kIn:
+    case K::kWildcard:
+    case K::kRegex:
+    case K::kTruthy:
+    case K::kDate:
+    case K::kIp:
+    case K::kVersion:
+      out = IndexKey{};
+      out.slot = p.slot;
+      out.present = true;
       return true;
     default: return false;
   }
@@ -83,6 +108,10 @@ namespace {
 // Keys of fields with few values (or shared by most events) score this much
 // or more: they prune little.
 constexpr double kWeakKey = 1e6;
+// A field's presence scores this, after every value key (shared fields'
+// included): it prunes when the field is rare (`problemchild.prediction ==
+// 1`, a number), not when most events have it (`process.pid == 4`).
+constexpr double kPresenceKey = 1e12;
 // Keys of fields most events share score this much or more, times one
 // more than the field's place in kSharedFields.
 constexpr double kSharedKey = 1e9;
@@ -100,13 +129,18 @@ bool short_fragment(const IndexKey& key) {
 // Fewer values is better; a substring scan costs more than a lookup.
 double key_score(const std::vector<IndexKey>& keys, const detail::CompiledRule& plan) {
   double score = 0;
-  for (const auto& key : keys)
+  for (const auto& key : keys) {
+    if (key.present) {
+      score += kPresenceKey;
+      continue;
+    }
     score += static_cast<double>(key.values.size()) * (key.substring ? 4 : 1) +
              (key.substring ? 100 : 0) +
              (low_cardinality(plan.fields[key.slot]) || short_fragment(key) ? kWeakKey : 0) +
              (shared_by_most(plan.fields[key.slot])
                   ? kSharedKey * static_cast<double>(1 + shared_rank(plan.fields[key.slot]))
                   : 0);
+  }
   return score;
 }
 
@@ -217,7 +251,7 @@ bool filter_keys(const std::vector<Filter>& filters, const detail::CompiledRule&
     k.values.erase(std::unique(k.values.begin(), k.values.end()), k.values.end());
     auto same = [&](const IndexKey& o) {
       return o.slot == k.slot && o.insensitive == k.insensitive && o.substring == k.substring &&
-             o.second == k.second && o.values == k.values;
+             o.present == k.present && o.second == k.second && o.values == k.values;
     };
     if (auto it = std::find_if(out.begin(), out.end(), same); it != out.end())
       it->stages |= k.stages;

@@ -146,6 +146,9 @@ struct IndexKey {
   // The value is one of `values`, or (`substring`) contains one of them.
   bool substring = false;
   std::vector<std::string> values;
+  // Or (`present`, `values` empty) the field has a value at all: the
+  // condition is false on an event without one.
+  bool present = false;
   // The stages (stage_bit) that need this key: an event with none of a
   // stage's keys cannot match that stage.
   std::uint32_t stages = ~std::uint32_t{0};

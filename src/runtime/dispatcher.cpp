@@ -43,7 +43,10 @@ void Dispatcher::register_key(std::uint32_t t, const compiler::IndexKey& k, std:
     position_[f] = static_cast<std::uint32_t>(field_index_.size() - 1);
   }
   if ((t & kSecond) == 0) ++it->first_keys[kind_of(k)];
-  if (k.substring) {
+  if (k.present) {
+    it->present_mask |= mask;
+    add_tag(it->present, t, stages);
+  } else if (k.substring) {
     Substrings& sub = it->substrings[k.insensitive ? 1 : 0];
     sub.mask |= mask;
     for (const auto& v : k.values) {
@@ -233,6 +236,8 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
   for (const FieldId f : r.fields()) {
     if (f >= position_.size() || position_[f] == kNoIndex) continue;
     FieldIndex& fi = field_index_[position_[f]];
+    if ((fi.present_mask & event_mask_) != 0 && !r.values(f).empty())
+      for (const Tag t : fi.present) add_indexed(t);
     for (const Value& v : r.values(f)) {
       if (!v.is_string()) {  // a number or boolean may coerce: no pruning on this field
         for (const Tag t : fi.rules) add_indexed(t);

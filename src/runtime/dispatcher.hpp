@@ -135,6 +135,7 @@ class Dispatcher {
   void confirm_seconds();
   // A key's table: exact, folded, substrings, folded substrings.
   static std::size_t kind_of(const compiler::IndexKey& k) {
+    if (k.present) return 4;
     return (k.substring ? std::size_t{2} : 0) + (k.insensitive ? std::size_t{1} : 0);
   }
   // Registers `keys` (rule number `tag`, kGated included) in the field index.
@@ -189,9 +190,11 @@ class Dispatcher {
     Table exact, folded;                            // value (folded) -> rules needing it
     std::uint64_t exact_mask = 0, folded_mask = 0;  // their rules' categories, as Substrings::mask
     TagList rules;                                  // every rule with a key on this field
+    TagList present;                 // rules needing the field to have a value (IndexKey::present)
+    std::uint64_t present_mask = 0;  // their categories
     // First-group keys per table (kind_of): a second group's key is taken
     // only on a table some first group uses.
-    std::uint32_t first_keys[4] = {0, 0, 0, 0};
+    std::uint32_t first_keys[5] = {0, 0, 0, 0, 0};
     // Substring keys: literals a value must contain, [0] as written, [1]
     // folded (ASCII); the rules needing each; one RE2::Set per kind scans a value
     // for all of them at once (built at the first select()).

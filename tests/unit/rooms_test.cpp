@@ -494,8 +494,8 @@ TEST(Dispatcher, SelectsByIndexCategoryOrAlways) {
   eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
   std::vector<eqlpp::Rule> rules = {
       rule("process where process.name : (\"a.exe\", \"b.exe\")"),  // index
-      rule("file where file.size > 3"),                             // category
-      rule("any where x == 1"),                                     // always
+      rule("file where file.size != 3"),                            // category (no key)
+      rule("any where x != 1"),                                     // always
   };
   using S = eqlpp::runtime::Dispatcher::Selection;
   const std::vector<S> how = add_all(d, fields, rules);
@@ -528,7 +528,7 @@ TEST(Dispatcher, SelectedStages) {
           [process where process.name : ("b.exe", "a.exe")]
           [process where process.name == "c.exe"]
         until [process where process.name : "*stop*"])"),
-      rule(R"(process where process.pid > 3)"),
+      rule(R"(process where process.pid != 3)"),  // a `not`: no key
   };
   add_all(d, fields, rules);
   using eqlpp::compiler::kUntilStageBit;
@@ -631,7 +631,7 @@ TEST(Dispatcher, KeysOfLastResort) {
 // in every match), searched in the folded value whether or not the regex
 // folds case. A pattern with no such literal, or written with letters beyond
 // ASCII (RE2 lower-cases the Kelvin sign to 'k', ASCII folding does not),
-// leaves the rule to its category.
+// requires only the field's presence.
 TEST(Dispatcher, SelectsByRegexLiterals) {
   eqlpp::compiler::FieldTable fields;
   eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
@@ -645,8 +645,12 @@ TEST(Dispatcher, SelectsByRegexLiterals) {
       rule(R"(process where process.command_line regex "[Hh][Tt][Tt][Pp][sS]?://.*")"),
   };
   using S = eqlpp::runtime::Dispatcher::Selection;
-  EXPECT_EQ(add_all(d, fields, rules), (std::vector<S>{S::kIndex, S::kIndex, S::kIndex,
-                                                       S::kCategory, S::kCategory, S::kIndex}));
+  EXPECT_EQ(add_all(d, fields, rules),
+            (std::vector<S>{S::kIndex, S::kIndex, S::kIndex, S::kIndex, S::kIndex, S::kIndex}));
+  for (std::size_t i : {std::size_t{3}, std::size_t{4}})
+    EXPECT_NE(rules[i].explain().find("requires one of\n  process.name has a value\n"),
+              std::string::npos)
+        << rules[i].explain();
   EXPECT_NE(rules[5].explain().find("requires one of\n  process.command_line contains~ one of "
                                     "[\"http\"]\n"),
             std::string::npos)
@@ -684,6 +688,57 @@ TEST(Dispatcher, SelectsByRegexLiterals) {
                   .ok());
   e.finish();
   EXPECT_EQ(alerts, 1u);
+}
+
+// A condition false on an event without its field (a number compared, a
+// boolean, a date, an address) keys the rule by the field's presence, the
+// very last resort: any value key comes first, a shared field's included.
+// `!=` (a `not`, true on a missing field) and `== null` are no keys.
+TEST(Dispatcher, PresenceKeysOfVeryLastResort) {
+  eqlpp::compiler::FieldTable fields;
+  eqlpp::runtime::Dispatcher d(fields.intern("event.category"), "event.category", true);
+  std::vector<eqlpp::Rule> rules = {
+      rule(R"(process where (problemchild.prediction == 1 and
+                             problemchild.prediction_probability <= 0.98) or
+                            blocklist_label == 1)"),
+      rule(R"(process where process.pid == 4 and event.type == "start")"),
+      rule(R"(process where process.pid != 4 or process.parent.pid == null)"),
+  };
+  using S = eqlpp::runtime::Dispatcher::Selection;
+  EXPECT_EQ(add_all(d, fields, rules), (std::vector<S>{S::kIndex, S::kIndex, S::kCategory}));
+  EXPECT_NE(rules[0].explain().find("requires one of\n  problemchild.prediction has a value\n"
+                                    "  blocklist_label has a value\n"),
+            std::string::npos)
+      << rules[0].explain();
+  EXPECT_NE(rules[1].explain().find("requires one of\n  event.type in [\"start\"]\n"),
+            std::string::npos)
+      << rules[1].explain();
+  eqlpp::runtime::EvalCtx ctx;
+  auto select = [&](const char* field, eqlpp::Value v) {
+    eqlpp::Record r;
+    ctx.new_event();
+    r.add(fields.intern("event.category"), eqlpp::Value("process"));
+    r.add(fields.intern("event.type"), eqlpp::Value("end"));
+    r.add(fields.intern("process.pid"), eqlpp::Value(std::int64_t{4}));
+    if (field != nullptr) r.add(fields.intern(field), v);
+    return d.select(r, ctx);
+  };
+  using V = std::vector<std::uint32_t>;
+  EXPECT_EQ(select(nullptr, {}), V{2});
+  EXPECT_EQ(select("blocklist_label", eqlpp::Value(std::int64_t{0})), (V{0, 2}));
+  EXPECT_EQ(select("problemchild.prediction", eqlpp::Value("1")), (V{0, 2}));
+  EXPECT_EQ(select("problemchild.prediction_probability", eqlpp::Value(0.5)), V{2});
+  // Through the engine: evaluated only on the event that has the field.
+  eqlpp::Engine e;
+  e.add_rule(rules[0]);
+  std::size_t alerts = 0;
+  e.on_alert([&](const eqlpp::Alert&) { ++alerts; });
+  ASSERT_TRUE(e.push_json(R"({"@timestamp":1,"event":{"category":"process"}})").ok());
+  ASSERT_TRUE(
+      e.push_json(R"({"@timestamp":2,"event":{"category":"process"},"blocklist_label":1})").ok());
+  e.finish();
+  EXPECT_EQ(alerts, 1u);
+  EXPECT_EQ(e.stats().rule_evaluations, 1u);
 }
 
 // A substring key with a fragment of three bytes or fewer (":\\" of
@@ -802,11 +857,15 @@ TEST(Dispatcher, SelectsByRequiredSubstrings) {
   std::vector<eqlpp::Rule> rules = {
       rule(R"(process where process.command_line : ("*mimikatz*", "*sekurlsa::*"))"),
       rule(R"(process where process.command_line like "*Invoke-?xpression*")"),
-      rule(R"(process where process.command_line : ("*a*", "*"))"),  // "*" matches anything
+      // "*" matches any value: only the field's presence is required.
+      rule(R"(process where process.command_line : ("*a*", "*"))"),
   };
   using S = eqlpp::runtime::Dispatcher::Selection;
   const std::vector<S> how = add_all(d, fields, rules);
-  EXPECT_EQ(how, (std::vector<S>{S::kIndex, S::kIndex, S::kCategory}));
+  EXPECT_EQ(how, (std::vector<S>{S::kIndex, S::kIndex, S::kIndex}));
+  EXPECT_NE(rules[2].explain().find("requires one of\n  process.command_line has a value\n"),
+            std::string::npos)
+      << rules[2].explain();
   EXPECT_NE(rules[0].explain().find("process.command_line contains~ one of [\"mimikatz\""),
             std::string::npos)
       << rules[0].explain();
