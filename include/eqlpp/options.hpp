@@ -247,8 +247,12 @@ struct EngineOptions {
   LineageOptions lineage;
   /// Select rules by field values: a rule whose every stage requires one of
   /// a list of values of some field (`process.name : ("a.exe", "b.exe")`) is
-  /// evaluated only for events with such a value. Results are identical
-  /// either way; turn it off only to compare or to measure.
+  /// evaluated only for events with such a value; or one of the literals a
+  /// wildcard pattern or a regex's matches contain (`"*mimikatz*"`, the
+  /// atoms of RE2's prefilter), also inside `_arraysearch`; or, as a last
+  /// resort, a value at all of a field it compares (`blocklist_label == 1`).
+  /// `eqlpp explain` prints each rule's keys. Results are identical either
+  /// way; turn it off only to compare or to measure.
   bool index_rules = true;
   /// Evaluate a condition that several rules (or stages) share once per
   /// event: a field compared with the same constants (`process.executable :
