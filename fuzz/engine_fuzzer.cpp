@@ -3,6 +3,7 @@
 // of structured events built from the input. Invariants checked:
 //  - streaming with a window at least as large as the disorder equals batch;
 //  - on in-order input, window 0 equals batch;
+//  - the rule index and shared conditions off equal them on (batch);
 //  - alerts of a rule come with their events in stage order (ordinals rise);
 //  - statistics add up, after every event and after finish(): events in =
 //    processed + malformed + late + ahead + held + buffered, and partials
@@ -49,6 +50,9 @@ const char* const kRules[] = {
     "any where event of [process where c == 1] and not child of [process where u == 1]",
     "any where _arraysearch(arr, $e, $e.x == 1 and $e.y == 1)",
     "sequence by h [any where _arraysearch(arr, $e, $e.x == b)] [any where p == q]",
+    // Index keys from a regex's literals, through _arraysearch, by presence.
+    "any where p regex~ \"X[0-9]\" and _arraysearch(arr, $e, $e.y == 1)",
+    "sequence by h with maxspan=2s [process where p : \"x?\"] [file where a >= 1 or c == 1]",
 };
 
 // The partial balance of EngineStats (eqlpp/engine.hpp).
@@ -184,6 +188,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   batch.reorder_window = std::chrono::nanoseconds(std::numeric_limits<std::int64_t>::max());
   batch.max_buffered_events = std::numeric_limits<std::size_t>::max();
   Out b = run(*rule, sorted, batch);
+  eqlpp::EngineOptions plain = batch;
+  plain.index_rules = false;
+  plain.share_conditions = false;
+  if (run(*rule, sorted, plain).alerts != b.alerts) __builtin_trap();
   Out s = run(*rule, sorted, eqlpp::EngineOptions{}, flood);
   if (b.alerts != s.alerts) __builtin_trap();
   // One forged event ten years ahead, set aside by the guard, changes nothing.
