@@ -159,13 +159,13 @@ std::string explain(const detail::CompiledRule& r) {
                        const std::string& indent) {
     for (const auto& k : ks) {
       if (k.second != second) continue;
+      out += indent + r.fields[k.slot];
       if (k.present) {
-        out += indent + r.fields[k.slot] + " has a value\n";
+        out += " has a value\n";
         continue;
       }
-      out += indent + r.fields[k.slot] +
-             (k.substring ? (k.insensitive ? " contains~ one of [" : " contains one of [")
-                          : (k.insensitive ? " in~ [" : " in ["));
+      out += k.substring ? (k.insensitive ? " contains~ one of [" : " contains one of [")
+                         : (k.insensitive ? " in~ [" : " in [");
       constexpr std::size_t kShown = 5;
       for (std::size_t i = 0; i < k.values.size() && i < kShown; ++i)
         out += (i ? ", " : "") + detail::json_quote(k.values[i]);

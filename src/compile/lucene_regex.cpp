@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "compile/matchers.hpp"
+#include "util/ascii.hpp"
 #include "util/utf8.hpp"
 
 namespace eqlpp::compiler {
@@ -272,8 +273,7 @@ std::optional<std::vector<std::string>> prefilter_atoms(const std::string& sourc
   // A pattern written with a letter beyond ASCII could have an ASCII atom
   // (RE2 lower-cases the Kelvin sign to 'k') that the ASCII-folded value
   // lacks. (The translation itself writes only ASCII.)
-  for (const char c : source)
-    if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+  if (!util::is_ascii(source)) return std::nullopt;
   re2::FilteredRE2 filter(RegexSet::kMinFragment);
   int id = 0;
   if (filter.Add(re.pattern(), re.options(), &id) != RE2::NoError) return std::nullopt;
@@ -286,8 +286,7 @@ std::optional<std::vector<std::string>> prefilter_atoms(const std::string& sourc
   filter.AllPotentials({}, &passed);
   if (atoms.empty() || !passed.empty()) return std::nullopt;
   for (const auto& a : atoms)
-    for (const char c : a)
-      if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+    if (!util::is_ascii(a)) return std::nullopt;
   // An atom without which the tree fails is in every match by itself
   // (`http.*://` needs both): the longest such one suffices.
   std::size_t best = atoms.size();

@@ -236,7 +236,7 @@ const std::vector<std::uint32_t>& Dispatcher::select(const Record& r, EvalCtx& c
   for (const FieldId f : r.fields()) {
     if (f >= position_.size() || position_[f] == kNoIndex) continue;
     FieldIndex& fi = field_index_[position_[f]];
-    if ((fi.present_mask & event_mask_) != 0 && !r.values(f).empty())
+    if ((fi.present_mask & event_mask_) != 0)  // (a field in r.fields() has values)
       for (const Tag t : fi.present) add_indexed(t);
     for (const Value& v : r.values(f)) {
       if (!v.is_string()) {  // a number or boolean may coerce: no pruning on this field

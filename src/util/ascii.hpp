@@ -43,6 +43,13 @@ inline std::string ascii_fold(std::string_view in) {
   return out;
 }
 
+/// Whether every byte of `s` is ASCII (no byte of a UTF-8 sequence).
+constexpr bool is_ascii(std::string_view s) noexcept {
+  for (const char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
 /// Equal when ASCII-folded.
 constexpr bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;

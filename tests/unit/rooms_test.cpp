@@ -471,6 +471,25 @@ TEST(Alert, OwnsItsJoinKeys) {
 
 // ---- dispatcher -----------------------------------------------------------------------
 
+// Whether rule `r`'s plan (`eqlpp explain`) has `text`; the plan is the
+// failure message.
+::testing::AssertionResult explains(const eqlpp::Rule& r, std::string_view text) {
+  const std::string plan = r.explain();
+  if (plan.find(text) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "no \"" << text << "\" in\n" << plan;
+}
+
+// The rules `d` selects for a new event with these field values.
+std::vector<std::uint32_t> select_event(
+    eqlpp::runtime::Dispatcher& d, eqlpp::compiler::FieldTable& fields,
+    eqlpp::runtime::EvalCtx& ctx,
+    std::initializer_list<std::pair<const char*, eqlpp::Value>> values) {
+  eqlpp::Record r;
+  ctx.new_event();
+  for (const auto& [f, v] : values) r.add(fields.intern(f), v);
+  return d.select(r, ctx);
+}
+
 // Registers `rules` in order, each with the categories its stages read;
 // how each is selected.
 std::vector<eqlpp::runtime::Dispatcher::Selection> add_all(eqlpp::runtime::Dispatcher& d,
@@ -567,10 +586,9 @@ TEST(Dispatcher, SecondGroupsConfirm) {
       rule(R"(process where process.name : "b.exe" and process.parent.name : "x.exe")"),
   };
   add_all(d, fields, rules);
-  EXPECT_NE(rules[0].explain().find("where the engine indexes the field anyway, one of\n"
-                                    "    process.command_line contains~ one of [\"evil\"]"),
-            std::string::npos)
-      << rules[0].explain();
+  EXPECT_TRUE(explains(rules[0],
+                       "where the engine indexes the field anyway, one of\n"
+                       "    process.command_line contains~ one of [\"evil\"]"));
   eqlpp::runtime::EvalCtx ctx;
   auto select = [&](const std::string& name, const std::string& cmd, const std::string& parent) {
     eqlpp::Record r;
@@ -607,7 +625,7 @@ TEST(Dispatcher, KeysOfLastResort) {
   const std::vector<S> how = add_all(d, fields, rules);
   EXPECT_EQ(how, (std::vector<S>{S::kIndex, S::kIndex, S::kIndex}));
   // Rule 2 is selected by process.name, the better key, not event.action.
-  EXPECT_NE(rules[2].explain().find("process.name"), std::string::npos) << rules[2].explain();
+  EXPECT_TRUE(explains(rules[2], "process.name"));
   eqlpp::runtime::EvalCtx ctx;
   auto select = [&](const std::string& dataset, const std::string& action,
                     const std::string& os = "windows", const std::string& name = "y.exe") {
@@ -648,24 +666,17 @@ TEST(Dispatcher, SelectsByRegexLiterals) {
   EXPECT_EQ(add_all(d, fields, rules),
             (std::vector<S>{S::kIndex, S::kIndex, S::kIndex, S::kIndex, S::kIndex, S::kIndex}));
   for (std::size_t i : {std::size_t{3}, std::size_t{4}})
-    EXPECT_NE(rules[i].explain().find("requires one of\n  process.name has a value\n"),
-              std::string::npos)
-        << rules[i].explain();
-  EXPECT_NE(rules[5].explain().find("requires one of\n  process.command_line contains~ one of "
-                                    "[\"http\"]\n"),
-            std::string::npos)
-      << rules[5].explain();
-  EXPECT_NE(rules[1].explain().find("process.name contains~ one of [\"cmd.exe\"]"),
-            std::string::npos)
-      << rules[1].explain();
+    EXPECT_TRUE(explains(rules[i], "requires one of\n  process.name has a value\n"));
+  EXPECT_TRUE(explains(rules[5],
+                       "requires one of\n  process.command_line contains~ one of "
+                       "[\"http\"]\n"));
+  EXPECT_TRUE(explains(rules[1], "process.name contains~ one of [\"cmd.exe\"]"));
   eqlpp::runtime::EvalCtx ctx;
   auto select = [&](const std::string& name, const std::string& cmd) {
-    eqlpp::Record r;
-    ctx.new_event();
-    r.add(fields.intern("event.category"), eqlpp::Value("process"));
-    r.add(fields.intern("process.name"), eqlpp::Value(name));
-    r.add(fields.intern("process.command_line"), eqlpp::Value(cmd));
-    return d.select(r, ctx);
+    return select_event(d, fields, ctx,
+                        {{"event.category", eqlpp::Value("process")},
+                         {"process.name", eqlpp::Value(name)},
+                         {"process.command_line", eqlpp::Value(cmd)}});
   };
   using V = std::vector<std::uint32_t>;
   EXPECT_EQ(select("x.exe", "a b"), (V{3, 4}));
@@ -706,22 +717,18 @@ TEST(Dispatcher, PresenceKeysOfVeryLastResort) {
   };
   using S = eqlpp::runtime::Dispatcher::Selection;
   EXPECT_EQ(add_all(d, fields, rules), (std::vector<S>{S::kIndex, S::kIndex, S::kCategory}));
-  EXPECT_NE(rules[0].explain().find("requires one of\n  problemchild.prediction has a value\n"
-                                    "  blocklist_label has a value\n"),
-            std::string::npos)
-      << rules[0].explain();
-  EXPECT_NE(rules[1].explain().find("requires one of\n  event.type in [\"start\"]\n"),
-            std::string::npos)
-      << rules[1].explain();
+  EXPECT_TRUE(explains(rules[0],
+                       "requires one of\n  problemchild.prediction has a value\n"
+                       "  blocklist_label has a value\n"));
+  EXPECT_TRUE(explains(rules[1], "requires one of\n  event.type in [\"start\"]\n"));
   eqlpp::runtime::EvalCtx ctx;
   auto select = [&](const char* field, eqlpp::Value v) {
-    eqlpp::Record r;
-    ctx.new_event();
-    r.add(fields.intern("event.category"), eqlpp::Value("process"));
-    r.add(fields.intern("event.type"), eqlpp::Value("end"));
-    r.add(fields.intern("process.pid"), eqlpp::Value(std::int64_t{4}));
-    if (field != nullptr) r.add(fields.intern(field), v);
-    return d.select(r, ctx);
+    // (A null value is no value: Record::add drops it.)
+    return select_event(d, fields, ctx,
+                        {{"event.category", eqlpp::Value("process")},
+                         {"event.type", eqlpp::Value("end")},
+                         {"process.pid", eqlpp::Value(std::int64_t{4})},
+                         {field != nullptr ? field : "process.pid", v}});
   };
   using V = std::vector<std::uint32_t>;
   EXPECT_EQ(select(nullptr, {}), V{2});
@@ -756,20 +763,14 @@ TEST(Dispatcher, ShortFragmentsAreKeysOfLastResort) {
   };
   using S = eqlpp::runtime::Dispatcher::Selection;
   EXPECT_EQ(add_all(d, fields, rules), (std::vector<S>{S::kIndex, S::kIndex, S::kIndex}));
-  EXPECT_NE(rules[0].explain().find("requires one of\n  user.id contains one of [\"S-1-5-21\"]"),
-            std::string::npos)
-      << rules[0].explain();
-  EXPECT_NE(rules[2].explain().find("requires one of\n  process.executable contains~ one of"),
-            std::string::npos)
-      << rules[2].explain();
+  EXPECT_TRUE(explains(rules[0], "requires one of\n  user.id contains one of [\"S-1-5-21\"]"));
+  EXPECT_TRUE(explains(rules[2], "requires one of\n  process.executable contains~ one of"));
   eqlpp::runtime::EvalCtx ctx;
   auto select = [&](const std::string& exe, const std::string& user) {
-    eqlpp::Record r;
-    ctx.new_event();
-    r.add(fields.intern("event.category"), eqlpp::Value("process"));
-    r.add(fields.intern("process.executable"), eqlpp::Value(exe));
-    r.add(fields.intern("user.id"), eqlpp::Value(user));
-    return d.select(r, ctx);
+    return select_event(d, fields, ctx,
+                        {{"event.category", eqlpp::Value("process")},
+                         {"process.executable", eqlpp::Value(exe)},
+                         {"user.id", eqlpp::Value(user)}});
   };
   using V = std::vector<std::uint32_t>;
   // Rule 0 needs its user; rule 2 too, its second group (user.id is indexed anyway).
@@ -793,7 +794,7 @@ TEST(Dispatcher, SharedFieldKeysSelectByValueAndCategory) {
   };
   using S = eqlpp::runtime::Dispatcher::Selection;
   EXPECT_EQ(add_all(d, fields, rules), (std::vector<S>{S::kIndex, S::kIndex, S::kIndex}));
-  EXPECT_NE(rules[1].explain().find("process.name"), std::string::npos) << rules[1].explain();
+  EXPECT_TRUE(explains(rules[1], "process.name"));
   EXPECT_EQ(rules[1].explain().find("event.type in"), std::string::npos) << rules[1].explain();
   eqlpp::runtime::EvalCtx ctx;
   auto select = [&](const std::string& category, const std::string& type, const std::string& os,
@@ -863,12 +864,8 @@ TEST(Dispatcher, SelectsByRequiredSubstrings) {
   using S = eqlpp::runtime::Dispatcher::Selection;
   const std::vector<S> how = add_all(d, fields, rules);
   EXPECT_EQ(how, (std::vector<S>{S::kIndex, S::kIndex, S::kIndex}));
-  EXPECT_NE(rules[2].explain().find("requires one of\n  process.command_line has a value\n"),
-            std::string::npos)
-      << rules[2].explain();
-  EXPECT_NE(rules[0].explain().find("process.command_line contains~ one of [\"mimikatz\""),
-            std::string::npos)
-      << rules[0].explain();
+  EXPECT_TRUE(explains(rules[2], "requires one of\n  process.command_line has a value\n"));
+  EXPECT_TRUE(explains(rules[0], "process.command_line contains~ one of [\"mimikatz\""));
   eqlpp::runtime::EvalCtx ctx;
   auto select = [&](const std::string& cmd) {
     eqlpp::Record r;
