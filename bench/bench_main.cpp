@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -209,42 +210,57 @@ std::size_t heap_in_use() {
   return m.uordblks + m.hblkhd;
 }
 
+// Process terminations of the seed rule on `n` hosts within maxspan, so
+// that each leaves one partial (and its key) alive. Records carry no
+// payload: what grows is the engine's own state (key, slot, index, partial,
+// expiry entry).
+class OnePartialPerHost {
+ public:
+  explicit OnePartialPerHost(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+      hosts_.push_back("6cd44f91-9d46-4013-89d9-" + std::to_string(100000000000 + i));
+      exes_.push_back("C:\\Users\\u\\AppData\\Local\\Temp\\tool" + std::to_string(i % 97) + ".exe");
+    }
+    engine_.add_rule(seed_rule());
+    auto F = [&](const char* p) { return engine_.field(p); };
+    cat_ = F("event.category"), type_ = F("event.type"), host_ = F("host.id"),
+    os_ = F("host.os.type"), exe_ = F("process.executable");
+  }
+  [[nodiscard]] std::size_t size() const { return hosts_.size(); }
+  eqlpp::Engine& engine() { return engine_; }
+  // The termination on host i, 1 us after the one before (all within 5 s).
+  void push(std::size_t i) {
+    r_.clear();
+    r_.set_timestamp(static_cast<std::int64_t>(i) * 1'000);
+    r_.add(cat_, eqlpp::Value("process"));
+    r_.add(type_, eqlpp::Value("end"));
+    r_.add(host_, eqlpp::Value(std::string_view(hosts_[i])));
+    r_.add(os_, eqlpp::Value("windows"));
+    r_.add(exe_, eqlpp::Value(std::string_view(exes_[i])));
+    auto st = engine_.push(r_);
+    benchmark::DoNotOptimize(st);
+  }
+
+ private:
+  std::vector<std::string> hosts_, exes_;
+  eqlpp::Engine engine_;
+  eqlpp::FieldId cat_, type_, host_, os_, exe_;
+  eqlpp::Record r_;
+};
+
 // Memory per live partial sequence, measured on the heap (glibc mallinfo2),
-// not estimated: 100k process terminations on 100k hosts within maxspan,
-// so each leaves one partial (and its key) alive. Records carry no payload,
-// so this is the engine's own state: key, slot, index, partial, expiry entry.
+// not estimated: 100k hosts with one live partial each.
 void BM_PartialStateBytes(benchmark::State& state) {
   constexpr std::size_t kN = 100'000;
-  std::vector<std::string> hosts, exes;
-  for (std::size_t i = 0; i < kN; ++i) {
-    hosts.push_back("6cd44f91-9d46-4013-89d9-" + std::to_string(100000000000 + i));
-    exes.push_back("C:\\Users\\u\\AppData\\Local\\Temp\\tool" + std::to_string(i % 97) + ".exe");
-  }
   double heap_per = 0, est_per = 0;
   for (auto _ : state) {
-    eqlpp::Engine engine;
-    engine.add_rule(seed_rule());
-    auto F = [&](const char* p) { return engine.field(p); };
-    eqlpp::FieldId cat = F("event.category"), type = F("event.type"), host = F("host.id"),
-                   os = F("host.os.type"), exe = F("process.executable");
-    eqlpp::Record r;
+    OnePartialPerHost run(kN);
     // Warm up the engine's own buffers with one event, then measure.
-    auto push = [&](std::size_t i) {
-      r.clear();
-      r.set_timestamp(static_cast<std::int64_t>(i) * 1'000);  // 1 us apart: all within 5 s
-      r.add(cat, eqlpp::Value("process"));
-      r.add(type, eqlpp::Value("end"));
-      r.add(host, eqlpp::Value(std::string_view(hosts[i])));
-      r.add(os, eqlpp::Value("windows"));
-      r.add(exe, eqlpp::Value(std::string_view(exes[i])));
-      auto st = engine.push(r);
-      benchmark::DoNotOptimize(st);
-    };
-    push(0);
+    run.push(0);
     std::size_t before = heap_in_use();
-    for (std::size_t i = 1; i < kN; ++i) push(i);
+    for (std::size_t i = 1; i < kN; ++i) run.push(i);
     std::size_t after = heap_in_use();
-    const auto& st = engine.stats();
+    const auto& st = run.engine().stats();
     heap_per = static_cast<double>(after - before) / static_cast<double>(kN - 1);
     est_per = static_cast<double>(st.state_bytes) / static_cast<double>(st.partials_live);
     if (st.partials_live != kN) state.SkipWithError("expected one live partial per host");
@@ -253,6 +269,36 @@ void BM_PartialStateBytes(benchmark::State& state) {
   state.counters["estimated_bytes/partial"] = est_per;
 }
 BENCHMARK(BM_PartialStateBytes)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// The worst single push() while the state grows to 1M keys (the default
+// max_keys_per_rule): a table whose
+// slot array doubles moves every slot at once inside one push (a stall that
+// grows with the state); the mean is reported beside it. Wall-clock per push,
+// so the max is noisy: compare runs of one machine, and the order of magnitude.
+void BM_StateGrowthWorstPush(benchmark::State& state) {
+  constexpr std::size_t kN = 1'000'000;
+  double worst_us = 0, mean_us = 0;
+  for (auto _ : state) {
+    OnePartialPerHost run(kN);
+    std::int64_t worst = 0, total = 0;
+    for (std::size_t i = 0; i < kN; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      run.push(i);
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now() - t0)
+                          .count();
+      worst = std::max<std::int64_t>(worst, ns);
+      total += ns;
+    }
+    worst_us = static_cast<double>(worst) / 1e3;
+    mean_us = static_cast<double>(total) / 1e3 / static_cast<double>(kN);
+    if (run.engine().stats().partials_live != kN)
+      state.SkipWithError("expected one live partial per host");
+  }
+  state.counters["worst_push_us"] = worst_us;
+  state.counters["mean_push_us"] = mean_us;
+}
+BENCHMARK(BM_StateGrowthWorstPush)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 void BM_SeedRuleJsonEndToEnd(benchmark::State& state) {
   auto lines = sample_lines();

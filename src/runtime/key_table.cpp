@@ -32,7 +32,7 @@ KeyTable::KeyTable(StateBudget& budget, std::size_t max_keys, KeyState shape,
       shape_(std::move(shape)),
       count_idle_evictions_(count_idle_evictions) {}
 
-// Slots move, not copy, when slots_ grows.
+// Slots move, not copy, when slots_'s first chunk grows.
 static_assert(std::is_nothrow_move_constructible_v<KeyState>);
 
 std::size_t KeyTable::probe(std::string_view k, std::uint32_t h) const noexcept {
@@ -280,7 +280,8 @@ void StateBudget::load(state::Reader& r, std::size_t bytes, std::uint64_t live,
 
 void KeyTable::save(state::Writer& w) const {
   w.uvar(slots_.size());
-  for (const Slot& sl : slots_) {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    const Slot& sl = slots_[i];
     w.boolean(sl.used);
     w.uvar(sl.gen);
     if (!sl.used) continue;

@@ -26,6 +26,7 @@
 
 #include "eqlpp/engine.hpp"
 #include "runtime/sequence_state.hpp"
+#include "util/chunked_vector.hpp"
 
 namespace eqlpp::state {
 class Writer;
@@ -179,7 +180,8 @@ class KeyTable {
   EvictHook hook_ = nullptr;
   void* hook_ctx_ = nullptr;
   std::vector<Entry> index_;  // empty, or a power of two entries
-  std::vector<Slot> slots_;
+  // In chunks: no doubling slack or wholesale move as keys grow in number.
+  util::ChunkedVector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint32_t lru_head_ = kNil, lru_tail_ = kNil;
   std::size_t live_keys_ = 0;

@@ -18,6 +18,7 @@
 #include "runtime/eval.hpp"
 #include "util/aho_corasick.hpp"
 #include "util/ascii.hpp"
+#include "util/chunked_vector.hpp"
 #include "util/flat_string_map.hpp"
 
 namespace {
@@ -203,6 +204,37 @@ TEST(FlatStringMap, FindsEachKeyAndNothingElse) {
     }
   }
   EXPECT_EQ(m.find(std::string(300, 'a')), nullptr);  // longer than every key
+}
+
+// The key tables' slot array: what std::vector would hold, across chunk
+// boundaries, with at most one chunk of slack however many elements (a
+// vector of 1,000 holds up to 1,024), and the same after assign().
+TEST(ChunkedVector, HoldsWhatAVectorHoldsWithOneChunkOfSlack) {
+  eqlpp::util::ChunkedVector<std::string, 3> v;  // chunks of 8
+  std::vector<std::string> ref;
+  EXPECT_TRUE(v.empty());
+  EXPECT_EQ(v.capacity(), 0u);
+  for (int i = 0; i < 1000; ++i) {
+    v.emplace_back() = std::to_string(i) + std::string(static_cast<std::size_t>(i % 40), 'x');
+    ref.push_back(std::to_string(i) + std::string(static_cast<std::size_t>(i % 40), 'x'));
+    ASSERT_EQ(v.size(), ref.size());
+    ASSERT_LE(v.capacity(), v.size() + 7) << i;
+    if (i % 97 == 0) {
+      for (std::size_t k = 0; k < ref.size(); ++k) ASSERT_EQ(v[k], ref[k]) << k;
+    }
+  }
+  v[500] = "changed";
+  ref[500] = "changed";
+  const auto& cv = v;
+  for (std::size_t k = 0; k < ref.size(); ++k) EXPECT_EQ(cv[k], ref[k]) << k;
+  EXPECT_EQ(v.emplace_back(), "");  // value-initialised
+  v.assign(21, "same");
+  EXPECT_EQ(v.size(), 21u);
+  EXPECT_LE(v.capacity(), 21u + 7);
+  for (std::size_t k = 0; k < v.size(); ++k) EXPECT_EQ(v[k], "same");
+  v.clear();
+  EXPECT_TRUE(v.empty());
+  EXPECT_EQ(v.capacity(), 0u);
 }
 
 TEST(AsciiFold, EightBytesAtATimeEqualsByteByByte) {

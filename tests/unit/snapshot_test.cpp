@@ -64,8 +64,9 @@ std::vector<eqlpp::Rule> rules(bool endpoint_too = true) {
 }
 
 // A random stream: hosts, processes with parents, starts and ends, a few
-// fields the rules test, some disorder (within the window) and some late events.
-std::vector<std::string> stream(std::mt19937& rng, int n) {
+// fields the rules test, some disorder (within the window) and some late
+// events; join keys `h` from `hosts` hosts.
+std::vector<std::string> stream(std::mt19937& rng, int n, unsigned hosts = 3) {
   std::vector<std::string> out;
   for (int i = 0; i < n; ++i) {
     const std::int64_t ms = i * 150 + static_cast<std::int64_t>(rng() % 900);
@@ -74,7 +75,7 @@ std::vector<std::string> stream(std::mt19937& rng, int n) {
                     ",\"event\":{\"category\":\"" + (file ? "file" : "process") + "\"";
     if (!file) e += std::string(",\"type\":\"") + (rng() % 4 == 0 ? "end" : "start") + "\"";
     const auto pid = 1 + rng() % 12;
-    e += "},\"h\":" + std::to_string(rng() % 3) + ",\"p\":" + std::to_string(rng() % 4) +
+    e += "},\"h\":" + std::to_string(rng() % hosts) + ",\"p\":" + std::to_string(rng() % 4) +
          ",\"process\":{\"entity_id\":\"e" + std::to_string(pid) +
          "\",\"parent\":{\"entity_id\":\"e" + std::to_string(pid / 2) + "\"}}";
     const auto k = rng() % 6;
@@ -132,13 +133,15 @@ void expect_same_stats(const eqlpp::EngineStats& a, const eqlpp::EngineStats& b,
   }
 }
 
-void restore_property(bool batch, std::size_t max_state_bytes, unsigned seed) {
+void restore_property(bool batch, std::size_t max_state_bytes, unsigned seed, int trials = 12,
+                      int events_per_trial = 400, unsigned hosts = 3,
+                      std::uint64_t min_live_at_cut = 0) {
   std::mt19937 rng(seed);
   const auto rs = rules();
   auto o = options(batch);
   o.max_state_bytes = max_state_bytes;
-  for (int trial = 0; trial < 12; ++trial) {
-    const auto events = stream(rng, 400);
+  for (int trial = 0; trial < trials; ++trial) {
+    const auto events = stream(rng, events_per_trial, hosts);
     Alerts whole;
     auto e = engine(o, rs, whole);
     for (const auto& ev : events) (void)e->push_json(ev);
@@ -155,6 +158,11 @@ void restore_property(bool batch, std::size_t max_state_bytes, unsigned seed) {
     std::size_t at = 0;
     for (std::size_t k : cuts) {
       for (; at < k; ++at) (void)c->push_json(events[at]);
+      if (min_live_at_cut > 0 && k > events.size() / 2) {
+        std::uint64_t most = 0;  // one rule's live partials: its key table's slots at least
+        for (const auto& r : c->stats().rules) most = std::max(most, r.partials_live);
+        EXPECT_GT(most, min_live_at_cut) << "cut " << k;
+      }
       const std::string snap = c->snapshot();
       Alerts scratch;
       auto fresh = engine(o, rs, scratch);
@@ -191,6 +199,13 @@ TEST(Snapshot, RestoredRunEqualsUninterruptedRunUnderEviction) {
 }
 TEST(Snapshot, RestoredBatchRunEqualsUninterruptedRun) {
   restore_property(true, std::size_t{256} << 20, 3);
+}
+
+// Thousands of join keys: a rule holds over 600 live partials, so its key
+// table spans more than one chunk of slots (util::ChunkedVector, 512 slots
+// a chunk), which the snapshot writes and reads back slot by slot.
+TEST(Snapshot, RestoredRunEqualsUninterruptedRunWithThousandsOfKeys) {
+  restore_property(false, std::size_t{256} << 20, 4, 2, 6000, 2500, 600);
 }
 
 TEST(Snapshot, HostRecordsAndFieldIdsSurviveRestore) {
