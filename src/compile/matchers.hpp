@@ -66,10 +66,19 @@ class Glob {
   [[nodiscard]] const std::string& pattern() const noexcept { return pattern_; }
 
  private:
+  [[gnu::noinline]] bool match_after_affixes(std::string_view s) const noexcept;
+
   std::string pattern_;
   std::string prefix_, suffix_;  // quick-reject literals ("" when none)
   std::size_t lead_any_ = 0;     // '?'s before prefix_
   std::uint32_t head_ = 0;       // prefix_'s first four bytes, when it has four
+  // A pattern whose only wildcards after its leading '?'s are '*'s
+  // (`?:\\Users\\*\\AppData\\*.exe`): on an ASCII value, where every byte is
+  // a code point, it matches when prefix_ and suffix_ do and the literals
+  // between its '*'s (`middle_`) are found in order between them, each at
+  // its leftmost place; no backtracking.
+  bool star_only_ = false;
+  std::vector<std::string> middle_;
 };
 
 /// A list of wildcard patterns: exact values in a hash set; `lit*` and

