@@ -226,7 +226,6 @@ class OnePartialPerHost {
     cat_ = F("event.category"), type_ = F("event.type"), host_ = F("host.id"),
     os_ = F("host.os.type"), exe_ = F("process.executable");
   }
-  [[nodiscard]] std::size_t size() const { return hosts_.size(); }
   eqlpp::Engine& engine() { return engine_; }
   // The termination on host i, 1 us after the one before (all within 5 s).
   void push(std::size_t i) {
@@ -271,10 +270,11 @@ void BM_PartialStateBytes(benchmark::State& state) {
 BENCHMARK(BM_PartialStateBytes)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // The worst single push() while the state grows to 1M keys (the default
-// max_keys_per_rule): a table whose
-// slot array doubles moves every slot at once inside one push (a stall that
-// grows with the state); the mean is reported beside it. Wall-clock per push,
-// so the max is noisy: compare runs of one machine, and the order of magnitude.
+// max_keys_per_rule): an array that doubles (the expiry heap, the key index;
+// the key slots before they were chunked) moves all it holds inside one push,
+// a stall that grows with the state. The mean is reported beside it.
+// Wall-clock per push, so the max is noisy: compare runs of one machine, and
+// the order of magnitude.
 void BM_StateGrowthWorstPush(benchmark::State& state) {
   constexpr std::size_t kN = 1'000'000;
   double worst_us = 0, mean_us = 0;
