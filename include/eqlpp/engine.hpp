@@ -77,7 +77,7 @@ struct EngineStats {
   std::uint64_t partials_evicted = 0;  ///< dropped by a memory limit
   std::uint64_t keys_evicted = 0;
   std::uint64_t key_combinations_dropped = 0;  ///< over max_join_key_combinations
-  std::uint64_t state_bytes = 0;               ///< estimated bytes of sequence state now
+  std::uint64_t state_bytes = 0;  ///< estimated bytes of sequence state now (each held event once)
   std::uint64_t peak_state_bytes = 0;
   std::uint64_t expiry_entries = 0;  ///< entries in the rules' expiry heaps, stale ones included
   std::uint64_t buffered = 0;        ///< events now in the reorder buffer

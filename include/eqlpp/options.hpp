@@ -202,7 +202,9 @@ struct EngineOptions {
   std::size_t max_partials_per_key = 64;
   /// Distinct join keys with live state per rule; the least recently used key is evicted.
   std::size_t max_keys_per_rule = 1'000'000;
-  /// Estimated bytes of sequence state across all rules of the engine.
+  /// Estimated bytes of sequence state across all rules of the engine: keys,
+  /// partials and the events they hold. An event held by several partials
+  /// (of one rule or of several) is one string in memory and counts once.
   std::size_t max_state_bytes = std::size_t{512} << 20;
   /// Longest event line accepted by push_json, in bytes.
   std::size_t max_line_bytes = std::size_t{16} << 20;

@@ -11,11 +11,17 @@ namespace eqlpp::runtime {
 
 void StateBudget::charge(std::ptrdiff_t delta) noexcept {
   bytes_ = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(bytes_) + delta);
-  peak_ = std::max<std::uint64_t>(peak_, bytes_);
+  peak_ = std::max<std::uint64_t>(peak_, bytes());
 }
 
+void StateBudget::hold(const AlertEvent& e) {
+  if (payloads_.hold(e.payload.get()) != 0) peak_ = std::max<std::uint64_t>(peak_, bytes());
+}
+
+void StateBudget::drop(const AlertEvent& e) { payloads_.drop(e.payload.get()); }
+
 void StateBudget::copy_to(EngineStats& s) const {
-  s.state_bytes = bytes_;
+  s.state_bytes = bytes();
   s.peak_state_bytes = peak_;
   s.partials_created = created_;
   s.partials_completed = completed_;
@@ -143,8 +149,12 @@ void KeyTable::begin_partial(std::uint32_t s) {
   ++budget_.live_;
 }
 
-void KeyTable::end_partial(std::uint32_t s, PartialEnd why, std::size_t bytes) {
-  if (bytes) charge(s, -static_cast<std::ptrdiff_t>(bytes));
+void KeyTable::end_partial(std::uint32_t s, PartialEnd why, const Partial& p) {
+  credit(s, p);
+  end_partial(s, why);
+}
+
+void KeyTable::end_partial(std::uint32_t s, PartialEnd why) {
   --slots_[s].st.live;
   --live_partials_;
   --budget_.live_;
@@ -162,8 +172,44 @@ void KeyTable::charge(std::uint32_t s, std::ptrdiff_t delta) {
   budget_.charge(delta);
 }
 
+void KeyTable::charge(std::uint32_t s, const Partial& p) {
+  charge(s, static_cast<std::ptrdiff_t>(p.bytes));
+  for (const AlertEvent& e : p.events) budget_.hold(e);
+}
+
+void KeyTable::credit(std::uint32_t s, const Partial& p) {
+  charge(s, -static_cast<std::ptrdiff_t>(p.bytes));
+  for (const AlertEvent& e : p.events) budget_.drop(e);
+}
+
+void KeyTable::charge(std::uint32_t s, const AlertEvent& e, std::size_t bytes) {
+  charge(s, static_cast<std::ptrdiff_t>(bytes));
+  budget_.hold(e);
+}
+
+void KeyTable::credit(std::uint32_t s, const AlertEvent& e, std::size_t bytes) {
+  charge(s, -static_cast<std::ptrdiff_t>(bytes));
+  budget_.drop(e);
+}
+
+template <class F>
+void KeyTable::for_each_event(const KeyState& st, F&& f) {
+  for (const auto& p : st.at)
+    if (p)
+      for (const AlertEvent& e : p->events) f(e);
+  if (const KeyExtra* x = st.extra.get()) {
+    for (const Partial& p : x->pending)
+      for (const AlertEvent& e : p.events) f(e);
+    for (const auto& c : x->sample)
+      for (const AlertEvent& e : c) f(e);
+  }
+}
+
 void KeyTable::free_slot(std::uint32_t s) {
   Slot& ks = slots_[s];
+  // What the key's state still holds goes with it (evicted, or the end of
+  // the stream): its bytes, and its hold on the payloads.
+  for_each_event(ks.st, [&](const AlertEvent& e) { budget_.drop(e); });
   charge(s, -static_cast<std::ptrdiff_t>(ks.st.bytes));
   unlink(s);
   index_erase(s);
@@ -273,7 +319,7 @@ void StateBudget::load(state::Reader& r, std::size_t bytes, std::uint64_t live,
   keys_evicted_ = r.uvar();
   bytes_ = bytes;
   live_ = live;
-  peak_ = std::max<std::uint64_t>(peak_, bytes_);
+  peak_ = std::max<std::uint64_t>(peak_, this->bytes());
   if (created_ != completed_ + expired_ + evicted_ + live_)
     r.fail("the partial counters do not add up");
 }
@@ -364,6 +410,9 @@ bool KeyTable::load(state::Reader& r, std::size_t alias_count) {
     st.bytes = r.uvar();
     st.live = r.uvar();
     bytes_ += st.bytes;
+    // The budget's own bytes are recounted by the engine (StateBudget::load);
+    // the payloads are held here, once per holder, as they were.
+    for_each_event(st, [&](const AlertEvent& e) { budget_.hold(e); });
     live_partials_ += st.live;
     ++live_keys_;
   }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "eqlpp/engine.hpp"
+#include "runtime/payload_ledger.hpp"
 #include "runtime/sequence_state.hpp"
 #include "util/chunked_vector.hpp"
 
@@ -48,8 +49,12 @@ class StateBudget {
  public:
   explicit StateBudget(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-  [[nodiscard]] std::size_t bytes() const noexcept { return bytes_; }
-  [[nodiscard]] bool over() const noexcept { return bytes_ > max_bytes_; }
+  /// The state's estimated bytes: what the key tables hold (keys, partials,
+  /// their event references) plus the event payloads they hold, each
+  /// counted once (PayloadLedger).
+  [[nodiscard]] std::size_t bytes() const noexcept { return bytes_ + payloads_.bytes(); }
+  [[nodiscard]] bool over() const noexcept { return bytes() > max_bytes_; }
+  [[nodiscard]] const PayloadLedger& payloads() const noexcept { return payloads_; }
   [[nodiscard]] std::size_t max_bytes() const noexcept { return max_bytes_; }
 
   /// Copies the counters into `s` (partials_*, keys_evicted, state bytes).
@@ -58,16 +63,20 @@ class StateBudget {
   /// Snapshot: the counters (bytes and live partials are the tables').
   void save(state::Writer& w) const;
   /// Reads what save() wrote; `bytes` and `live` are what the restored
-  /// tables hold, `dropped` the live partials of rules whose state was not
+  /// tables hold (their payloads are in payloads() already: KeyTable::load
+  /// holds them), `dropped` the live partials of rules whose state was not
   /// restored (counted as expired).
   void load(state::Reader& r, std::size_t bytes, std::uint64_t live, std::uint64_t dropped);
 
  private:
   friend class KeyTable;
   void charge(std::ptrdiff_t delta) noexcept;
+  void hold(const AlertEvent& e);
+  void drop(const AlertEvent& e);
 
   std::size_t max_bytes_;
-  std::size_t bytes_ = 0;
+  std::size_t bytes_ = 0;  // the tables' own bytes (payloads_ has the rest)
+  PayloadLedger payloads_;
   std::uint64_t peak_ = 0;
   std::uint64_t created_ = 0, completed_ = 0, expired_ = 0, evicted_ = 0, keys_evicted_ = 0;
   std::uint64_t live_ = 0;
@@ -119,9 +128,27 @@ class KeyTable {
 
   /// A new partial in key `s`.
   void begin_partial(std::uint32_t s);
-  /// One of key `s`'s partials ended; `bytes`, what it held, go back.
-  void end_partial(std::uint32_t s, PartialEnd why, std::size_t bytes = 0);
-  /// Key `s`'s state grew by `delta` bytes (negative: shrank).
+  /// One of key `s`'s partials ended; its bytes were given back already
+  /// (credit()), or go with the key (release(), evict_lru(), clear()).
+  void end_partial(std::uint32_t s, PartialEnd why);
+  /// One of key `s`'s partials ended: `p`, which leaves the key's state now,
+  /// is credited (credit()).
+  void end_partial(std::uint32_t s, PartialEnd why, const Partial& p);
+
+  // What the state holds, and the bytes it counts: every event that key
+  // `s`'s state keeps (a partial's, a completed sequence's, a sample
+  // candidate) is charged when it enters the state and credited when it
+  // leaves, so that the payloads it holds are counted (PayloadLedger).
+  /// Partial `p` (p.bytes, its events) enters key `s`'s state.
+  void charge(std::uint32_t s, const Partial& p);
+  /// Partial `p`, charged before, leaves key `s`'s state.
+  void credit(std::uint32_t s, const Partial& p);
+  /// Event `e` (`bytes` of the key's own) enters key `s`'s state.
+  void charge(std::uint32_t s, const AlertEvent& e, std::size_t bytes);
+  /// Event `e`, charged with `bytes` before, leaves key `s`'s state.
+  void credit(std::uint32_t s, const AlertEvent& e, std::size_t bytes);
+  /// Key `s`'s own state grew by `delta` bytes (negative: shrank); no event
+  /// payload enters or leaves.
   void charge(std::uint32_t s, std::ptrdiff_t delta);
 
   /// Frees slot `s`, which holds no live partial.
@@ -172,6 +199,9 @@ class KeyTable {
   void index_erase(std::uint32_t s);
   void unlink(std::uint32_t s);
   void free_slot(std::uint32_t s);
+  // Every payload key state `st` holds, held (load) or dropped (free_slot).
+  template <class F>
+  static void for_each_event(const KeyState& st, F&& f);
 
   StateBudget& budget_;
   std::size_t max_keys_;

@@ -82,7 +82,7 @@ class SampleMatcher final : public KeyedMatcher {
     if constexpr (kTrace) env_.tracer.note("taken for key " + key_text(key));
     if (!has_candidates(ks)) table_.begin_partial(s);
     cand.push_back(ev.ref());
-    table_.charge(s, static_cast<std::ptrdiff_t>(event_bytes(cand.back())));
+    table_.charge(s, cand.back(), sizeof(AlertEvent));
     const std::pair<std::uint32_t, std::uint32_t> at{s, table_.gen(s)};
     if (std::find(touched_.begin(), touched_.end(), at) == touched_.end()) touched_.push_back(at);
   }
@@ -93,7 +93,6 @@ class SampleMatcher final : public KeyedMatcher {
     while (ks.x().samples < max_samples_ && choose(ks)) {
       // The chosen events leave every filter's candidates: samples are disjoint.
       std::vector<AlertEvent> events;
-      std::size_t bytes = 0;
       for (std::size_t i = 0; i < ks.x().sample.size(); ++i)
         events.push_back(ks.x().sample[i][pick_[i]]);
       for (auto& cand : ks.x().sample) {
@@ -102,19 +101,17 @@ class SampleMatcher final : public KeyedMatcher {
                              [&](const AlertEvent& u) { return u.ordinal == e.ordinal; });
         };
         for (const auto& e : cand)
-          if (used(e)) bytes += event_bytes(e);
+          if (used(e)) table_.credit(s, e, sizeof(AlertEvent));
         std::erase_if(cand, used);
       }
       ++ks.x().samples;
-      table_.end_partial(s, PartialEnd::kCompleted, bytes);
+      table_.end_partial(s, PartialEnd::kCompleted);
       if (ks.x().samples >= max_samples_) {
         // Done with this key: what is left can never be reported.
-        std::size_t rest = 0;
         for (auto& cand : ks.x().sample) {
-          for (const auto& e : cand) rest += event_bytes(e);
+          for (const auto& e : cand) table_.credit(s, e, sizeof(AlertEvent));
           cand.clear();
         }
-        table_.charge(s, -static_cast<std::ptrdiff_t>(rest));
       } else if (has_candidates(ks)) {
         table_.begin_partial(s);
       }
@@ -148,10 +145,6 @@ class SampleMatcher final : public KeyedMatcher {
       if (choose_from(ks, stage + 1)) return true;
     }
     return false;
-  }
-
-  static std::size_t event_bytes(const AlertEvent& e) {
-    return sizeof(AlertEvent) + (e.payload ? e.payload->size() : 0);
   }
 
   std::size_t max_samples_;

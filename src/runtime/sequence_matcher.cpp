@@ -83,10 +83,10 @@ std::string SequenceMatcher::stage_name(std::size_t positive_index) const {
   return "stage " + std::to_string(plan_.stages[positive_[positive_index]].source_stage);
 }
 
+// The partial's own bytes: its events' payloads are counted once for the
+// whole state, however many partials hold them (KeyTable::charge).
 std::size_t SequenceMatcher::partial_bytes(const Partial& p) const {
   std::size_t b = sizeof(Partial) + p.events.capacity() * sizeof(AlertEvent);
-  for (const auto& e : p.events)
-    if (e.payload) b += e.payload->size();
   if (p.aliases.values) {
     b += sizeof(std::vector<std::string>);
     for (const auto& a : *p.aliases.values) b += sizeof(std::string) + a.capacity();
@@ -145,7 +145,7 @@ void SequenceMatcher::expire(std::int64_t now) {
                        stage_name(static_cast<std::size_t>(e.stage)) + " began at " +
                        format_timestamp(slot->first_ts) + "; maxspan " +
                        duration_text(plan_.maxspan_ns) + " has passed");
-        table_.end_partial(e.slot, PartialEnd::kExpired, slot->bytes);
+        table_.end_partial(e.slot, PartialEnd::kExpired, *slot);
         slot.reset();
       }
     } else if (e.stage == ExpiryEntry::kPending) {
@@ -159,7 +159,7 @@ void SequenceMatcher::expire(std::int64_t now) {
           tr.state(TraceEntry::Kind::kExpired, now,
                    "the missing-event window for key " + key_text(table_.key(e.slot)) +
                        " passed without the missing event: alert");
-        table_.end_partial(e.slot, PartialEnd::kCompleted, p.bytes);
+        table_.end_partial(e.slot, PartialEnd::kCompleted, p);
         env_.alerts.emit(table_.key(e.slot), p.events);
         break;
       }
@@ -194,12 +194,12 @@ void SequenceMatcher::complete(std::uint32_t s, Partial&& p) {
                "the oldest completed sequence held for key " + key_text(key) +
                    " (max_partials_per_key " + std::to_string(env_.opts.max_partials_per_key) +
                    ")");
-    table_.end_partial(s, PartialEnd::kEvicted, pending.front().bytes);
+    table_.end_partial(s, PartialEnd::kEvicted, pending.front());
     pending.erase(pending.begin());
   }
   p.id = next_id_++;
   p.bytes = partial_bytes(p);
-  table_.charge(s, static_cast<std::ptrdiff_t>(p.bytes));
+  table_.charge(s, p);
   std::int64_t deadline = sat_add(p.first_ts, plan_.maxspan_ns);
   std::uint64_t id = p.id;
   pending.push_back(std::move(p));
@@ -216,11 +216,11 @@ void SequenceMatcher::store_partial(std::uint32_t s, std::size_t stage, Partial&
     if (env_.tracer.active())
       note("replaced an older partial waiting after " + stage_name(stage) + " that began at " +
            format_timestamp(slot->first_ts) + " (only the newest can complete)");
-    table_.end_partial(s, PartialEnd::kExpired, slot->bytes);
+    table_.end_partial(s, PartialEnd::kExpired, *slot);
   }
   p.id = next_id_++;
   p.bytes = partial_bytes(p);
-  table_.charge(s, static_cast<std::ptrdiff_t>(p.bytes));
+  table_.charge(s, p);
   const std::uint64_t id = p.id;
   const std::int64_t deadline = sat_add(p.first_ts, plan_.maxspan_ns);
   slot = std::move(p);
@@ -294,7 +294,9 @@ void SequenceMatcher::positive_stage(std::size_t pi, EventCtx& ev, EvalCtx& ctx)
       Partial p;
       if (k > 1 && s != KeyTable::kNil && table_.state(s).at[0]) {
         // This partial will replace the one waiting after stage 0: reuse its
-        // event storage (the old partial's byte count is kept in `bytes`).
+        // event storage. The old partial's bytes stay charged until
+        // store_partial() ends it; its events leave the state here.
+        for (const AlertEvent& e : table_.state(s).at[0]->events) table_.credit(s, e, 0);
         p.events = std::move(table_.state(s).at[0]->events);
         p.events.clear();
       }
@@ -332,7 +334,7 @@ void SequenceMatcher::positive_stage(std::size_t pi, EventCtx& ev, EvalCtx& ctx)
     ++env_.stats.matches;
     Partial p = std::move(*prev);
     prev.reset();
-    table_.charge(s, -static_cast<std::ptrdiff_t>(p.bytes));
+    table_.credit(s, p);
     bool reject = false;
     if (maxspan && sat_sub(ev.ts, p.first_ts) > maxspan) {
       reject = true;
@@ -409,7 +411,7 @@ void SequenceMatcher::missing_stage(std::size_t i, EventCtx& ev) {
           if constexpr (kTrace)
             note("cancelled a completed sequence for key " + key_text(key) + " that began at " +
                  format_timestamp(it->first_ts));
-          table_.end_partial(s, PartialEnd::kExpired, it->bytes);
+          table_.end_partial(s, PartialEnd::kExpired, *it);
           it = pending.erase(it);
         } else {
           ++it;
@@ -459,7 +461,7 @@ void SequenceMatcher::finish() {
       env_.tracer.state(TraceEntry::Kind::kExpired, sat_add(w.p.first_ts, plan_.maxspan_ns),
                         "the stream ended without the missing event for key " +
                             key_text(table_.key(w.slot)) + ": alert");
-    table_.end_partial(w.slot, PartialEnd::kCompleted, w.p.bytes);
+    table_.end_partial(w.slot, PartialEnd::kCompleted, w.p);
     env_.alerts.emit(table_.key(w.slot), w.p.events);
   }
   for (std::uint32_t s = 0; s < table_.slot_count(); ++s)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The one growth step of this project's open-addressing tables (linear
 // probing over a power of two of entries, an entry's home its hash & mask):
-// the key table's index (runtime/key_table.*) and util::FlatStringMap.
+// the key table's index (runtime/key_table.*), util::FlatStringMap and the
+// payload ledger (runtime/payload_ledger.*), which also shrinks.
 #pragma once
 
 #include <algorithm>
@@ -10,12 +11,13 @@
 
 namespace eqlpp::util {
 
-/// Doubles `table` (to at least `min_size` entries) and puts every entry
-/// that `is_empty` does not reject at its new place. `Entry{}` is empty.
+/// Makes `table` `entries` entries (a power of two, more than it holds)
+/// and puts every entry that `is_empty` does not reject at its new place.
+/// `Entry{}` is empty.
 template <class Entry, class IsEmpty>
-void grow_doubled(std::vector<Entry>& table, std::size_t min_size, IsEmpty is_empty) {
+void rehash_to(std::vector<Entry>& table, std::size_t entries, IsEmpty is_empty) {
   std::vector<Entry> old = std::move(table);
-  table.assign(std::max(min_size, 2 * old.size()), Entry{});
+  table.assign(entries, Entry{});
   const std::size_t mask = table.size() - 1;
   for (const Entry& e : old) {
     if (is_empty(e)) continue;
@@ -23,6 +25,12 @@ void grow_doubled(std::vector<Entry>& table, std::size_t min_size, IsEmpty is_em
     while (!is_empty(table[i])) i = (i + 1) & mask;
     table[i] = e;
   }
+}
+
+/// Doubles `table` (to at least `min_size` entries): rehash_to().
+template <class Entry, class IsEmpty>
+void grow_doubled(std::vector<Entry>& table, std::size_t min_size, IsEmpty is_empty) {
+  rehash_to(table, std::max(min_size, 2 * table.size()), is_empty);
 }
 
 }  // namespace eqlpp::util

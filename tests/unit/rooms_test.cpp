@@ -131,10 +131,13 @@ TEST(KeyTable, AReusedSlotStartsEmptyInTheRulesShape) {
   eqlpp::runtime::Partial p;
   p.events.emplace_back();
   p.first_ts = 7;
+  p.bytes = 100;
+  t.charge(a, p);
   t.state(a).at[1] = std::move(p);
-  t.charge(a, 100);
-  t.end_partial(a, eqlpp::runtime::PartialEnd::kExpired, 100);
+  // Ended, its bytes going with the key (as when a key is evicted).
+  t.end_partial(a, eqlpp::runtime::PartialEnd::kExpired);
   t.release(a);
+  EXPECT_EQ(budget.bytes(), 0u);
   const auto b = t.get_or_create(key_of("b"));
   ASSERT_EQ(b, a);  // the freed slot, reused
   const auto& st = t.state(b);
@@ -268,6 +271,91 @@ TEST(KeyTable, BytesArePerKeyPerRuleAndEngineWideWithAPeak) {
   EXPECT_EQ(s.peak_state_bytes, 2 * key_cost + 800);
   t2.clear(PartialEnd::kExpired);
   EXPECT_EQ(budget.bytes(), 0u);
+}
+
+// The payload ledger (runtime/payload_ledger.hpp): random holds and drops
+// of a few hundred payloads (the table grows, long runs form, erasures
+// shift entries back, and it shrinks again) agree with a reference map at
+// every step: holder counts, payloads held, and their bytes, each once.
+TEST(PayloadLedger, CountsHoldersAndBytesOncePerPayloadAsAReferenceMapDoes) {
+  using eqlpp::runtime::PayloadLedger;
+  std::vector<std::string> texts;
+  for (int i = 0; i < 300; ++i) texts.push_back(std::string(static_cast<std::size_t>(i * 7), 'x'));
+  std::mt19937 rng(11);
+  PayloadLedger l;
+  std::map<const std::string*, std::uint32_t> ref;
+  std::size_t ref_bytes = 0;
+  const std::string* prev = &texts[0];
+  for (int step = 0; step < 200'000; ++step) {
+    // Phases: mostly holds (growth), then mostly drops (shrinking). One
+    // step in four repeats the last payload (an event taken by rule after
+    // rule, which the ledger's last-entry shortcut serves).
+    const bool growing = (step / 20'000) % 2 == 0;
+    const std::string* p = rng() % 4 == 0 ? prev : &texts[rng() % texts.size()];
+    prev = p;
+    const bool hold = ref.count(p) == 0 || (rng() % 10 < (growing ? 7u : 2u));
+    if (hold) {
+      const std::size_t b = l.hold(p);
+      if (ref[p]++ == 0) {
+        EXPECT_EQ(b, PayloadLedger::cost(*p));
+        ref_bytes += b;
+      } else {
+        EXPECT_EQ(b, 0u);
+      }
+    } else {
+      const std::size_t b = l.drop(p);
+      if (--ref[p] == 0) {
+        ref.erase(p);
+        EXPECT_EQ(b, PayloadLedger::cost(*p));
+        ref_bytes -= b;
+      } else {
+        EXPECT_EQ(b, 0u);
+      }
+    }
+    ASSERT_EQ(l.size(), ref.size()) << "step " << step;
+    ASSERT_EQ(l.bytes(), ref_bytes) << "step " << step;
+    if (step % 97 == 0)
+      for (const auto& t : texts) {
+        auto it = ref.find(&t);
+        ASSERT_EQ(l.holders(&t), it == ref.end() ? 0u : it->second) << "step " << step;
+      }
+  }
+  EXPECT_EQ(l.hold(nullptr), 0u);  // a missing-event entry has no payload
+  EXPECT_EQ(l.drop(nullptr), 0u);
+}
+
+// One event taken by partials of several rules is one string in memory:
+// the state estimate counts its payload once, and gives it back when the
+// last partial holding it ends.
+TEST(StateBudget, AnEventHeldByPartialsOfSeveralRulesCountsItsPayloadOnce) {
+  const std::string big(20'000, 'z');
+  const std::string first =
+      "{\"@timestamp\":1,\"event\":{\"category\":\"process\"},\"h\":1,"
+      "\"a\":1,\"pad\":\"" +
+      big + "\"}";
+  auto bytes_with = [&](int rules) {
+    eqlpp::Engine e;
+    for (int i = 0; i < rules; ++i)
+      e.add_rule(
+          rule("sequence by h [process where a == 1] [file where b == " + std::to_string(i) + "]"));
+    EXPECT_TRUE(e.push_json(first).ok());
+    const auto s = e.stats();
+    EXPECT_EQ(s.partials_live, static_cast<std::uint64_t>(rules));
+    // The second stage of rule 0 completes its sequence; the others' partials live on.
+    EXPECT_TRUE(
+        e.push_json("{\"@timestamp\":2,\"event\":{\"category\":\"file\"},\"h\":1,\"b\":0}").ok());
+    EXPECT_EQ(e.stats().alerts, 1u);
+    if (rules > 1) {
+      EXPECT_GE(e.stats().state_bytes, big.size());  // still held by the other rules
+    }
+    e.finish();
+    EXPECT_EQ(e.stats().state_bytes, 0u);
+    return s.state_bytes;
+  };
+  const std::uint64_t one = bytes_with(1), four = bytes_with(4);
+  EXPECT_GE(one, big.size());
+  // Three more rules add their keys and partials, not three more copies.
+  EXPECT_LT(four - one, big.size() / 4);
 }
 
 TEST(KeyTable, ClearEndsLivePartialsAsTold) {
