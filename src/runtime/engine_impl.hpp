@@ -176,8 +176,7 @@ class EngineImpl {
     }
     if (rr.matcher->stateful()) {
       stateful_rules.push_back(idx);
-      deadlines.push_back(std::numeric_limits<std::int64_t>::max());
-      rr.matcher->bind_deadline(&deadlines, deadlines.size() - 1, &earliest_deadline);
+      rr.matcher->bind_deadline(&deadlines, deadlines.add());
     }
     if (!plan.lineage.empty()) {
       if (lineage.empty()) {
@@ -304,16 +303,11 @@ class EngineImpl {
     ev.ts = r.timestamp();
     ev.ordinal = next_ordinal++;
     now = ev.ts;
-    // The stateful rules' deadlines, scanned only when the earliest is due
-    // (set_deadline lowers it); a rule is visited only when its own is.
-    if (earliest_deadline < ev.ts) [[unlikely]] {
-      std::int64_t next = std::numeric_limits<std::int64_t>::max();
-      for (std::size_t k = 0; k < deadlines.size(); ++k) {
-        if (deadlines[k] < ev.ts) [[unlikely]]
-          rules[stateful_rules[k]]->matcher->advance(ev.ts);
-        next = std::min(next, deadlines[k]);
-      }
-      earliest_deadline = next;
+    // The stateful rules whose deadline has passed, in the engine's order
+    // of rules; the others are not visited.
+    if (deadlines.any_before(ev.ts)) [[unlikely]] {
+      deadlines.take_due(ev.ts, due);
+      for (const std::uint32_t k : due) rules[stateful_rules[k]]->matcher->advance(ev.ts);
     }
     ctx.new_event();
     if (!lineage.empty()) update_lineage(r);
@@ -423,9 +417,8 @@ class EngineImpl {
   runtime::LeafPrefilter prefilter;  // wildcard conditions' literals (the same option)
   std::vector<std::unique_ptr<RuleRuntime>> rules;
   std::vector<std::uint32_t> stateful_rules;  // sequences and samples (the rules with expiry)
-  std::vector<std::int64_t> deadlines;        // their next deadlines (Matcher::bind_deadline)
-  std::int64_t earliest_deadline =
-      std::numeric_limits<std::int64_t>::max();  // of `deadlines`, or earlier
+  runtime::DeadlineIndex deadlines;           // their next deadlines (Matcher::bind_deadline)
+  std::vector<std::uint32_t> due;             // of them, the ones an event's time has passed
   std::size_t traced_rules = 0;
   ingest::JsonDecoder decoder;
   Record record;

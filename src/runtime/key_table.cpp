@@ -14,11 +14,7 @@ void StateBudget::charge(std::ptrdiff_t delta) noexcept {
   peak_ = std::max<std::uint64_t>(peak_, bytes());
 }
 
-void StateBudget::hold(const AlertEvent& e) {
-  if (payloads_.hold(e.payload.get()) != 0) peak_ = std::max<std::uint64_t>(peak_, bytes());
-}
-
-void StateBudget::drop(const AlertEvent& e) { payloads_.drop(e.payload.get()); }
+void StateBudget::note_peak() noexcept { peak_ = std::max<std::uint64_t>(peak_, bytes()); }
 
 void StateBudget::copy_to(EngineStats& s) const {
   s.state_bytes = bytes();

@@ -71,8 +71,14 @@ class StateBudget {
  private:
   friend class KeyTable;
   void charge(std::ptrdiff_t delta) noexcept;
-  void hold(const AlertEvent& e);
-  void drop(const AlertEvent& e);
+  // An event entering or leaving the state (its payload, when it has one).
+  void hold(const AlertEvent& e) {
+    if (e.payload && payloads_.hold(e.payload.get()) != 0) note_peak();
+  }
+  void drop(const AlertEvent& e) {
+    if (e.payload) payloads_.drop(e.payload.get());
+  }
+  void note_peak() noexcept;
 
   std::size_t max_bytes_;
   std::size_t bytes_ = 0;  // the tables' own bytes (payloads_ has the rest)

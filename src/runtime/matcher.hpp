@@ -15,6 +15,7 @@
 #include "compile/plan.hpp"
 #include "eqlpp/engine.hpp"
 #include "runtime/alert_sink.hpp"
+#include "runtime/deadline_index.hpp"
 #include "runtime/eval.hpp"
 #include "runtime/event_ctx.hpp"
 #include "runtime/key_table.hpp"
@@ -50,21 +51,19 @@ class Matcher {
     if (deadline() < now) [[unlikely]]
       expire(now);
   }
-  /// Keeps the matcher's next deadline in `(*table)[index]` from now on,
-  /// and lowers `*earliest` to it whenever it is earlier: the engine holds
-  /// every stateful rule's in one array and scans it only when the earliest
-  /// is due, instead of visiting each matcher.
-  void bind_deadline(std::vector<std::int64_t>* table, std::size_t index, std::int64_t* earliest) {
+  /// Keeps the matcher's next deadline in `index` (as its rule number `k`)
+  /// from now on: the engine finds the due rules there instead of visiting
+  /// each matcher.
+  void bind_deadline(DeadlineIndex* index, std::uint32_t k) {
     const std::int64_t d = deadline();
-    deadlines_ = table;
-    deadline_index_ = index;
-    earliest_ = earliest;
+    deadlines_ = index;
+    deadline_rule_ = k;
     set_deadline(d);
   }
   /// The earliest deadline the matcher may have to act on (or later: a
   /// stale one only costs a call).
   [[nodiscard]] std::int64_t deadline() const noexcept {
-    return deadlines_ ? (*deadlines_)[deadline_index_] : own_deadline_;
+    return deadlines_ ? deadlines_->get(deadline_rule_) : own_deadline_;
   }
   /// End of stream: reports what waits on a trailing missing-event window
   /// and drops the rest.
@@ -90,20 +89,17 @@ class Matcher {
  protected:
   /// Expires what `now` has passed and sets the next deadline.
   virtual void expire(std::int64_t /*now*/) {}
-  void set_deadline(std::int64_t d) noexcept {
-    if (deadlines_) {
-      (*deadlines_)[deadline_index_] = d;
-      if (d < *earliest_) *earliest_ = d;
-    } else {
+  void set_deadline(std::int64_t d) {
+    if (deadlines_)
+      deadlines_->set(deadline_rule_, d);
+    else
       own_deadline_ = d;
-    }
   }
 
  private:
   std::int64_t own_deadline_ = std::numeric_limits<std::int64_t>::max();
-  std::vector<std::int64_t>* deadlines_ = nullptr;
-  std::size_t deadline_index_ = 0;
-  std::int64_t* earliest_ = nullptr;  // with deadlines_
+  DeadlineIndex* deadlines_ = nullptr;
+  std::uint32_t deadline_rule_ = 0;
 };
 
 /// The matcher for `plan`'s query kind.

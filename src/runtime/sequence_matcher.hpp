@@ -28,7 +28,7 @@ class SequenceMatcher final : public KeyedMatcher {
 
  private:
   void expire(std::int64_t now) override;
-  void set_next_deadline() noexcept {
+  void set_next_deadline() {
     set_deadline(heap_.empty() ? std::numeric_limits<std::int64_t>::max() : heap_.top().deadline);
   }
   template <bool kTrace>

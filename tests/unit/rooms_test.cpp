@@ -13,6 +13,7 @@
 #include "compile/plan.hpp"
 #include "eqlpp/eqlpp.hpp"
 #include "runtime/alert_sink.hpp"
+#include "runtime/deadline_index.hpp"
 #include "runtime/dispatcher.hpp"
 #include "runtime/expiry_heap.hpp"
 #include "runtime/key_table.hpp"
@@ -406,6 +407,60 @@ std::vector<eqlpp::AlertEvent> events_at(std::initializer_list<std::uint64_t> or
     out.push_back(e);
   }
   return out;
+}
+
+// The engine's index of stateful rules' deadlines: at every event, the
+// rules it gives as due are exactly those a scan of every rule's deadline
+// finds (in the rules' order), while deadlines are raised, lowered, cleared
+// and set again to old values, and stale entries pile up past a rebuild.
+TEST(DeadlineIndex, GivesTheDueRulesAScanFinds) {
+  using eqlpp::runtime::DeadlineIndex;
+  std::mt19937 rng(5);
+  for (const std::uint32_t rules : {1u, 3u, 40u, 700u}) {
+    DeadlineIndex idx;
+    std::vector<std::int64_t> ref;
+    for (std::uint32_t k = 0; k < rules; ++k) {
+      ASSERT_EQ(idx.add(), k);
+      ref.push_back(DeadlineIndex::kNever);
+    }
+    std::vector<std::uint32_t> due;
+    std::size_t most = 0;
+    std::int64_t now = 0;
+    for (int event = 0; event < 20'000; ++event) {
+      now += static_cast<std::int64_t>(rng() % 5);
+      // Some rules' deadlines change between events (new partials lower
+      // them; kNever when a rule's state empties).
+      for (int c = static_cast<int>(rng() % 4); c > 0; --c) {
+        const std::uint32_t k = static_cast<std::uint32_t>(rng() % rules);
+        const std::int64_t d =
+            rng() % 8 == 0 ? DeadlineIndex::kNever : now + static_cast<std::int64_t>(rng() % 40);
+        idx.set(k, d);
+        ref[k] = d;
+        ASSERT_EQ(idx.get(k), d);
+      }
+      std::vector<std::uint32_t> want;
+      for (std::uint32_t k = 0; k < rules; ++k)
+        if (ref[k] < now) want.push_back(k);
+      if (!want.empty()) {
+        ASSERT_TRUE(idx.any_before(now));
+      }
+      if (idx.any_before(now)) {
+        idx.take_due(now, due);
+      } else {
+        due.clear();
+      }
+      ASSERT_EQ(due, want) << "rules " << rules << " event " << event;
+      // A due rule advances and sets its next deadline, never before now.
+      for (const std::uint32_t k : due) {
+        const std::int64_t d =
+            rng() % 3 == 0 ? DeadlineIndex::kNever : now + static_cast<std::int64_t>(rng() % 40);
+        idx.set(k, d);
+        ref[k] = d;
+      }
+      most = std::max(most, idx.entries());
+    }
+    EXPECT_LE(most, 2 * rules + 65);  // stale entries are bounded by rebuilds
+  }
 }
 
 TEST(AlertSink, BatchOrdersSequencesByTheirLastEventThenAppliesThePipesInOrder) {
