@@ -54,7 +54,6 @@ class StateBudget {
   /// counted once (PayloadLedger).
   [[nodiscard]] std::size_t bytes() const noexcept { return bytes_ + payloads_.bytes(); }
   [[nodiscard]] bool over() const noexcept { return bytes() > max_bytes_; }
-  [[nodiscard]] const PayloadLedger& payloads() const noexcept { return payloads_; }
   [[nodiscard]] std::size_t max_bytes() const noexcept { return max_bytes_; }
 
   /// Copies the counters into `s` (partials_*, keys_evicted, state bytes).
@@ -63,7 +62,7 @@ class StateBudget {
   /// Snapshot: the counters (bytes and live partials are the tables').
   void save(state::Writer& w) const;
   /// Reads what save() wrote; `bytes` and `live` are what the restored
-  /// tables hold (their payloads are in payloads() already: KeyTable::load
+  /// tables hold (their payloads are in the ledger already: KeyTable::load
   /// holds them), `dropped` the live partials of rules whose state was not
   /// restored (counted as expired).
   void load(state::Reader& r, std::size_t bytes, std::uint64_t live, std::uint64_t dropped);
