@@ -58,18 +58,8 @@ void KeyTable::index_insert(std::uint32_t s, std::uint32_t h) {
 }
 
 void KeyTable::index_erase(std::uint32_t s) {
-  const std::size_t mask = index_.size() - 1;
-  std::size_t i = probe(slots_[s].key, hash_of(slots_[s].key));
-  // Backward shift: each entry of the run after i that may live at i (its
-  // home is not cyclically within (i, j]) moves there, and its place becomes the hole.
-  for (std::size_t j = (i + 1) & mask; index_[j].slot != kNil; j = (j + 1) & mask) {
-    const std::size_t home = index_[j].hash & mask;
-    const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-    if (stays) continue;
-    index_[i] = index_[j];
-    i = j;
-  }
-  index_[i] = Entry{};
+  util::erase_at(index_, probe(slots_[s].key, hash_of(slots_[s].key)),
+                 [](const Entry& e) { return e.slot == kNil; });
 }
 
 void KeyTable::unlink(std::uint32_t s) {

@@ -22,7 +22,7 @@ std::size_t PayloadLedger::probe(const std::string* p, std::uint32_t h) const no
 
 void PayloadLedger::resize(std::size_t entries) {
   last_ = nullptr;
-  util::rehash_to(table_, entries, [](const Entry& e) { return e.p == nullptr; });
+  util::rehash_to(table_, entries, &vacant);
 }
 
 std::uint32_t PayloadLedger::holders(const std::string* p) const noexcept {
@@ -59,8 +59,7 @@ std::size_t PayloadLedger::hold(const std::string* p) {
 std::size_t PayloadLedger::drop(const std::string* p) {
   if (p == nullptr) return 0;
   assert(!table_.empty());
-  const std::size_t mask = table_.size() - 1;
-  std::size_t i = probe(p, hash_of(p));
+  const std::size_t i = probe(p, hash_of(p));
   assert(table_[i].p == p && table_[i].holders > 0);
   if (table_[i].p != p) return 0;  // not held: nothing to give back (a bug; kept harmless)
   if (--table_[i].holders > 0) return 0;
@@ -68,17 +67,7 @@ std::size_t PayloadLedger::drop(const std::string* p) {
   const std::size_t b = cost(*p);
   bytes_ -= b;
   --size_;
-  // Backward-shift deletion: move later entries of the run into the hole
-  // when the hole lies between their home and their place.
-  for (std::size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
-    if (table_[j].p == nullptr) break;
-    const std::size_t home = table_[j].hash & mask;
-    if (((j - home) & mask) >= ((j - i) & mask)) {
-      table_[i] = table_[j];
-      i = j;
-    }
-  }
-  table_[i] = Entry{};
+  util::erase_at(table_, i, &vacant);
   // Mostly empty again (after a burst): give the memory back.
   if (table_.size() > 64 && 8 * size_ < table_.size()) resize(table_.size() / 2);
   return b;

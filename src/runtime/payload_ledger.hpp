@@ -55,6 +55,7 @@ class PayloadLedger {
     std::uint32_t holders = 0;
     std::uint32_t hash = 0;
   };
+  static bool vacant(const Entry& e) noexcept { return e.p == nullptr; }
   static std::uint32_t hash_of(const std::string* p) noexcept;
   // The position of `p`'s entry, or of the empty entry where it would go.
   [[nodiscard]] std::size_t probe(const std::string* p, std::uint32_t h) const noexcept;
